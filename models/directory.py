@@ -1,0 +1,130 @@
+"""The directory: organisations, the gemeenten they serve, and their members with roles.
+
+Read from a YAML file by `bot/`; validated here, each error naming the field.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Any
+
+from .schema import ConfigError, Reader
+from .types import OrgKind, Role
+
+_ID_CHARS = set("abcdefghijklmnopqrstuvwxyz0123456789-_.")
+
+
+@dataclass(frozen=True)
+class Member:
+    id: str
+    name: str
+    role: Role
+    org_id: str
+    email: str | None = None
+    chat_ids: MappingProxyType[str, str] = field(default_factory=lambda: MappingProxyType({}))
+
+
+@dataclass(frozen=True)
+class Organisation:
+    id: str
+    name: str
+    kind: OrgKind
+    gemeenten: tuple[str, ...]
+
+
+class Directory:
+    def __init__(self, organisations: Iterable[Organisation], members: Iterable[Member]):
+        self.organisations = {o.id: o for o in organisations}
+        self.members = {m.id: m for m in members}
+        self._gemeenten = {g.lower(): g for o in self.organisations.values() for g in o.gemeenten}
+
+    # ---- look-ups ---------------------------------------------------------------------------
+    def member(self, member_id: str) -> Member | None:
+        return self.members.get(member_id)
+
+    def org(self, org_id: str) -> Organisation:
+        return self.organisations[org_id]
+
+    def org_of(self, member_id: str) -> Organisation | None:
+        m = self.members.get(member_id)
+        return self.organisations[m.org_id] if m else None
+
+    def gemeente(self, name: str) -> str | None:
+        """The directory's spelling of a gemeente name given in any case, or None if unknown."""
+        return self._gemeenten.get(name.strip().lower())
+
+    @property
+    def gemeenten(self) -> list[str]:
+        return sorted(self._gemeenten.values())
+
+    def serving(self, gemeente: str, kind: OrgKind) -> list[Organisation]:
+        return [o for o in self.organisations.values() if o.kind is kind and gemeente in o.gemeenten]
+
+    def members_of(self, org_id: str, role: Role | None = None) -> list[Member]:
+        return [m for m in self.members.values()
+                if m.org_id == org_id and (role is None or m.role is role)]
+
+    def by_chat_id(self, platform: str, chat_id: str) -> Member | None:
+        for m in self.members.values():
+            if m.chat_ids.get(platform) == chat_id:
+                return m
+        return None
+
+    # ---- reading ----------------------------------------------------------------------------
+    @staticmethod
+    def from_dict(data: Any, source: str) -> Directory:
+        root = Reader(data, source)
+        orgs: list[Organisation] = []
+        members: list[Member] = []
+
+        def read_id(r: Reader, key: str) -> str:
+            value = r.text(key)
+            if not set(value) <= _ID_CHARS:
+                raise r.error(key, f"{value!r}: alleen kleine letters, cijfers, '-', '_' en '.'")
+            return value
+
+        def read_org(value: Any, where: str) -> None:
+            r = Reader(value, source, where)
+            org = Organisation(
+                id=read_id(r, "id"), name=r.text("naam"), kind=r.choice("soort", OrgKind),
+                gemeenten=tuple(r.listing("gemeenten", lambda v, w: _text(v, w, source))),
+            )
+            if not org.gemeenten:
+                raise r.error("gemeenten", "noem minstens één gemeente")
+            if org.id in {o.id for o in orgs}:
+                raise r.error("id", f"organisatie {org.id!r} staat er twee keer in")
+
+            def read_member(value: Any, where: str) -> None:
+                m = Reader(value, source, where)
+                chat = m.raw("chat", {})
+                if not isinstance(chat, dict) or not all(
+                        isinstance(k, str) and isinstance(v, str) for k, v in chat.items()):
+                    raise m.error("chat", "verwacht platform: gebruikers-id, bijvoorbeeld {slack: U0123}")
+                member = Member(
+                    id=read_id(m, "id"), name=m.text("naam"), role=m.choice("rol", Role),
+                    org_id=org.id, email=m.raw("email", None), chat_ids=MappingProxyType(dict(chat)),
+                )
+                m.done()
+                if member.id in {x.id for x in members}:
+                    raise m.error("id", f"lid {member.id!r} staat er twee keer in")
+                members.append(member)
+
+            r.listing("leden", read_member, [])
+            r.done()
+            orgs.append(org)
+
+        root.listing("organisaties", read_org)
+        root.done()
+        directory = Directory(orgs, members)
+        for g in directory.gemeenten:
+            if not directory.serving(g, OrgKind.VT):
+                raise ConfigError(source, "organisaties", f"geen Veilig Thuis-organisatie voor gemeente {g}")
+        return directory
+
+
+def _text(value: Any, where: str, source: str) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise ConfigError(source, where, f"verwacht tekst, kreeg {value!r}")
+    return value.strip()

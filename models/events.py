@@ -1,0 +1,144 @@
+"""The events a case can undergo. Each names itself; `lifecycle.TRANSITIONS` says when it is allowed."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import ClassVar
+
+from .case import CaseOrgs
+from .types import Route, Signal, Weight
+
+
+@dataclass(frozen=True)
+class Event:
+    name: ClassVar[str]
+
+
+@dataclass(frozen=True)
+class MeldingOntvangen(Event):
+    name: ClassVar[str] = "melding_ontvangen"
+    gemeenten: tuple[str, ...]
+    received_at: datetime
+    orgs: CaseOrgs
+    spoed: bool = False
+    anoniem: bool = False
+    gezinsvoogd: bool = False
+    signals: frozenset[Signal] = frozenset()
+
+
+@dataclass(frozen=True)
+class TriageBesluit(Event):
+    name: ClassVar[str] = "triagebesluit"
+    route: Route
+    weight: Weight | None = None
+    reasoning: str = ""
+    override: bool = False           # VT overrides a rule that would refuse this route ...
+    override_reason: str = ""        # ... with a written reason, which is recorded
+
+
+@dataclass(frozen=True)
+class OverdrachtGevraagd(Event):
+    name: ClassVar[str] = "overdracht_gevraagd"
+
+
+@dataclass(frozen=True)
+class OverdrachtBevestigd(Event):
+    name: ClassVar[str] = "overdracht_bevestigd"
+    handover: int                    # the seq of the request the button was made for
+    org: str
+
+
+@dataclass(frozen=True)
+class OverdrachtGeweigerd(Event):
+    name: ClassVar[str] = "overdracht_geweigerd"
+    handover: int
+    org: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class DienstAfgerond(Event):
+    name: ClassVar[str] = "dienst_afgerond"
+    oordeel: str = ""                # VT's oordeel; required after Onderzoek (000 §5.2.4)
+
+
+@dataclass(frozen=True)
+class EersteContact(Event):
+    name: ClassVar[str] = "eerste_contact"
+    day: date
+    org: str
+
+
+@dataclass(frozen=True)
+class HuisverbodGestart(Event):
+    name: ClassVar[str] = "huisverbod_gestart"
+    day: date
+
+
+@dataclass(frozen=True)
+class HuisverbodVerlengd(Event):
+    name: ClassVar[str] = "huisverbod_verlengd"
+    day: date
+
+
+@dataclass(frozen=True)
+class HuisverbodBeeindigd(Event):
+    name: ClassVar[str] = "huisverbod_beeindigd"
+    day: date
+
+
+@dataclass(frozen=True)
+class HuisverbodAdvies(Event):
+    name: ClassVar[str] = "huisverbod_advies"
+    day: date
+
+
+@dataclass(frozen=True)
+class Monitoringsmoment(Event):
+    name: ClassVar[str] = "monitoringsmoment"
+    day: date
+    positive: bool
+    explanation: str = ""
+
+
+@dataclass(frozen=True)
+class StagnatieGemeld(Event):
+    name: ClassVar[str] = "stagnatie_gemeld"
+    reason: str
+
+
+@dataclass(frozen=True)
+class GemeenteGeinformeerd(Event):
+    """The gemeente was told an organisation fails the agreements (000 §8.2)."""
+
+    name: ClassVar[str] = "gemeente_geinformeerd"
+    gemeente_org: str
+    about_org: str
+
+
+@dataclass(frozen=True)
+class GemeenteAntwoord(Event):
+    name: ClassVar[str] = "gemeente_antwoord"
+    gemeente_org: str
+
+
+@dataclass(frozen=True)
+class Gesloten(Event):
+    name: ClassVar[str] = "gesloten"
+    reason: str
+
+
+@dataclass(frozen=True)
+class TijdVerstreken(Event):
+    """No news but the clock: lets terms lapse (and the triage overrun start the ledger)."""
+
+    name: ClassVar[str] = "tijd_verstreken"
+
+
+ALL_EVENTS: tuple[type[Event], ...] = (
+    MeldingOntvangen, TriageBesluit, OverdrachtGevraagd, OverdrachtBevestigd, OverdrachtGeweigerd,
+    DienstAfgerond, EersteContact, HuisverbodGestart, HuisverbodVerlengd, HuisverbodBeeindigd,
+    HuisverbodAdvies, Monitoringsmoment, StagnatieGemeld, GemeenteGeinformeerd, GemeenteAntwoord,
+    Gesloten, TijdVerstreken,
+)

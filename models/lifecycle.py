@@ -1,0 +1,414 @@
+"""The case lifecycle as declared data, and the one function that changes a case: `apply`.
+
+`TRANSITIONS` lists, per event, the statuses it may happen in, the status it leads to, the named
+condition that picks between rows of one event, and the named guards (`rules.GUARDS`) that may refuse
+it. `apply` refuses with a reason or returns the new state plus notes of what people must be told.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from datetime import UTC, date, datetime, time
+
+from . import deadlines as dl
+from . import ledger
+from .calendar import AMS, Term, Unit
+from .case import CaseState, Confirmation, Decision, Handover, HouseBan, Note, Record
+from .case import Refusal as HandoverRefusal
+from .checklist import handover_checklist
+from .events import (
+    DienstAfgerond,
+    EersteContact,
+    Event,
+    GemeenteAntwoord,
+    GemeenteGeinformeerd,
+    Gesloten,
+    HuisverbodAdvies,
+    HuisverbodBeeindigd,
+    HuisverbodGestart,
+    HuisverbodVerlengd,
+    MeldingOntvangen,
+    Monitoringsmoment,
+    OverdrachtBevestigd,
+    OverdrachtGevraagd,
+    OverdrachtGeweigerd,
+    StagnatieGemeld,
+    TijdVerstreken,
+    TriageBesluit,
+)
+from .profile import TransferMoment
+from .rules import GUARDS, Context, Refused, next_handover_kind, receivers
+from .types import (
+    CLOSING_ROUTES,
+    HANDOVER_ROUTES,
+    OPEN_STATUSES,
+    SERVICE_ROUTES,
+    DeadlineKind,
+    HandoverKind,
+    HandoverState,
+    Status,
+)
+
+S = Status
+OPEN = OPEN_STATUSES
+
+
+@dataclass(frozen=True)
+class Transition:
+    event: str
+    sources: frozenset[Status]
+    target: Status | None = None        # None: the case stays in its status
+    when: str | None = None             # a named condition choosing between rows of one event
+    guards: tuple[str, ...] = ()
+
+
+def T(event: type[Event], sources, target=None, when=None, guards=()) -> Transition:  # noqa: N802
+    return Transition(event.name, frozenset(sources), target, when, tuple(guards))
+
+
+_DATE = ("datum_niet_in_toekomst", "datum_na_melding")
+_DECIDE = ("forceer_met_reden", "gi_vereist_gezinsvoogd", "ontvanger_bekend",
+           "gezinsvoogd_naar_gi", "vt_houdt_casus", "zwaar_vraagt_dienst")
+_ANSWER = ("verzoek_open", "org_is_ontvanger")
+
+TRANSITIONS: tuple[Transition, ...] = (
+    T(MeldingOntvangen, {S.NIEUW}, S.TRIAGE, guards=("gemeenten_geldig", "ontvangst_niet_in_toekomst")),
+    T(TriageBesluit, {S.TRIAGE}, S.DIENST, when="route_dienst", guards=_DECIDE),
+    T(TriageBesluit, {S.TRIAGE}, S.TE_OVERDRAGEN, when="route_overdracht", guards=_DECIDE),
+    T(TriageBesluit, {S.TRIAGE}, S.GESLOTEN, when="route_einde", guards=_DECIDE),
+    T(OverdrachtGevraagd, {S.TE_OVERDRAGEN}, S.OVERDRACHT, guards=("heeft_ontvangers",)),
+    T(OverdrachtBevestigd, {S.OVERDRACHT}, S.OVERGEDRAGEN, when="laatste_bevestiging", guards=_ANSWER),
+    T(OverdrachtBevestigd, {S.OVERDRACHT}, S.OVERDRACHT, guards=_ANSWER),
+    T(OverdrachtGeweigerd, {S.OVERDRACHT}, S.TE_OVERDRAGEN, guards=(*_ANSWER, "reden_verplicht")),
+    T(DienstAfgerond, {S.DIENST}, S.TE_OVERDRAGEN, guards=("oordeel_na_onderzoek",)),
+    T(EersteContact, OPEN - {S.TRIAGE}, guards=_DATE),
+    T(HuisverbodGestart, OPEN, guards=("datum_niet_in_toekomst", "geen_lopend_huisverbod")),
+    T(HuisverbodVerlengd, OPEN, guards=("datum_niet_in_toekomst", "lopend_huisverbod", "nog_niet_verlengd")),
+    T(HuisverbodBeeindigd, OPEN, guards=("datum_niet_in_toekomst", "lopend_huisverbod")),
+    T(HuisverbodAdvies, OPEN, guards=("datum_niet_in_toekomst", "lopend_huisverbod")),
+    T(Monitoringsmoment, {S.OVERGEDRAGEN}, guards=("monitoring_loopt", *_DATE)),
+    T(StagnatieGemeld, OPEN, guards=("reden_verplicht",)),
+    T(GemeenteGeinformeerd, OPEN),
+    T(GemeenteAntwoord, OPEN, guards=("vraag_aan_gemeente_open",)),
+    T(Gesloten, OPEN, S.GESLOTEN, guards=("reden_verplicht",)),
+    T(TijdVerstreken, OPEN),
+)
+
+CONDITIONS: dict[str, Callable[[CaseState, Event, Context], bool]] = {
+    "route_dienst": lambda s, e, c: e.route in SERVICE_ROUTES,
+    "route_overdracht": lambda s, e, c: e.route in HANDOVER_ROUTES,
+    "route_einde": lambda s, e, c: e.route in CLOSING_ROUTES,
+    "laatste_bevestiging": lambda s, e, c: (
+        s.open_handover is not None and s.open_handover.waiting_for == (e.org,)),
+}
+
+
+@dataclass(frozen=True)
+class Accepted:
+    state: CaseState
+    notes: tuple[Note, ...] = ()
+
+
+Outcome = Accepted | Refused
+Effect = Callable[[CaseState, Event, Context, tuple[str, ...]], tuple[CaseState, list[Note]]]
+
+
+def note(key: str, **params: object) -> Note:
+    return Note(key, tuple(params.items()))
+
+
+# ---- the one function that changes a case ------------------------------------------------------
+def apply(state: CaseState, event: Event, ctx: Context) -> Outcome:
+    current, notes = catch_up(state, ctx)
+    rows = [t for t in TRANSITIONS if t.event == event.name and current.status in t.sources]
+    if not rows:
+        return _explain_status(current, event)
+    row = next(t for t in rows if t.when is None or CONDITIONS[t.when](current, event, ctx))
+    overridden: list[str] = []
+    for name in row.guards:
+        refused = GUARDS[name](current, event, ctx)
+        if refused is None:
+            continue
+        if refused.overridable and getattr(event, "override", False):
+            overridden.append(refused.key)
+            continue
+        return refused
+    new, effect_notes = EFFECTS[event.name](current, event, ctx, tuple(overridden))
+    if row.target is not None:
+        new = replace(new, status=row.target)
+    new, late_notes = catch_up(new, ctx)
+    problems = ledger.violations(new)
+    if problems:
+        raise ledger.LedgerError(f"{event.name} would break the ledger: {problems}")
+    return Accepted(new, tuple(notes + effect_notes + late_notes))
+
+
+def catch_up(state: CaseState, ctx: Context) -> tuple[CaseState, list[Note]]:
+    """What the clock alone does: terms lapse; an overrun triage term makes VT hold (003 §2.1)."""
+    if state.status not in OPEN:
+        return state, []
+    notes: list[Note] = []
+    triage = dl.first_active(state, dl.of(DeadlineKind.TRIAGE))
+    if triage is not None and triage.due <= ctx.now and not state.ledger:
+        assert state.orgs is not None
+        state = replace(state, ledger=ledger.transfer((), (state.orgs.vt,), triage.due,
+                                                      "triagetermijn_overschreden"))
+        notes.append(note("triagetermijn_overschreden", due=triage.due))
+    before = {d.seq for d in state.deadlines if d.state.value == "open"}
+    state = dl.lapse_due(state, ctx.now)
+    for d in state.deadlines:
+        if d.seq in before and d.state.value == "verlopen":
+            notes.append(note("termijn_verlopen", deadline=d.seq, soort=d.kind.value, eigenaar=d.owner))
+    return state, notes
+
+
+def _explain_status(state: CaseState, event: Event) -> Refused:
+    """A precise refusal when an event does not fit the status (e.g. a second click on a handover)."""
+    if isinstance(event, OverdrachtBevestigd | OverdrachtGeweigerd) and state.status is not S.NIEUW:
+        refused = GUARDS["verzoek_open"](state, event, None)  # type: ignore[arg-type]
+        if refused is not None:
+            return refused
+    if state.status is S.NIEUW:
+        return Refused.of("casus_onbekend")
+    if state.status is S.GESLOTEN:
+        return Refused.of("casus_gesloten", handeling=event.name)
+    return Refused.of("niet_in_status", handeling=event.name, status=state.status.value)
+
+
+# ---- effects, one per event --------------------------------------------------------------------
+def _melding(s: CaseState, e: MeldingOntvangen, ctx: Context, _o) -> tuple[CaseState, list[Note]]:
+    received = e.received_at.astimezone(UTC)
+    s = replace(s, gemeenten=e.gemeenten, received_at=received, registered_at=ctx.now,
+                spoed=e.spoed, anoniem=e.anoniem, gezinsvoogd=e.gezinsvoogd, signals=e.signals,
+                orgs=e.orgs)
+    # 000 §5.1.1; 003 §2.1; 001 §1: triage within 5 werkdagen of receipt
+    s = dl.add(s, ctx.profile, DeadlineKind.TRIAGE, e.orgs.vt, received, ctx.profile.triage_term, ctx.now)
+    if e.spoed:   # 003 §2.1: VT holds as soon as it learns the melding is urgent
+        s = replace(s, ledger=ledger.transfer(s.ledger, (e.orgs.vt,), received, "spoed"))
+    return s, [note("melding_ontvangen")]
+
+
+def _decision(s: CaseState, e: TriageBesluit, ctx: Context, overridden) -> tuple[CaseState, list[Note]]:
+    assert s.orgs is not None
+    decision = Decision(route=e.route, weight=e.weight, reasoning=e.reasoning.strip(),
+                        decided_at=ctx.now, decided_by=ctx.actor,
+                        override_reason=e.override_reason.strip() if e.override else None,
+                        overridden=overridden)
+    s = replace(s, decision=decision)
+    s = dl.meet(s, dl.of(DeadlineKind.TRIAGE), ctx.now)
+    notes = [note("triagebesluit", route=e.route.value, overridden=overridden)]
+    if e.route in CLOSING_ROUTES:
+        return _close(s, ctx, f"triagebesluit_{e.route.value}"), notes
+    if not s.ledger:   # 003 §2.1: VT holds when triage is finished
+        s = replace(s, ledger=ledger.transfer(s.ledger, (s.orgs.vt,), ctx.now, "triage_afgerond"))
+    return s, notes
+
+
+def _request(s: CaseState, e: OverdrachtGevraagd, ctx: Context, _o) -> tuple[CaseState, list[Note]]:
+    assert s.orgs is not None
+    kind = next_handover_kind(s)
+    to = receivers(s, kind)
+    h = Handover(seq=len(s.handovers) + 1, kind=kind, receivers=to, requested_at=ctx.now,
+                 requested_by=ctx.actor, checklist=handover_checklist(s, kind))
+    s = replace(s, handovers=s.handovers + (h,))
+    for org in to:   # 001 §1: the receiver confirms, in NOG within 5 werkdagen
+        s = dl.add(s, ctx.profile, DeadlineKind.BEVESTIGING, org, ctx.now,
+                   ctx.profile.confirmation_term, ctx.now, ref=str(h.seq))
+    notes = [note("overdracht_gevraagd", verzoek=h.seq, soort=kind.value, ontvangers=to)]
+    if s.route is not None and s.route.value == "gi":   # 002 bijlage 3a, 1: gemeente in cc
+        notes.append(note("gemeente_cc", gemeenten=s.orgs.gemeenten))
+    moment = ctx.profile.transfer_moment
+    # 000 §5.1.5 (placing is the moment) and 002 §2 i (the table's decision counts); with two
+    # gemeenten both lokale teams must confirm first (002 §5.2.4), and after a dienst always (000 §5.2.1).
+    if kind is HandoverKind.DIRECT and len(to) == 1 and moment is not TransferMoment.BEVESTIGING:
+        s, moved = _move_to(s, h, ctx, moment.value)
+        notes += moved
+    return s, notes
+
+
+def _move_to(s: CaseState, h: Handover, ctx: Context, reason: str) -> tuple[CaseState, list[Note]]:
+    """Zicht op veiligheid moves to the receivers, and their terms towards the family start."""
+    s = replace(s, ledger=ledger.transfer(s.ledger, h.receivers, ctx.now, reason))
+    fc = ctx.profile.first_contact
+    term = fc.acuut if s.acute else (fc.direct if h.kind is HandoverKind.DIRECT else fc.na_dienst)
+    assert s.orgs is not None
+    for org in h.receivers:
+        if org not in s.orgs.lts:
+            continue
+        if term is not None:   # 000 §3 a; 002 §2 f, j, k
+            s = dl.add(s, ctx.profile, DeadlineKind.EERSTE_CONTACT, org, ctx.now, term, ctx.now, str(h.seq))
+        if ctx.profile.directbetrokkenen_term is not None:   # 002 bijlage 3b
+            s = dl.add(s, ctx.profile, DeadlineKind.DIRECTBETROKKENEN, org, ctx.now,
+                       ctx.profile.directbetrokkenen_term, ctx.now, str(h.seq))
+    return s, [note("zicht_verschoven", naar=h.receivers, reden=reason)]
+
+
+def _replace_handover(s: CaseState, h: Handover) -> CaseState:
+    return replace(s, handovers=tuple(h if x.seq == h.seq else x for x in s.handovers))
+
+
+def _confirm(s: CaseState, e: OverdrachtBevestigd, ctx: Context, _o) -> tuple[CaseState, list[Note]]:
+    h = s.open_handover
+    assert h is not None and s.orgs is not None
+    h = replace(h, confirmations=h.confirmations + (Confirmation(e.org, ctx.actor, ctx.now),))
+    s = dl.meet(s, dl.of(DeadlineKind.BEVESTIGING, e.org, str(h.seq)), ctx.now)
+    notes = [note("overdracht_bevestigd", verzoek=h.seq, org=e.org, compleet=not h.waiting_for)]
+    if h.waiting_for:
+        return _replace_handover(s, h), notes
+    h = replace(h, state=HandoverState.BEVESTIGD)
+    s = _replace_handover(s, h)
+    if s.holders != h.receivers:   # 001 §1; 002 §5.2.1; 000 §5.2.1: confirmation is the moment
+        s, moved = _move_to(s, h, ctx, "bevestiging")
+        notes += moved
+    if h.kind is HandoverKind.NA_DIENST:   # 000 §5.2.7; 001 §4: VT monitors after 3 and 12 months
+        for months in ctx.profile.monitoring_months:
+            s = dl.add(s, ctx.profile, DeadlineKind.MONITORING, s.orgs.vt, ctx.now,
+                       Term(Unit.MAANDEN, months), ctx.now, ref=str(months))
+        notes.append(note("monitoring_gestart", maanden=ctx.profile.monitoring_months))  # 000 §7.4
+    return s, notes
+
+
+def _refuse(s: CaseState, e: OverdrachtGeweigerd, ctx: Context, _o) -> tuple[CaseState, list[Note]]:
+    h = s.open_handover
+    assert h is not None and s.orgs is not None
+    h = replace(h, state=HandoverState.GEWEIGERD,
+                refusal=HandoverRefusal(e.org, ctx.actor, ctx.now, e.reason.strip()))
+    s = _replace_handover(s, h)
+    ref = str(h.seq)
+    for kind in (DeadlineKind.BEVESTIGING, DeadlineKind.EERSTE_CONTACT, DeadlineKind.DIRECTBETROKKENEN):
+        s = dl.withdraw(s, lambda d, k=kind: d.kind is k and d.ref == ref, "overdracht_geweigerd")
+    if s.holders != (s.orgs.vt,):   # never a gap: a refused handover returns to VT
+        s = replace(s, ledger=ledger.transfer(s.ledger, (s.orgs.vt,), ctx.now, "overdracht_geweigerd"))
+    s = replace(s, records=s.records + (
+        Record("stagnatie", ctx.now, ctx.actor, ctx.actor_org, f"overdracht geweigerd: {e.reason.strip()}"),))
+    return s, [note("overdracht_geweigerd", verzoek=h.seq, org=e.org, reden=e.reason.strip()),
+               note("stagnatie", org=e.org, bron="weigering")]
+
+
+def _service_done(s: CaseState, e: DienstAfgerond, ctx: Context, _o) -> tuple[CaseState, list[Note]]:
+    return replace(s, service_done_at=ctx.now, oordeel=e.oordeel.strip() or None), [note("dienst_afgerond")]
+
+
+def _contact(s: CaseState, e: EersteContact, ctx: Context, _o) -> tuple[CaseState, list[Note]]:
+    s = replace(s, records=s.records + (Record("contact", ctx.now, ctx.actor, e.org, day=e.day),))
+    for kind in (DeadlineKind.EERSTE_CONTACT, DeadlineKind.DIRECTBETROKKENEN):
+        s = dl.meet(s, dl.of(kind, e.org), ctx.now)
+    if s.house_ban and s.house_ban.active:   # 000 §6 e: the joint conversation with the family
+        s = dl.meet(s, dl.of(DeadlineKind.THV_GESPREK), ctx.now)
+    return s, [note("eerste_contact", org=e.org, datum=e.day)]
+
+
+def _ban_start(s: CaseState, e: HuisverbodGestart, ctx: Context, _o) -> tuple[CaseState, list[Note]]:
+    assert s.orgs is not None
+    hv, vt = ctx.profile.house_ban, s.orgs.vt
+    start = _day_start(e.day)
+    s = replace(s, house_ban=HouseBan(start=e.day))
+    for kind, term in ((DeadlineKind.THV_LT_GEINFORMEERD, hv.lt_informeren),     # 000 §6 a: day 2
+                       (DeadlineKind.THV_GESPREK, hv.gezamenlijk_gesprek),        # 000 §6 e: 2 werkdagen
+                       (DeadlineKind.THV_ADVIES, hv.advies),                      # 000 §6 c: day 8
+                       (DeadlineKind.THV_EINDE, hv.duur)):                        # 000 §6: 10 days
+        s = dl.add(s, ctx.profile, kind, vt, start, term, ctx.now)
+    # The bot informs the lokale teams in the case channel at once (000 §6 a).
+    s = dl.meet(s, dl.of(DeadlineKind.THV_LT_GEINFORMEERD), ctx.now)
+    return s, [note("huisverbod_gestart", datum=e.day, lokale_teams=s.orgs.lts)]
+
+
+def _ban_extend(s: CaseState, e: HuisverbodVerlengd, ctx: Context, _o) -> tuple[CaseState, list[Note]]:
+    assert s.house_ban is not None and s.orgs is not None
+    s = dl.withdraw(s, dl.of(DeadlineKind.THV_EINDE), "huisverbod_verlengd")
+    s = dl.add(s, ctx.profile, DeadlineKind.THV_EINDE, s.orgs.vt, _day_start(s.house_ban.start),
+               ctx.profile.house_ban.verlengd_tot, ctx.now)   # 000 §6: once, to 28 days in total
+    return replace(s, house_ban=replace(s.house_ban, extended=True)), [note("huisverbod_verlengd")]
+
+
+def _ban_end(s: CaseState, e: HuisverbodBeeindigd, ctx: Context, _o) -> tuple[CaseState, list[Note]]:
+    assert s.house_ban is not None
+    s = dl.meet(s, dl.of(DeadlineKind.THV_EINDE), ctx.now)
+    for kind in (DeadlineKind.THV_GESPREK, DeadlineKind.THV_ADVIES, DeadlineKind.THV_LT_GEINFORMEERD):
+        s = dl.withdraw(s, dl.of(kind), "huisverbod_beeindigd")
+    return replace(s, house_ban=replace(s.house_ban, ended=e.day)), [note("huisverbod_beeindigd")]
+
+
+def _ban_advice(s: CaseState, e: HuisverbodAdvies, ctx: Context, _o) -> tuple[CaseState, list[Note]]:
+    assert s.house_ban is not None
+    s = dl.meet(s, dl.of(DeadlineKind.THV_ADVIES), ctx.now)
+    return replace(s, house_ban=replace(s.house_ban, advised=True)), [note("huisverbod_advies")]
+
+
+def _monitoring(s: CaseState, e: Monitoringsmoment, ctx: Context, _o) -> tuple[CaseState, list[Note]]:
+    target = dl.first_active(s, dl.of(DeadlineKind.MONITORING))
+    assert target is not None
+    s = dl.meet(s, lambda d: d.seq == target.seq, ctx.now)
+    s = replace(s, records=s.records + (Record("monitoring", ctx.now, ctx.actor, ctx.actor_org,
+                                               e.explanation.strip(), e.day, e.positive),))
+    notes = [note("monitoringsmoment", positief=e.positive, maand=target.ref)]
+    if not e.positive:   # 001 §4: ondersteuning, beschermtafel, or VT takes the regie back
+        notes.append(note("monitoring_negatief"))
+    if dl.first_active(s, dl.of(DeadlineKind.MONITORING)) is None:
+        notes.append(note("monitoring_beeindigd"))   # 000 §7.4: VT tells LT monitoring ended
+    return s, notes
+
+
+def _stagnation(s: CaseState, e: StagnatieGemeld, ctx: Context, _o) -> tuple[CaseState, list[Note]]:
+    s = replace(s, records=s.records + (Record("stagnatie", ctx.now, ctx.actor, ctx.actor_org,
+                                               e.reason.strip()),))
+    return s, [note("stagnatie", org=ctx.actor_org, bron="melding")]
+
+
+def _gemeente_told(s: CaseState, e: GemeenteGeinformeerd, ctx: Context, _o) -> tuple[CaseState, list[Note]]:
+    s = replace(s, records=s.records + (Record("gemeente_geinformeerd", ctx.now, ctx.actor,
+                                               e.gemeente_org, e.about_org),))
+    term = ctx.profile.gemeente_answer_term
+    if term is not None:   # 002 §5.5: the gemeente answers within 6 weeks
+        s = dl.add(s, ctx.profile, DeadlineKind.GEMEENTE_ANTWOORD, e.gemeente_org, ctx.now, term,
+                   ctx.now, ref=e.about_org)
+    return s, [note("gemeente_geinformeerd", gemeente=e.gemeente_org, over=e.about_org)]
+
+
+def _gemeente_answer(s: CaseState, e: GemeenteAntwoord, ctx: Context, _o) -> tuple[CaseState, list[Note]]:
+    return dl.meet(s, dl.of(DeadlineKind.GEMEENTE_ANTWOORD, e.gemeente_org), ctx.now), [
+        note("gemeente_antwoord", gemeente=e.gemeente_org)]
+
+
+def _closed(s: CaseState, e: Gesloten, ctx: Context, _o) -> tuple[CaseState, list[Note]]:
+    return _close(s, ctx, e.reason.strip()), [note("gesloten")]
+
+
+def _close(s: CaseState, ctx: Context, reason: str) -> CaseState:
+    s = dl.withdraw(s, lambda d: True, "gesloten")
+    s = replace(s, handovers=tuple(replace(h, state=HandoverState.INGETROKKEN)
+                                   if h.state is HandoverState.OPEN else h for h in s.handovers))
+    return replace(s, ledger=ledger.close(s.ledger, ctx.now, "gesloten"),
+                   closed_at=ctx.now, closed_reason=reason)
+
+
+def _nothing(s: CaseState, e: Event, ctx: Context, _o) -> tuple[CaseState, list[Note]]:
+    return s, []
+
+
+def _day_start(day: date) -> datetime:
+    return datetime.combine(day, time(0), AMS)
+
+
+EFFECTS: dict[str, Effect] = {
+    MeldingOntvangen.name: _melding,
+    TriageBesluit.name: _decision,
+    OverdrachtGevraagd.name: _request,
+    OverdrachtBevestigd.name: _confirm,
+    OverdrachtGeweigerd.name: _refuse,
+    DienstAfgerond.name: _service_done,
+    EersteContact.name: _contact,
+    HuisverbodGestart.name: _ban_start,
+    HuisverbodVerlengd.name: _ban_extend,
+    HuisverbodBeeindigd.name: _ban_end,
+    HuisverbodAdvies.name: _ban_advice,
+    Monitoringsmoment.name: _monitoring,
+    StagnatieGemeld.name: _stagnation,
+    GemeenteGeinformeerd.name: _gemeente_told,
+    GemeenteAntwoord.name: _gemeente_answer,
+    Gesloten.name: _closed,
+    TijdVerstreken.name: _nothing,
+}
+
+__all__ = ["TRANSITIONS", "CONDITIONS", "EFFECTS", "Accepted", "Refused", "Context", "apply", "catch_up"]

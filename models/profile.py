@@ -1,0 +1,200 @@
+"""Regional werkafspraken as data: one `Profile` per region, validated when it is read.
+
+Every difference between the regions (the table at the end of domain.md) is a field here, never a
+constant in code. The shipped profiles are YAML files in `bot/profiles/`; reading files is `bot/`'s
+job, turning their content into a `Profile` (and refusing a wrong one, naming the field) is this one's.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+from .calendar import Bevrijdingsdag, OfficeHours, Term, Unit, WorkCalendar
+from .escalation import Ladder, Rung, RungKind, Target
+from .schema import ConfigError, Reader
+from .types import Signal
+
+
+class TransferMoment(StrEnum):
+    """When zicht op veiligheid moves to the receiver of a directe overdracht."""
+
+    PLAATSING = "plaatsing"        # placing with LT is the moment (000 §5.1.5)
+    BEVESTIGING = "bevestiging"    # only once LT confirmed (001 §1)
+    TAFELBESLUIT = "tafelbesluit"  # the triagetafel's decision itself counts (002 §2 i)
+
+
+@dataclass(frozen=True)
+class FirstContact:
+    direct: Term | None        # after a directe overdracht; None: agreed at the confirmation (001 §1)
+    na_dienst: Term | None     # after a dienst; None: no term in this region's agreements
+    acuut: Term                # acutely unsafe: immediately (000 §3; 002 §2 k)
+
+
+@dataclass(frozen=True)
+class HouseBan:
+    """Tijdelijk huisverbod milestones (000 §6)."""
+
+    lt_informeren: Term
+    gezamenlijk_gesprek: Term
+    advies: Term
+    duur: Term
+    verlengd_tot: Term
+
+
+@dataclass(frozen=True)
+class Escalation:
+    ladder: Ladder
+    gemeente_bij_herhaling: int         # lapses of one organisation that count as "repeatedly"
+    herhaling_periode: Term             # ... within this period
+
+
+@dataclass(frozen=True)
+class Profile:
+    name: str
+    title: str
+    calendar: WorkCalendar
+    lt_hours: OfficeHours
+    vt_hours: OfficeHours
+    lt_acuut_buiten_kantoortijd: bool
+    triage_term: Term
+    transfer_moment: TransferMoment
+    confirmation_term: Term
+    handover_max_wait: Term
+    extra_keep_reasons: frozenset[Signal]
+    first_contact: FirstContact
+    directbetrokkenen_term: Term | None
+    monitoring_months: tuple[int, ...]
+    house_ban: HouseBan
+    gemeente_answer_term: Term | None
+    escalation: Escalation
+    archive_after: Term
+
+    @staticmethod
+    def from_dict(data: Any, source: str) -> Profile:
+        return _read_profile(Reader(data, source))
+
+
+_DAY_UNITS = (Unit.WERKDAGEN, Unit.DAGEN, Unit.WEKEN, Unit.MAANDEN, Unit.UREN)
+
+
+def _hours(r: Reader, key: str) -> OfficeHours:
+    value = r.raw(key)
+    if value == "altijd":
+        return OfficeHours(always=True)
+    sub = r.sub(key)
+    hours = OfficeHours(open_at=sub.clock("open"), close_at=sub.clock("dicht"))
+    sub.done()
+    if hours.open_at >= hours.close_at:
+        raise r.error(key, "'open' moet vóór 'dicht' liggen")
+    return hours
+
+
+def _ladder(r: Reader) -> Ladder:
+    rungs: list[Rung] = []
+    reminder = r.term("herinnering", None, allowed=_DAY_UNITS, optional=True)
+    if reminder is not None:
+        rungs.append(Rung(RungKind.HERINNERING, Target.EIGENAAR, reminder))
+
+    def step(value: Any, where: str) -> Rung:
+        s = Reader(value, r.source, where)
+        rung = Rung(RungKind.VERLOPEN, s.choice("naar", Target), s.term("na", allowed=_DAY_UNITS))
+        s.done()
+        return rung
+
+    steps = r.listing("treden", step)
+    if not steps or steps[0].target is not Target.EIGENAAR:
+        raise r.error("treden", "de eerste trede gaat naar de eigenaar ('naar: eigenaar')")
+    rungs.extend(steps)
+    return tuple(rungs)
+
+
+def _read_profile(r: Reader) -> Profile:
+    cal = r.sub("kalender")
+    calendar = WorkCalendar(
+        goede_vrijdag=cal.boolean("goede_vrijdag"),
+        bevrijdingsdag=cal.choice("bevrijdingsdag", Bevrijdingsdag),
+        extra_closing_days=frozenset(cal.dates("extra_sluitingsdagen", [])),
+    )
+    cal.done()
+
+    reach = r.sub("bereikbaarheid")
+    lt_hours, vt_hours = _hours(reach, "lt"), _hours(reach, "vt")
+    lt_acute = reach.boolean("lt_acuut_buiten_kantoortijd")
+    reach.done()
+
+    over = r.sub("overdracht")
+    moment = over.choice("moment", TransferMoment)
+    confirmation = over.term("bevestiging_termijn", allowed=_DAY_UNITS)
+    max_wait = over.term("maximale_wachttijd", allowed=_DAY_UNITS)
+    over.done()
+
+    def signal(value: Any, where: str) -> Signal:
+        try:
+            return Signal(value)
+        except ValueError:
+            options = ", ".join(s.value for s in Signal)
+            raise ConfigError(r.source, where, f"{value!r} is geen signaal (kies uit: {options})") from None
+
+    extra = frozenset(r.listing("extra_redenen_vt_houdt", signal, []))
+
+    fc = r.sub("eerste_contact")
+    first_contact = FirstContact(
+        direct=fc.term("direct", allowed=_DAY_UNITS, optional=True),
+        na_dienst=fc.term("na_dienst", allowed=_DAY_UNITS, optional=True),
+        acuut=fc.term("acuut", allowed=_DAY_UNITS),
+    )
+    fc.done()
+
+    def month(value: Any, where: str) -> int:
+        if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+            raise ConfigError(r.source, where, f"verwacht een aantal maanden ≥ 1, kreeg {value!r}")
+        return value
+
+    months = tuple(r.listing("monitoring_maanden", month))
+    if list(months) != sorted(set(months)):
+        raise r.error("monitoring_maanden", "verwacht oplopende, verschillende maanden")
+
+    hv = r.sub("huisverbod")
+    house_ban = HouseBan(
+        lt_informeren=hv.term("lt_informeren", allowed=(Unit.DAG,)),
+        gezamenlijk_gesprek=hv.term("gezamenlijk_gesprek", allowed=(Unit.WERKDAGEN,)),
+        advies=hv.term("advies", allowed=(Unit.DAG,)),
+        duur=hv.term("duur", allowed=(Unit.DAG,)),
+        verlengd_tot=hv.term("verlengd_tot", allowed=(Unit.DAG,)),
+    )
+    hv.done()
+    if house_ban.verlengd_tot.n <= house_ban.duur.n:
+        raise r.error("huisverbod.verlengd_tot", "moet later vallen dan 'duur'")
+
+    esc = r.sub("escalatie")
+    ladder = _ladder(esc)
+    rep = esc.sub("gemeente_bij_herhaling")
+    escalation = Escalation(ladder, rep.integer("aantal", minimum=1), rep.term("periode", allowed=_DAY_UNITS))
+    rep.done()
+    esc.done()
+
+    profile = Profile(
+        name=r.text("naam"),
+        title=r.text("titel"),
+        calendar=calendar,
+        lt_hours=lt_hours,
+        vt_hours=vt_hours,
+        lt_acuut_buiten_kantoortijd=lt_acute,
+        triage_term=r.term("triage_termijn", allowed=(Unit.WERKDAGEN,)),
+        transfer_moment=moment,
+        confirmation_term=confirmation,
+        handover_max_wait=max_wait,
+        extra_keep_reasons=extra,
+        first_contact=first_contact,
+        directbetrokkenen_term=r.term("directbetrokkenen_geinformeerd", allowed=_DAY_UNITS, optional=True),
+        monitoring_months=months,
+        house_ban=house_ban,
+        gemeente_answer_term=r.term("gemeente_antwoord", allowed=_DAY_UNITS, optional=True),
+        escalation=escalation,
+        archive_after=r.term("kanaal_archiveren_na", allowed=_DAY_UNITS),
+    )
+    r.raw("bron", None)   # documentation only: the source document of the werkafspraken
+    r.done()
+    return profile

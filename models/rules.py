@@ -1,0 +1,258 @@
+"""The named guards of the lifecycle: each refuses an event with a reason, or lets it pass.
+
+A refusal is a message key plus parameters, rendered in Dutch by `templates/`. Guards marked
+*overridable* may be overruled by VT with a written reason (`forceer reden: ...`), which is recorded.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+
+from .calendar import AMS
+from .case import CaseState, Handover
+from .profile import Profile
+from .types import DeadlineKind, HandoverKind, HandoverState, Route, Signal, Weight
+
+
+@dataclass(frozen=True)
+class Refused:
+    key: str
+    params: tuple[tuple[str, object], ...] = ()
+    overridable: bool = False
+
+    @staticmethod
+    def of(key: str, overridable: bool = False, **params: object) -> Refused:
+        return Refused(key, tuple(params.items()), overridable)
+
+    def get(self, name: str, default: object = None) -> object:
+        return dict(self.params).get(name, default)
+
+
+@dataclass(frozen=True)
+class Context:
+    now: datetime
+    actor: str          # member id of who does it
+    actor_org: str      # their organisation
+    profile: Profile
+
+    def __post_init__(self) -> None:
+        if self.now.tzinfo is None:
+            raise ValueError("now must be timezone-aware")
+        object.__setattr__(self, "now", self.now.astimezone(UTC))   # stored in UTC, shown in Amsterdam
+
+    @property
+    def today(self) -> date:
+        return self.now.astimezone(AMS).date()
+
+
+Guard = Callable[[CaseState, object, Context], Refused | None]
+
+# The national reasons for VT to keep a case (003 §2.2): immediate intervention, structural serious
+# unsafety, not enough information, anonymity promised to the melder, a request to the Raad voor de
+# Kinderbescherming. A region adds its own in its profile (NOG: 001 §1).
+NATIONAL_KEEP_SIGNALS = frozenset({Signal.ACUUT, Signal.STRUCTUREEL, Signal.ONVOLDOENDE_INFO, Signal.RVDK})
+
+
+def keep_reasons(state: CaseState, profile: Profile) -> tuple[str, ...]:
+    """Why VT must keep this case (no directe overdracht), as reason keys; empty if none applies."""
+    reasons = {s.value for s in state.signals & (NATIONAL_KEEP_SIGNALS | profile.extra_keep_reasons)}
+    if state.spoed:
+        reasons.add("spoed")           # urgent: immediate intervention (003 §2.2)
+    if state.anoniem:
+        reasons.add("anoniem")         # anonymity promised to the melder (003 §2.2)
+    return tuple(sorted(reasons))
+
+
+def receivers(state: CaseState, kind: HandoverKind) -> tuple[str, ...]:
+    """Who receives an overdracht: the lokale teams, the GI or the MDT (empty: nobody known)."""
+    assert state.orgs is not None
+    if kind is HandoverKind.NA_DIENST or state.route is Route.LT:
+        return state.orgs.lts
+    if state.route is Route.GI:
+        return (state.orgs.gi,) if state.orgs.gi else ()
+    if state.route is Route.MDT:
+        return (state.orgs.mdt,) if state.orgs.mdt else ()
+    return ()
+
+
+def next_handover_kind(state: CaseState) -> HandoverKind:
+    return HandoverKind.NA_DIENST if state.service_done_at else HandoverKind.DIRECT
+
+
+# ---- melding ---------------------------------------------------------------------------------
+def gemeenten_valid(state: CaseState, e, ctx: Context) -> Refused | None:
+    if not 1 <= len(e.gemeenten) <= 2 or len(set(e.gemeenten)) != len(e.gemeenten):
+        return Refused.of("gemeenten_aantal")
+    if len(e.orgs.lts) != len(e.gemeenten):
+        return Refused.of("geen_lokaal_team")
+    return None
+
+
+def received_not_future(state: CaseState, e, ctx: Context) -> Refused | None:
+    if e.received_at > ctx.now:
+        return Refused.of("ontvangst_in_toekomst")
+    return None
+
+
+# ---- triagebesluit ---------------------------------------------------------------------------
+def override_has_reason(state: CaseState, e, ctx: Context) -> Refused | None:
+    if e.override and len(e.override_reason.strip()) < 10:
+        return Refused.of("forceer_zonder_reden")
+    return None
+
+
+def gi_needs_gezinsvoogd(state: CaseState, e, ctx: Context) -> Refused | None:
+    if e.route is Route.GI and not state.gezinsvoogd:
+        return Refused.of("gi_zonder_gezinsvoogd")
+    return None
+
+
+def gezinsvoogd_goes_to_gi(state: CaseState, e, ctx: Context) -> Refused | None:
+    # 002 bijlage 3a, 1: with a gezinsvoogd involved the melding goes to the GI, gemeente in cc.
+    if state.gezinsvoogd and e.route is not Route.GI:
+        return Refused.of("gezinsvoogd_route_gi", overridable=True)
+    return None
+
+
+def vt_keeps_case(state: CaseState, e, ctx: Context) -> Refused | None:
+    # 003 §2.2 (national) and 001 §1 (extra in NOG): no directe overdracht while a reason applies.
+    if e.route is Route.LT:
+        reasons = keep_reasons(state, ctx.profile)
+        if reasons:
+            return Refused.of("vt_houdt_casus", overridable=True, redenen=reasons)
+    return None
+
+
+def heavy_needs_service(state: CaseState, e, ctx: Context) -> Refused | None:
+    # 004 Thema 4: a zware casus goes with V&V or Onderzoek, not straight to the lokaal veld.
+    if e.weight is Weight.ZWAAR and e.route is Route.LT:
+        return Refused.of("zwaar_vraagt_dienst", overridable=True)
+    return None
+
+
+def receiver_known(state: CaseState, e, ctx: Context) -> Refused | None:
+    route = getattr(e, "route", state.route)
+    assert state.orgs is not None
+    if route is Route.MDT and not state.orgs.mdt:
+        return Refused.of("geen_mdt")
+    if route is Route.GI and not state.orgs.gi:
+        return Refused.of("geen_gi")
+    return None
+
+
+# ---- overdracht ------------------------------------------------------------------------------
+def _handover(state: CaseState, seq: int) -> Handover | None:
+    return next((h for h in state.handovers if h.seq == seq), None)
+
+
+def request_open(state: CaseState, e, ctx: Context) -> Refused | None:
+    h = _handover(state, e.handover)
+    if h is None:
+        return Refused.of("verzoek_onbekend", verzoek=e.handover)
+    confirmed = h.confirmation_by(e.org)
+    if confirmed is not None:
+        return Refused.of("al_bevestigd", door=confirmed.by, om=confirmed.at)
+    if h.state is not HandoverState.OPEN:
+        return Refused.of("verzoek_niet_open", verzoek=e.handover, toestand=h.state.value)
+    return None
+
+
+def org_receives(state: CaseState, e, ctx: Context) -> Refused | None:
+    h = _handover(state, e.handover)
+    if h is not None and e.org not in h.receivers:
+        return Refused.of("niet_de_ontvanger", ontvangers=h.receivers)
+    return None
+
+
+def reason_given(state: CaseState, e, ctx: Context) -> Refused | None:
+    if not e.reason.strip():
+        return Refused.of("reden_verplicht")
+    return None
+
+
+def has_receivers(state: CaseState, e, ctx: Context) -> Refused | None:
+    if not receivers(state, next_handover_kind(state)):
+        return Refused.of("geen_ontvanger")
+    return None
+
+
+def oordeel_after_onderzoek(state: CaseState, e, ctx: Context) -> Refused | None:
+    # 000 §5.2.4: after Onderzoek the overdracht carries VT's oordeel.
+    if state.route is Route.ONDERZOEK and not e.oordeel.strip():
+        return Refused.of("oordeel_verplicht")
+    return None
+
+
+# ---- dates -----------------------------------------------------------------------------------
+def day_not_future(state: CaseState, e, ctx: Context) -> Refused | None:
+    if e.day > ctx.today:
+        return Refused.of("datum_in_toekomst", datum=e.day)
+    return None
+
+
+def day_after_melding(state: CaseState, e, ctx: Context) -> Refused | None:
+    assert state.received_at is not None
+    received = state.received_at.astimezone(AMS).date()
+    if e.day < received:
+        return Refused.of("datum_voor_melding", datum=e.day, melding=received)
+    return None
+
+
+# ---- huisverbod, monitoring, gemeente ----------------------------------------------------------
+def no_active_house_ban(state: CaseState, e, ctx: Context) -> Refused | None:
+    if state.house_ban and state.house_ban.active:
+        return Refused.of("huisverbod_loopt_al", sinds=state.house_ban.start)
+    return None
+
+
+def active_house_ban(state: CaseState, e, ctx: Context) -> Refused | None:
+    if not (state.house_ban and state.house_ban.active):
+        return Refused.of("geen_huisverbod")
+    if e.day < state.house_ban.start:
+        return Refused.of("datum_voor_huisverbod", datum=e.day, start=state.house_ban.start)
+    return None
+
+
+def not_extended(state: CaseState, e, ctx: Context) -> Refused | None:
+    if state.house_ban and state.house_ban.extended:
+        return Refused.of("huisverbod_al_verlengd")
+    return None
+
+
+def monitoring_running(state: CaseState, e, ctx: Context) -> Refused | None:
+    if not any(d.is_active and d.kind is DeadlineKind.MONITORING for d in state.deadlines):
+        return Refused.of("geen_monitoring")
+    return None
+
+
+def gemeente_answer_open(state: CaseState, e, ctx: Context) -> Refused | None:
+    if not any(d.is_active and d.kind is DeadlineKind.GEMEENTE_ANTWOORD and d.owner == e.gemeente_org
+               for d in state.deadlines):
+        return Refused.of("geen_open_vraag_aan_gemeente")
+    return None
+
+
+GUARDS: dict[str, Guard] = {
+    "gemeenten_geldig": gemeenten_valid,
+    "ontvangst_niet_in_toekomst": received_not_future,
+    "forceer_met_reden": override_has_reason,
+    "gi_vereist_gezinsvoogd": gi_needs_gezinsvoogd,
+    "gezinsvoogd_naar_gi": gezinsvoogd_goes_to_gi,
+    "vt_houdt_casus": vt_keeps_case,
+    "zwaar_vraagt_dienst": heavy_needs_service,
+    "ontvanger_bekend": receiver_known,
+    "verzoek_open": request_open,
+    "org_is_ontvanger": org_receives,
+    "reden_verplicht": reason_given,
+    "heeft_ontvangers": has_receivers,
+    "oordeel_na_onderzoek": oordeel_after_onderzoek,
+    "datum_niet_in_toekomst": day_not_future,
+    "datum_na_melding": day_after_melding,
+    "geen_lopend_huisverbod": no_active_house_ban,
+    "lopend_huisverbod": active_house_ban,
+    "nog_niet_verlengd": not_extended,
+    "monitoring_loopt": monitoring_running,
+    "vraag_aan_gemeente_open": gemeente_answer_open,
+}

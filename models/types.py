@@ -1,0 +1,103 @@
+"""The vocabulary of the domain: enumerations shared by every module of `models/`."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Status(StrEnum):
+    NIEUW = "nieuw"                    # before the melding is registered
+    TRIAGE = "triage"                  # veiligheidsbeoordeling running (000 §5.1.1)
+    DIENST = "dienst"                  # VT carries out V&V or Onderzoek (000 §4)
+    TE_OVERDRAGEN = "te_overdragen"    # decided to hand over; no request pending
+    OVERDRACHT = "overdracht"          # handover requested, awaiting confirmation
+    OVERGEDRAGEN = "overgedragen"      # with the receiving organisation(s)
+    GESLOTEN = "gesloten"
+
+
+OPEN_STATUSES = frozenset(s for s in Status if s not in (Status.NIEUW, Status.GESLOTEN))
+
+
+class Route(StrEnum):
+    """Where the triagebesluit places the next steps (000 §4; 002 §4; 003 §2.2)."""
+
+    LT = "lt"                  # directe overdracht to the lokaal team
+    VV = "vv"                  # VT: dienst Voorwaarden & Vervolg
+    ONDERZOEK = "onderzoek"    # VT: dienst Onderzoek
+    GI = "gi"                  # gecertificeerde instelling (gezinsvoogd involved)
+    MDT = "mdt"                # multidisciplinair team (MDA++, Zorg- en Veiligheidshuis)
+    ZELF = "zelf"              # the cliëntsysteem itself
+    GEEN = "geen"              # no concerns: close
+
+
+HANDOVER_ROUTES = frozenset({Route.LT, Route.GI, Route.MDT})
+SERVICE_ROUTES = frozenset({Route.VV, Route.ONDERZOEK})
+CLOSING_ROUTES = frozenset({Route.ZELF, Route.GEEN})
+
+
+class Weight(StrEnum):
+    """Zwaarte van de casus (004 Thema 4)."""
+
+    LICHT = "licht"
+    MIDDELZWAAR = "middelzwaar"
+    ZWAAR = "zwaar"
+
+
+class Signal(StrEnum):
+    ACUUT = "acuut"
+    STRUCTUREEL = "structureel"
+    ONVOLDOENDE_INFO = "onvoldoende-info"
+    RVDK = "rvdk"
+    LETSEL = "letsel"
+    ONGEBOREN = "ongeboren"
+    PSYCHIATRIE = "psychiatrie"
+    EERGERELATEERD = "eergerelateerd"
+    STALKING = "stalking"
+    STRAFBAAR = "strafbaar"
+
+
+class OrgKind(StrEnum):
+    VT = "vt"
+    LT = "lt"
+    GI = "gi"
+    MDT = "mdt"
+    GEMEENTE = "gemeente"
+
+
+class Role(StrEnum):
+    MEDEWERKER = "medewerker"
+    LEIDINGGEVENDE = "leidinggevende"
+    GEDRAGSWETENSCHAPPER = "gedragswetenschapper"
+    BESTUURLIJK_CONTACT = "bestuurlijk_contact"
+
+
+class HandoverKind(StrEnum):
+    DIRECT = "direct"          # directe overdracht after triage (000 §5.1)
+    NA_DIENST = "na_dienst"    # after V&V or Onderzoek (000 §5.2)
+
+
+class HandoverState(StrEnum):
+    OPEN = "open"
+    BEVESTIGD = "bevestigd"
+    GEWEIGERD = "geweigerd"
+    INGETROKKEN = "ingetrokken"
+
+
+class DeadlineKind(StrEnum):
+    TRIAGE = "triage"
+    BEVESTIGING = "bevestiging"
+    EERSTE_CONTACT = "eerste_contact"
+    DIRECTBETROKKENEN = "directbetrokkenen_geinformeerd"
+    THV_LT_GEINFORMEERD = "thv_lt_geinformeerd"
+    THV_GESPREK = "thv_gezamenlijk_gesprek"
+    THV_ADVIES = "thv_advies"
+    THV_EINDE = "thv_einde"
+    MONITORING = "monitoring"
+    GEMEENTE_ANTWOORD = "gemeente_antwoord"
+
+
+class DeadlineState(StrEnum):
+    OPEN = "open"
+    VERLOPEN = "verlopen"      # lapsed, still to be met (escalation runs)
+    GEHAALD = "gehaald"        # met (possibly late: met_at > due)
+    VERVALLEN = "vervallen"    # withdrawn: the case moved on

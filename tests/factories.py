@@ -1,0 +1,81 @@
+"""Test helpers: the shipped profiles and demo directory, and a small driver for one case."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from bot.config import load_directory, load_profile
+from models.calendar import AMS
+from models.case import CaseOrgs, CaseState
+from models.directory import Directory
+from models.events import Event, MeldingOntvangen
+from models.lifecycle import Accepted, apply
+from models.profile import Profile
+from models.rules import Context, Refused
+from models.types import OrgKind, Signal
+
+DIRECTORY: Directory = load_directory()
+VT, LT_ARNHEM, LT_EDE, GI = "vt-gelderland-midden", "lt-arnhem", "lt-ede", "gi-gelderland"
+
+
+def ams(*args: int) -> datetime:
+    return datetime(*args, tzinfo=AMS)
+
+
+def orgs_for(gemeenten: tuple[str, ...], directory: Directory = DIRECTORY) -> CaseOrgs:
+    def one(g: str, kind: OrgKind) -> str | None:
+        found = directory.serving(g, kind)
+        return found[0].id if found else None
+    return CaseOrgs(
+        vt=one(gemeenten[0], OrgKind.VT),
+        lts=tuple(x for g in gemeenten if (x := one(g, OrgKind.LT))),
+        gi=one(gemeenten[0], OrgKind.GI),
+        mdt=one(gemeenten[0], OrgKind.MDT),
+        gemeenten=tuple(x for g in gemeenten if (x := one(g, OrgKind.GEMEENTE))),
+    )
+
+
+def melding(received: datetime, gemeenten=("Arnhem",), spoed=False, anoniem=False,
+            gezinsvoogd=False, signals: tuple[str, ...] = ()) -> MeldingOntvangen:
+    return MeldingOntvangen(gemeenten=tuple(gemeenten), received_at=received, orgs=orgs_for(tuple(gemeenten)),
+                            spoed=spoed, anoniem=anoniem, gezinsvoogd=gezinsvoogd,
+                            signals=frozenset(Signal(s) for s in signals))
+
+
+MEMBER_OF = {m.id: m.org_id for m in DIRECTORY.members.values()}
+
+
+@dataclass
+class Driver:
+    """Applies events to one case like the commands will: keeps the state, fails loudly on surprises."""
+
+    profile: Profile
+    state: CaseState = field(default_factory=lambda: CaseState(number="VT-2025-0001", profile="test"))
+    notes: list = field(default_factory=list)
+
+    @staticmethod
+    def for_profile(name: str) -> Driver:
+        return Driver(load_profile(name))
+
+    def ctx(self, at: datetime, actor: str = "vt-medewerker") -> Context:
+        return Context(now=at, actor=actor, actor_org=MEMBER_OF[actor], profile=self.profile)
+
+    def try_(self, event: Event, at: datetime, actor: str = "vt-medewerker") -> Accepted | Refused:
+        outcome = apply(self.state, event, self.ctx(at, actor))
+        if isinstance(outcome, Accepted):
+            self.state = outcome.state
+            self.notes.extend(outcome.notes)
+        return outcome
+
+    def do(self, event: Event, at: datetime, actor: str = "vt-medewerker") -> CaseState:
+        outcome = self.try_(event, at, actor)
+        assert isinstance(outcome, Accepted), f"refused: {outcome}"
+        return self.state
+
+    def refused(self, event: Event, at: datetime, actor: str = "vt-medewerker") -> Refused:
+        before = self.state
+        outcome = self.try_(event, at, actor)
+        assert isinstance(outcome, Refused), f"accepted: {event}"
+        assert self.state == before
+        return outcome
