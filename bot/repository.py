@@ -1,0 +1,225 @@
+"""Mapping between the domain's case values and the database rows, inside one session.
+
+No rule lives here: the repository stores what `lifecycle.apply` produced and gives it back unchanged.
+Concurrent changes to one case are serialised twice over: the row is locked when loaded for a change
+(`SELECT ... FOR UPDATE` on PostgreSQL), and the save checks the version it loaded (optimistic check).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import replace
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlmodel import Session
+
+from commands.ports import ConcurrentChange
+from models.calendar import WorkCalendar
+from models.case import (
+    CaseOrgs,
+    CaseState,
+    Confirmation,
+    Deadline,
+    Decision,
+    Handover,
+    HouseBan,
+    LedgerEntry,
+    Record,
+    Refusal,
+    case_number,
+)
+from models.escalation import ladder_from_data, ladder_to_data, next_rung
+from models.tables import CaseCounter, CaseRow, DeadlineRow, HandoverRow, LedgerRow
+from models.types import (
+    DeadlineKind,
+    DeadlineState,
+    HandoverKind,
+    HandoverState,
+    Route,
+    Signal,
+    Status,
+    Weight,
+)
+
+
+def _iso(v: datetime | date | None) -> str | None:
+    return v.isoformat() if v is not None else None
+
+
+def _dt(v: str | None) -> datetime | None:
+    return datetime.fromisoformat(v) if v else None
+
+
+def _d(v: str | None) -> date | None:
+    return date.fromisoformat(v) if v else None
+
+
+class CaseRepository:
+    def __init__(self, session: Session, calendar_for: Callable[[str], WorkCalendar]):
+        self.session = session
+        self.calendar_for = calendar_for   # the work calendar of a case's profile, for next_action_at
+
+    # ---- numbers ------------------------------------------------------------------------------
+    def next_number(self, year: int) -> str:
+        """The next pseudonymous case number of a year; atomic, also with concurrent registrations."""
+        dialect = self.session.get_bind().dialect.name
+        ins = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(CaseCounter)
+        stmt = ins.values(year=year, last=1).on_conflict_do_update(
+            index_elements=["year"], set_={"last": CaseCounter.last + 1}).returning(CaseCounter.last)
+        seq = self.session.execute(stmt).scalar_one()
+        return case_number(year, seq)
+
+    # ---- loading ------------------------------------------------------------------------------
+    def _row(self, number: str, lock: bool) -> CaseRow | None:
+        stmt = select(CaseRow).where(CaseRow.number == number)
+        if lock:
+            stmt = stmt.with_for_update()
+        return self.session.execute(stmt).scalar_one_or_none()
+
+    def get(self, number: str, *, lock: bool = False) -> CaseState | None:
+        row = self._row(number, lock)
+        if row is None:
+            return None
+        return self._to_state(row)
+
+    def numbers(self) -> list[str]:
+        return list(self.session.execute(select(CaseRow.number).order_by(CaseRow.number)).scalars())
+
+    def _children(self, model: Any, case_id: int) -> list[Any]:
+        stmt = select(model).where(model.case_id == case_id).order_by(model.seq)
+        return list(self.session.execute(stmt).scalars())
+
+    def _to_state(self, row: CaseRow) -> CaseState:
+        d = row.decision
+        hb = row.house_ban
+        return CaseState(
+            number=row.number, profile=row.profile, status=Status(row.status),
+            gemeenten=tuple(row.gemeenten or ()), received_at=row.received_at, registered_at=row.registered_at,
+            spoed=row.spoed, anoniem=row.anoniem, gezinsvoogd=row.gezinsvoogd,
+            signals=frozenset(Signal(s) for s in row.signals or ()),
+            orgs=CaseOrgs(vt=row.orgs["vt"], lts=tuple(row.orgs["lts"]), gi=row.orgs.get("gi"),
+                          mdt=row.orgs.get("mdt"), gemeenten=tuple(row.orgs.get("gemeenten", ())))
+            if row.orgs else None,
+            decision=Decision(
+                route=Route(d["route"]), weight=Weight(d["weight"]) if d.get("weight") else None,
+                reasoning=d["reasoning"], decided_at=_dt(d["decided_at"]), decided_by=d["decided_by"],
+                override_reason=d.get("override_reason"), overridden=tuple(d.get("overridden", ())),
+            ) if d else None,
+            service_done_at=row.service_done_at, oordeel=row.oordeel,
+            handovers=tuple(self._handover(h) for h in self._children(HandoverRow, row.id)),
+            ledger=tuple(LedgerEntry(tuple(e.holders.split(",")), e.start, e.reason, e.end, e.end_reason)
+                         for e in self._children(LedgerRow, row.id)),
+            deadlines=tuple(self._deadline(x) for x in self._children(DeadlineRow, row.id)),
+            house_ban=HouseBan(start=_d(hb["start"]), extended=hb["extended"], ended=_d(hb.get("ended")),
+                               advised=hb.get("advised", False)) if hb else None,
+            records=tuple(Record(kind=r["kind"], at=_dt(r["at"]), by=r["by"], org=r["org"], text=r["text"],
+                                 day=_d(r.get("day")), positive=r.get("positive"))
+                          for r in row.records or ()),
+            closed_at=row.closed_at, closed_reason=row.closed_reason, version=row.version,
+        )
+
+    @staticmethod
+    def _handover(h: HandoverRow) -> Handover:
+        ref = h.refusal
+        return Handover(
+            seq=h.seq, kind=HandoverKind(h.kind), receivers=tuple(h.receivers or ()),
+            requested_at=h.requested_at, requested_by=h.requested_by, checklist=tuple(h.checklist or ()),
+            state=HandoverState(h.state),
+            confirmations=tuple(Confirmation(c["org"], c["by"], _dt(c["at"])) for c in h.confirmations or ()),
+            refusal=Refusal(ref["org"], ref["by"], _dt(ref["at"]), ref["reason"]) if ref else None,
+        )
+
+    @staticmethod
+    def _deadline(x: DeadlineRow) -> Deadline:
+        return Deadline(
+            seq=x.seq, kind=DeadlineKind(x.kind), owner=x.owner, due=x.due, created_at=x.created_at,
+            ladder=ladder_from_data(x.ladder or []), ref=x.ref, state=DeadlineState(x.state),
+            met_at=x.met_at, lapsed_at=x.lapsed_at, closed_reason=x.closed_reason,
+            next_rung=x.next_rung, paused=x.paused,
+        )
+
+    # ---- saving -------------------------------------------------------------------------------
+    def save(self, state: CaseState) -> CaseState:
+        """Store a new or changed case; returns it with its new version. Raises ConcurrentChange."""
+        values = self._case_values(state)
+        row = self._row(state.number, lock=False)
+        if row is None:
+            if state.version != 0:
+                raise ConcurrentChange(state.number)
+            row = CaseRow(**values, version=1)
+            self.session.add(row)
+            self.session.flush()
+        else:
+            result = self.session.execute(
+                update(CaseRow).where(CaseRow.id == row.id, CaseRow.version == state.version)
+                .values(**values, version=state.version + 1))
+            if result.rowcount != 1:
+                raise ConcurrentChange(state.number)
+        self._save_children(row.id, state)
+        self.session.flush()
+        return replace(state, version=state.version + 1)
+
+    @staticmethod
+    def _case_values(s: CaseState) -> dict[str, Any]:
+        d, hb = s.decision, s.house_ban
+        return dict(
+            number=s.number, profile=s.profile, status=s.status.value, gemeenten=list(s.gemeenten),
+            received_at=s.received_at, registered_at=s.registered_at, spoed=s.spoed, anoniem=s.anoniem,
+            gezinsvoogd=s.gezinsvoogd, signals=sorted(x.value for x in s.signals),
+            orgs={"vt": s.orgs.vt, "lts": list(s.orgs.lts), "gi": s.orgs.gi, "mdt": s.orgs.mdt,
+                  "gemeenten": list(s.orgs.gemeenten)} if s.orgs else None,
+            decision={"route": d.route.value, "weight": d.weight.value if d.weight else None,
+                      "reasoning": d.reasoning, "decided_at": _iso(d.decided_at), "decided_by": d.decided_by,
+                      "override_reason": d.override_reason, "overridden": list(d.overridden)} if d else None,
+            service_done_at=s.service_done_at, oordeel=s.oordeel,
+            house_ban={"start": _iso(hb.start), "extended": hb.extended, "ended": _iso(hb.ended),
+                       "advised": hb.advised} if hb else None,
+            records=[{"kind": r.kind, "at": _iso(r.at), "by": r.by, "org": r.org, "text": r.text,
+                      "day": _iso(r.day), "positive": r.positive} for r in s.records],
+            closed_at=s.closed_at, closed_reason=s.closed_reason,
+        )
+
+    def _save_children(self, case_id: int, s: CaseState) -> None:
+        calendar = self.calendar_for(s.profile)
+        self._upsert(HandoverRow, case_id, {h.seq: dict(
+            kind=h.kind.value, receivers=list(h.receivers), requested_at=h.requested_at,
+            requested_by=h.requested_by, checklist=list(h.checklist), state=h.state.value,
+            confirmations=[{"org": c.org, "by": c.by, "at": _iso(c.at)} for c in h.confirmations],
+            refusal={"org": h.refusal.org, "by": h.refusal.by, "at": _iso(h.refusal.at),
+                     "reason": h.refusal.reason} if h.refusal else None,
+        ) for h in s.handovers})
+        self._upsert(LedgerRow, case_id, {i + 1: dict(
+            holders=",".join(e.holders), start=e.start, end=e.end, reason=e.reason, end_reason=e.end_reason,
+        ) for i, e in enumerate(s.ledger)})
+        self._upsert(DeadlineRow, case_id, {x.seq: dict(
+            kind=x.kind.value, owner=x.owner, due=x.due, created_at=x.created_at,
+            ladder=ladder_to_data(x.ladder), ref=x.ref, state=x.state.value, met_at=x.met_at,
+            lapsed_at=x.lapsed_at, closed_reason=x.closed_reason, next_rung=x.next_rung, paused=x.paused,
+            next_action_at=self.next_action_at(x, calendar),
+        ) for x in s.deadlines})
+
+    @staticmethod
+    def next_action_at(deadline: Deadline, calendar: WorkCalendar) -> datetime | None:
+        """When the sweep must look at a deadline: its next rung, or its due moment (to lapse it)."""
+        if not deadline.is_active or deadline.paused:
+            return None
+        rung = next_rung(deadline, calendar)
+        if rung is None:
+            return deadline.due if deadline.state is DeadlineState.OPEN else None
+        return min(rung[2], deadline.due) if deadline.state is DeadlineState.OPEN else rung[2]
+
+    def _upsert(self, model: Any, case_id: int, wanted: dict[int, dict[str, Any]]) -> None:
+        existing = {r.seq: r for r in self._children(model, case_id)}
+        for seq, values in wanted.items():
+            row = existing.pop(seq, None)
+            if row is None:
+                self.session.add(model(case_id=case_id, seq=seq, **values))
+                continue
+            for key, value in values.items():
+                if getattr(row, key) != value:
+                    setattr(row, key, value)
+        for stale in existing.values():   # a ledger entry of zero length can be replaced
+            self.session.delete(stale)

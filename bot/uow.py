@@ -1,0 +1,62 @@
+"""The SQL unit of work: one session, one transaction; commits only when told to."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+from models.calendar import WorkCalendar
+from models.tables import AuditRow
+
+from .repository import CaseRepository
+
+
+class AuditLog:
+    """Append-only: entries are added, never changed (the database refuses UPDATE and DELETE)."""
+
+    def __init__(self, session: Session):
+        self.session = session
+
+    def add(self, *, at: datetime, actor: str, action: str, outcome: str, case_number: str | None = None,
+            on_behalf_of: str | None = None, detail: dict[str, Any] | None = None) -> None:
+        self.session.add(AuditRow(at=at, actor=actor, on_behalf_of=on_behalf_of, case_number=case_number,
+                                  action=action, outcome=outcome, detail=detail or {}))
+
+    def for_case(self, number: str) -> list[AuditRow]:
+        stmt = select(AuditRow).where(AuditRow.case_number == number).order_by(AuditRow.id)
+        return list(self.session.execute(stmt).scalars())
+
+    def all(self) -> list[AuditRow]:
+        return list(self.session.execute(select(AuditRow).order_by(AuditRow.id)).scalars())
+
+
+class SqlUnitOfWork:
+    def __init__(self, engine: Engine, calendar_for: Callable[[str], WorkCalendar]):
+        self.engine = engine
+        self.calendar_for = calendar_for
+        self.session: Session | None = None
+
+    def __enter__(self) -> SqlUnitOfWork:
+        self.session = Session(self.engine, expire_on_commit=False)
+        self.cases = CaseRepository(self.session, self.calendar_for)
+        self.audit = AuditLog(self.session)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.session is not None:
+            self.session.rollback()   # a no-op after commit; undoes everything otherwise
+            self.session.close()
+            self.session = None
+
+    def commit(self) -> None:
+        assert self.session is not None
+        self.session.commit()
+
+
+def uow_factory(engine: Engine, calendar_for: Callable[[str], WorkCalendar]) -> Callable[[], SqlUnitOfWork]:
+    return lambda: SqlUnitOfWork(engine, calendar_for)

@@ -1,0 +1,32 @@
+"""What the commands need from the outside world, as protocols; `bot/` provides the real ones."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Protocol
+
+from models.case import CaseState
+
+
+class ConcurrentChange(RuntimeError):
+    """Someone else changed the case between load and save; the unit of work is retried."""
+
+
+class Cases(Protocol):
+    def next_number(self, year: int) -> str: ...
+    def get(self, number: str, *, lock: bool = False) -> CaseState | None: ...
+    def save(self, state: CaseState) -> CaseState: ...
+
+
+class Audit(Protocol):
+    def add(self, *, at: datetime, actor: str, action: str, outcome: str, case_number: str | None = None,
+            on_behalf_of: str | None = None, detail: dict[str, Any] | None = None) -> None: ...
+
+
+class UnitOfWork(Protocol):
+    cases: Cases
+    audit: Audit
+
+    def __enter__(self) -> UnitOfWork: ...
+    def __exit__(self, *exc: object) -> None: ...
+    def commit(self) -> None: ...

@@ -1,0 +1,172 @@
+"""The SQLModel tables that persist cases, their ledger and deadlines, the audit log and the outbox.
+
+Only table definitions here; mapping to and from the domain's values lives in `bot/repository.py`.
+Times are stored in UTC.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import JSON, Column, DateTime, Index, UniqueConstraint
+from sqlalchemy.types import TypeDecorator
+from sqlmodel import Field, SQLModel
+
+
+class UTCDateTime(TypeDecorator):
+    """Aware datetimes in, aware UTC datetimes out, on SQLite (which keeps no zone) and PostgreSQL alike."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to the database")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def _dt(nullable: bool = True, index: bool = False) -> Any:
+    return Field(default=None, sa_column=Column(UTCDateTime(), nullable=nullable, index=index))
+
+
+def _json() -> Any:
+    return Field(default=None, sa_column=Column(JSON, nullable=True))
+
+
+class CaseRow(SQLModel, table=True):
+    __tablename__ = "cases"
+
+    id: int | None = Field(default=None, primary_key=True)
+    number: str = Field(index=True, unique=True, max_length=16)
+    profile: str = Field(max_length=64)
+    status: str = Field(index=True, max_length=32)
+    gemeenten: list[str] | None = _json()
+    received_at: datetime | None = _dt()
+    registered_at: datetime | None = _dt()
+    spoed: bool = False
+    anoniem: bool = False
+    gezinsvoogd: bool = False
+    signals: list[str] | None = _json()
+    orgs: dict | None = _json()
+    decision: dict | None = _json()
+    service_done_at: datetime | None = _dt()
+    oordeel: str | None = None
+    house_ban: dict | None = _json()
+    records: list | None = _json()
+    closed_at: datetime | None = _dt()
+    closed_reason: str | None = None
+    version: int = 0
+
+
+class HandoverRow(SQLModel, table=True):
+    __tablename__ = "handovers"
+    __table_args__ = (UniqueConstraint("case_id", "seq"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = Field(foreign_key="cases.id", index=True)
+    seq: int
+    kind: str = Field(max_length=16)
+    receivers: list[str] | None = _json()
+    requested_at: datetime | None = _dt()
+    requested_by: str = Field(max_length=64)
+    checklist: list[str] | None = _json()
+    state: str = Field(max_length=16)
+    confirmations: list | None = _json()
+    refusal: dict | None = _json()
+
+
+class LedgerRow(SQLModel, table=True):
+    __tablename__ = "ledger_entries"
+    __table_args__ = (UniqueConstraint("case_id", "seq"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = Field(foreign_key="cases.id", index=True)
+    seq: int
+    holders: str = Field(max_length=255)      # organisation ids, comma-separated
+    start: datetime | None = _dt(nullable=False)
+    end: datetime | None = _dt()
+    reason: str = Field(max_length=64)
+    end_reason: str | None = Field(default=None, max_length=64)
+
+
+class DeadlineRow(SQLModel, table=True):
+    __tablename__ = "deadlines"
+    __table_args__ = (UniqueConstraint("case_id", "seq"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = Field(foreign_key="cases.id", index=True)
+    seq: int
+    kind: str = Field(max_length=48)
+    owner: str = Field(max_length=64, index=True)
+    due: datetime | None = _dt(nullable=False)
+    created_at: datetime | None = _dt(nullable=False)
+    ladder: list | None = _json()
+    ref: str = Field(default="", max_length=64)
+    state: str = Field(max_length=16)
+    met_at: datetime | None = _dt()
+    lapsed_at: datetime | None = _dt()
+    closed_reason: str | None = Field(default=None, max_length=64)
+    next_rung: int = 0
+    paused: bool = False
+    # when the sweep must next look at this deadline (next rung, or the due moment); NULL: never.
+    # The sweep's cost grows with the number of due rows, not of cases, through this index.
+    next_action_at: datetime | None = _dt(index=True)
+
+
+class AuditRow(SQLModel, table=True):
+    """Append-only: who, on whose behalf, when, which case, which action, with what outcome.
+
+    The migration adds database triggers that refuse UPDATE and DELETE on this table.
+    """
+
+    __tablename__ = "audit_log"
+    __table_args__ = (Index("ix_audit_log_case_at", "case_number", "at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime | None = _dt(nullable=False)
+    actor: str = Field(max_length=64)
+    on_behalf_of: str | None = Field(default=None, max_length=64)
+    case_number: str | None = Field(default=None, max_length=16)
+    action: str = Field(max_length=64)
+    outcome: str = Field(max_length=64)
+    detail: dict | None = _json()
+
+
+class OutboxRow(SQLModel, table=True):
+    """A message to send, written in the same transaction as the change that caused it."""
+
+    __tablename__ = "outbox"
+
+    id: int | None = Field(default=None, primary_key=True)
+    created_at: datetime | None = _dt(nullable=False)
+    idempotency_key: str = Field(max_length=128, unique=True)
+    case_number: str | None = Field(default=None, max_length=16, index=True)
+    audience: str = Field(max_length=16)           # channel | user | dm
+    channel: str | None = Field(default=None, max_length=80)
+    recipient: str | None = Field(default=None, max_length=64)
+    template: str = Field(max_length=64)
+    context: dict | None = _json()
+    buttons: list | None = _json()
+    state: str = Field(default="nieuw", max_length=16, index=True)
+    attempts: int = 0
+    next_attempt_at: datetime | None = _dt(index=True)
+    sent_at: datetime | None = _dt()
+    last_error: str | None = None
+
+
+class CaseCounter(SQLModel, table=True):
+    """The last volgnummer handed out per year, for the pseudonymous case numbers."""
+
+    __tablename__ = "case_counters"
+
+    year: int = Field(primary_key=True)
+    last: int = 0

@@ -1,0 +1,61 @@
+"""Database fixtures: every persistence test runs on SQLite and on PostgreSQL (the production database).
+
+PostgreSQL is found through DATABASE_TEST_URL (default: the local server, database `test`). Each test
+gets a schema of its own, so runs do not disturb each other. The PostgreSQL tests never skip: if the
+server is down they fail, and .ci/run starts it first.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+from bot.config import load_profile
+from bot.db import make_engine, migrate
+from bot.uow import uow_factory
+
+PG_URL = os.environ.get("DATABASE_TEST_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+
+
+def calendar_for(profile_name: str):
+    return load_profile(profile_name if profile_name != "test" else "gelderland-midden").calendar
+
+
+@pytest.fixture
+def sqlite_engine(tmp_path) -> Iterator[Engine]:
+    engine = make_engine(f"sqlite:///{tmp_path / 'bot.db'}")
+    migrate(engine)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def pg_engine() -> Iterator[Engine]:
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    admin = make_engine(PG_URL)
+    with admin.begin() as conn:
+        conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
+    engine = sa.create_engine(PG_URL, connect_args={"options": f"-csearch_path={schema}"}, pool_size=10)
+    try:
+        migrate(engine)
+        yield engine
+    finally:
+        engine.dispose()
+        with admin.begin() as conn:
+            conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("pg", marks=pytest.mark.postgres)])
+def engine(request) -> Engine:
+    return request.getfixturevalue(f"{request.param}_engine")
+
+
+@pytest.fixture
+def uow(engine):
+    return uow_factory(engine, calendar_for)
