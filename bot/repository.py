@@ -85,6 +85,10 @@ class CaseRepository:
             return None
         return self._to_state(row)
 
+    def open_cases(self) -> list[CaseState]:
+        stmt = select(CaseRow.number).where(CaseRow.status != Status.GESLOTEN.value).order_by(CaseRow.number)
+        return [s for n in self.session.execute(stmt).scalars() if (s := self.get(n)) is not None]
+
     def numbers(self) -> list[str]:
         return list(self.session.execute(select(CaseRow.number).order_by(CaseRow.number)).scalars())
 

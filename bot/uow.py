@@ -13,6 +13,7 @@ from sqlmodel import Session
 from models.calendar import WorkCalendar
 from models.tables import AuditRow
 
+from .outbox import OutboxWriter
 from .repository import CaseRepository
 
 
@@ -45,6 +46,7 @@ class SqlUnitOfWork:
         self.session = Session(self.engine, expire_on_commit=False)
         self.cases = CaseRepository(self.session, self.calendar_for)
         self.audit = AuditLog(self.session)
+        self.outbox = OutboxWriter(self.session)
         return self
 
     def __exit__(self, *exc: object) -> None:

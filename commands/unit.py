@@ -1,12 +1,13 @@
-"""One unit of work per command: the state change, its ledger, deadlines and audit entry commit together.
+"""One unit of work per command: the state change, its ledger, deadlines, audit entry and outgoing
+messages commit together or not at all.
 
-A refused event is audited and changes nothing. An unexpected failure rolls everything back and is
+A refused command is audited and changes nothing. An unexpected failure rolls everything back and is
 audited in a transaction of its own, so the audit log still shows that something was tried.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -19,6 +20,7 @@ from models.rules import Context, Refused
 from .ports import ConcurrentChange, UnitOfWork
 
 UowFactory = Callable[[], UnitOfWork]
+After = Callable[[UnitOfWork, CaseState | None, CaseState, Accepted], None]
 RETRIES = 3
 PROVISIONAL = "VT-0000-0000"
 
@@ -27,65 +29,66 @@ PROVISIONAL = "VT-0000-0000"
 class Done:
     outcome: Accepted | Refused
     number: str
+    before: CaseState | None = None
 
 
-def _detail(event: Event, extra: dict[str, Any] | None) -> dict[str, Any]:
-    return {"event": event.name, **(extra or {})}
-
-
-def run(uow_factory: UowFactory, number: str | None, event: Event, ctx: Context, *,
+def run(uow_factory: UowFactory, number: str | None, events: Event | Sequence[Event], ctx: Context, *,
         action: str, on_behalf_of: str | None = None, detail: dict[str, Any] | None = None,
-        year: int | None = None, after: Callable[[UnitOfWork, CaseState, Accepted], None] | None = None) -> Done:
-    """Apply `event` to case `number` (or to a new case for a melding) in one transaction.
+        after: After | None = None) -> Done:
+    """Apply `events` in order to case `number` (a new case for a melding) in one transaction.
 
-    `after` runs inside the same transaction on success, for what the command writes besides the case
-    (the outbox, in later issues): it commits with the change or not at all.
+    `after` runs inside the same transaction when all were accepted, to write what the command
+    sends (the outbox): it commits with the change or not at all.
     """
+    batch = (events,) if isinstance(events, Event) else tuple(events)
+    info = {"events": [e.name for e in batch], **(detail or {})}
     for attempt in range(RETRIES):
         try:
-            return _once(uow_factory, number, event, ctx, action, on_behalf_of, detail, year, after)
+            return _once(uow_factory, number, batch, ctx, action, on_behalf_of, info, after)
         except ConcurrentChange:
             if attempt == RETRIES - 1:
                 raise
         except Exception as exc:
             with uow_factory() as uow:
                 uow.audit.add(at=ctx.now, actor=ctx.actor, on_behalf_of=on_behalf_of, case_number=number,
-                              action=action, outcome="fout",
-                              detail={**_detail(event, detail), "error": type(exc).__name__})
+                              action=action, outcome="fout", detail={**info, "error": type(exc).__name__})
                 uow.commit()
             raise
     raise AssertionError("unreachable")
 
 
-def _once(uow_factory: UowFactory, number: str | None, event: Event, ctx: Context, action: str,
-          on_behalf_of: str | None, detail: dict[str, Any] | None, year: int | None,
-          after: Callable[[UnitOfWork, CaseState, Accepted], None] | None) -> Done:
+def _once(uow_factory: UowFactory, number: str | None, batch: tuple[Event, ...], ctx: Context, action: str,
+          on_behalf_of: str | None, info: dict[str, Any], after: After | None) -> Done:
     with uow_factory() as uow:
-        new_case = isinstance(event, MeldingOntvangen)
+        new_case = isinstance(batch[0], MeldingOntvangen)
         if new_case:   # the number is given out only when the melding is accepted
+            before: CaseState | None = None
             state: CaseState | None = CaseState(number=PROVISIONAL, profile=ctx.profile.name)
             number = None
         else:
             assert number is not None
-            state = uow.cases.get(number, lock=True)
-        if state is None:
-            outcome: Accepted | Refused = Refused.of("casus_onbekend", nummer=number)
-        else:
-            outcome = apply(state, event, ctx)
-        audit = dict(at=ctx.now, actor=ctx.actor, on_behalf_of=on_behalf_of, action=action,
-                     detail=_detail(event, detail))
+            state = before = uow.cases.get(number, lock=True)
+        outcome: Accepted | Refused = Refused.of("casus_onbekend", nummer=number)
+        notes: list = []
+        if state is not None:
+            for event in batch:
+                outcome = apply(state, event, ctx)
+                if isinstance(outcome, Refused):
+                    break
+                state, notes = outcome.state, notes + list(outcome.notes)
+        audit = dict(at=ctx.now, actor=ctx.actor, on_behalf_of=on_behalf_of, action=action, detail=info)
         if isinstance(outcome, Refused):
             uow.audit.add(**audit, case_number=number, outcome=f"geweigerd:{outcome.key}")
             uow.commit()
-            return Done(outcome, number or "")
-        changed = outcome.state
+            return Done(outcome, number or "", before)
+        assert state is not None
         if new_case:
-            number = uow.cases.next_number(year or ctx.now.astimezone(AMS).year)
-            changed = replace(changed, number=number)
-        saved = uow.cases.save(changed)
-        outcome = Accepted(saved, outcome.notes)
-        uow.audit.add(**audit, case_number=number, outcome="ok")
+            number = uow.cases.next_number(ctx.now.astimezone(AMS).year)
+            state = replace(state, number=number)
+        saved = uow.cases.save(state)
+        accepted = Accepted(saved, tuple(notes))
+        uow.audit.add(**audit, case_number=saved.number, outcome="ok")
         if after is not None:
-            after(uow, saved, outcome)
+            after(uow, before, saved, accepted)
         uow.commit()
-        return Done(outcome, saved.number)
+        return Done(accepted, saved.number, before)

@@ -150,7 +150,10 @@ class OutboxRow(SQLModel, table=True):
     created_at: datetime | None = _dt(nullable=False)
     idempotency_key: str = Field(max_length=128, unique=True)
     case_number: str | None = Field(default=None, max_length=16, index=True)
-    audience: str = Field(max_length=16)           # channel | user | dm
+    kind: str = Field(default="post", max_length=16)    # open_channel | post | update
+    audience: str = Field(max_length=16)                # channel | dm
+    message_key: str | None = Field(default=None, max_length=128, index=True)   # a card that can be updated
+    platform_ref: str | None = Field(default=None, max_length=128)             # the platform's id once sent
     channel: str | None = Field(default=None, max_length=80)
     recipient: str | None = Field(default=None, max_length=64)
     template: str = Field(max_length=64)

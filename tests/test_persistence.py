@@ -90,7 +90,7 @@ def test_a_failure_in_the_middle_of_a_command_leaves_no_partial_write(uow, engin
     done = run(uow, None, melding(ams(2025, 5, 26, 10)), ctx(ams(2025, 5, 26, 11)), action="nieuw")
     before = counts(engine)
 
-    def explode(u, state, accepted):   # after the case, its ledger and deadlines were flushed
+    def explode(u, before, state, accepted):   # after the case, its ledger and deadlines were flushed
         with u.session.no_autoflush:
             assert u.session.execute(sa.select(sa.func.count()).select_from(LedgerRow)).scalar_one() == 1
         raise RuntimeError("disk full")

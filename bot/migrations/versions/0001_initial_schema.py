@@ -87,7 +87,10 @@ def upgrade() -> None:
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('idempotency_key', sa.String(length=128), nullable=False),
     sa.Column('case_number', sa.String(length=16), nullable=True),
+    sa.Column('kind', sa.String(length=16), nullable=False),
     sa.Column('audience', sa.String(length=16), nullable=False),
+    sa.Column('message_key', sa.String(length=128), nullable=True),
+    sa.Column('platform_ref', sa.String(length=128), nullable=True),
     sa.Column('channel', sa.String(length=80), nullable=True),
     sa.Column('recipient', sa.String(length=64), nullable=True),
     sa.Column('template', sa.String(length=64), nullable=False),
@@ -105,6 +108,7 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_outbox_case_number'), ['case_number'], unique=False)
         batch_op.create_index(batch_op.f('ix_outbox_next_attempt_at'), ['next_attempt_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_outbox_state'), ['state'], unique=False)
+        batch_op.create_index(batch_op.f('ix_outbox_message_key'), ['message_key'], unique=False)
 
     op.create_table('deadlines',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -189,6 +193,7 @@ def downgrade() -> None:
     op.drop_table('deadlines')
     with op.batch_alter_table('outbox', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_outbox_state'))
+        batch_op.drop_index(batch_op.f('ix_outbox_message_key'))
         batch_op.drop_index(batch_op.f('ix_outbox_next_attempt_at'))
         batch_op.drop_index(batch_op.f('ix_outbox_case_number'))
 

@@ -1,0 +1,145 @@
+"""The `triagebot` command line: the composition root where configuration becomes objects."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import json
+import sys
+import tempfile
+from datetime import datetime
+from importlib import resources
+from pathlib import Path
+
+from models.calendar import AMS
+from models.schema import ConfigError
+
+DEMO_START = "2025-05-26T08:30"
+
+
+def _start(value: str | None) -> datetime:
+    if value is None:
+        return datetime.now(AMS).replace(second=0, microsecond=0)
+    try:
+        t = datetime.fromisoformat(value)
+    except ValueError:
+        raise SystemExit(f"--start: '{value}' is geen tijd; gebruik JJJJ-MM-DDTUU:MM") from None
+    return t if t.tzinfo else t.replace(tzinfo=AMS)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="triagebot", description="Triagetafel-bot voor Veilig Thuis en lokale teams")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    def common(p: argparse.ArgumentParser, db_default: str | None) -> None:
+        p.add_argument("--db", default=db_default, help="database-URL (standaard: een SQLite-bestand)")
+        p.add_argument("--directory", help="adressenlijst (YAML); standaard de demo-adressenlijst")
+        p.add_argument("--profiel", default="gelderland-midden", help="regioprofiel of pad naar een profiel")
+
+    console = sub.add_parser("console", help="de bot in de terminal, met gesimuleerde klok")
+    common(console, None)
+    console.add_argument("--script", help="speel een script af en print het verslag")
+    console.add_argument("--json", action="store_true", help="één JSON-object per gebeurtenis")
+    console.add_argument("--start", help="starttijd van de klok, JJJJ-MM-DDTUU:MM (standaard: nu)")
+
+    demo = sub.add_parser("demo", help="speel een triagetafel-ochtend af")
+    common(demo, None)
+    demo.add_argument("--json", action="store_true")
+
+    show = sub.add_parser("casus", help="beheer: één casus bekijken")
+    show.add_argument("actie", choices=["show"])
+    show.add_argument("nummer")
+    show.add_argument("--db", default=None)
+    show.add_argument("--json", action="store_true")
+
+    check = sub.add_parser("profielen", help="controleer de regioprofielen en de adressenlijst")
+    check.add_argument("--directory")
+
+    args = parser.parse_args(argv)
+    try:
+        if args.command == "console":
+            return _console(args)
+        if args.command == "demo":
+            return _demo(args)
+        if args.command == "casus":
+            return _show(args)
+        return _check_profiles(args.directory)
+    except ConfigError as exc:
+        print(f"Fout in de configuratie: {exc}", file=sys.stderr)
+        return 2
+
+
+def _build(args: argparse.Namespace, db_url: str, start: datetime):
+    from .config import load_directory, load_profile
+    from .console import Console, attach
+
+    console = Console.build(load_directory(args.directory), load_profile(args.profiel), db_url, start)
+    attach(console, sys.stdout, getattr(args, "json", False))
+    return console
+
+
+def _console(args: argparse.Namespace) -> int:
+    from .config import default_database_url
+
+    console = _build(args, args.db or default_database_url(), _start(args.start))
+    if args.script:
+        path = Path(args.script)
+        if not path.is_file():
+            print(f"Script niet gevonden: {path}", file=sys.stderr)
+            return 2
+        console.run(path.read_text(encoding="utf-8").splitlines())
+        return 0
+    print("Triagetafel-bot (console). Typ '<lid-id>: /casus help', 'klok +1d' of 'stop'.")
+    print("Leden: " + ", ".join(sorted(console.bot.directory.members)))
+    for line in sys.stdin:
+        if line.strip().lower() in ("stop", "exit", "quit"):
+            break
+        console.line(line)
+    return 0
+
+
+def demo_script() -> list[str]:
+    return resources.files("bot").joinpath("demo/ochtend.txt").read_text(encoding="utf-8").splitlines()
+
+
+def _demo(args: argparse.Namespace) -> int:
+    with tempfile.TemporaryDirectory() as tmp:
+        db = args.db or f"sqlite:///{Path(tmp) / 'demo.db'}"
+        console = _build(args, db, _start(DEMO_START))
+        console.run(demo_script())
+        console.bot.engine.dispose()
+    return 0
+
+
+def _show(args: argparse.Namespace) -> int:
+    from .config import default_database_url, load_profile
+    from .db import make_engine, migrate
+    from .inspect import case_report, render_report
+    from .uow import uow_factory
+
+    engine = make_engine(args.db or default_database_url())
+    migrate(engine)
+    uow = uow_factory(engine, lambda name: load_profile(name).calendar)
+    report = case_report(uow, args.nummer.upper(), actor="beheerder", on_behalf_of=getpass.getuser(),
+                         now=datetime.now(AMS))
+    if report is None:
+        print(f"Casus {args.nummer} bestaat niet.", file=sys.stderr)
+        return 1
+    print(json.dumps(report, ensure_ascii=False, indent=2) if args.json else render_report(report))
+    return 0
+
+
+def _check_profiles(directory: str | None) -> int:
+    from .config import PROFILE_NAMES, load_directory, load_profile
+
+    for name in PROFILE_NAMES:
+        profile = load_profile(name)
+        print(f"{profile.name}: {profile.title} — overdracht bij {profile.transfer_moment.value}")
+    d = load_directory(directory)
+    print(f"adressenlijst: {len(d.organisations)} organisaties, {len(d.members)} leden, "
+          f"gemeenten {', '.join(d.gemeenten)}")
+    return 0
+
+
+if __name__ == "__main__":   # pragma: no cover
+    raise SystemExit(main())

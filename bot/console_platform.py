@@ -1,0 +1,111 @@
+"""The console's chat platform: an in-memory workspace that keeps state and refuses what a real
+platform would refuse (posting in a channel that does not exist, updating an unknown message,
+writing to someone who is not in the directory). Every event is recorded with its time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from models.directory import Directory
+
+from .port import PlatformError, RenderedButton
+
+
+@dataclass
+class Channel:
+    name: str
+    topic: str
+    members: set[str] = field(default_factory=set)
+    private: bool = True
+
+
+class ConsolePlatform:
+    def __init__(self, directory: Directory, clock: Callable[[], datetime]):
+        self.directory = directory
+        self.clock = clock
+        self.channels: dict[str, Channel] = {}
+        self.messages: dict[str, dict[str, Any]] = {}
+        self.by_key: dict[str, str] = {}
+        self.events: list[dict[str, Any]] = []
+        self.listeners: list[Callable[[dict[str, Any]], None]] = []
+        self.shown: list[tuple[str, RenderedButton]] = []   # every button ever shown, also replaced ones
+
+    def _emit(self, kind: str, channel: str | None = None, to: str | None = None, text: str = "",
+              buttons: list[RenderedButton] | None = None) -> None:
+        event = {"at": self.clock().isoformat(), "kind": kind, "channel": channel, "to": to, "text": text,
+                 "buttons": [{"action": b.action, "label": b.label, "value": b.value} for b in buttons or ()]}
+        self.events.append(event)
+        for listener in self.listeners:
+            listener(event)
+
+    def _check_member(self, member: str) -> None:
+        if self.directory.member(member) is None:
+            raise PlatformError(f"user_not_found: {member}", permanent=True)
+
+    # ---- the port ---------------------------------------------------------------------------------
+    def open_channel(self, name: str, members: list[str], topic: str) -> str:
+        channel = self.channels.get(name)
+        if channel is None:
+            channel = self.channels[name] = Channel(name, topic)
+            self._emit("channel_created", channel=name, text=topic)
+        for m in members:
+            self._check_member(m)
+            if m not in channel.members:
+                channel.members.add(m)
+                self._emit("member_added", channel=name, to=m)
+        return name
+
+    def post(self, channel: str, text: str, buttons: list[RenderedButton], key: str) -> str:
+        if channel not in self.channels:
+            raise PlatformError(f"channel_not_found: {channel}")
+        if key in self.by_key:               # idempotent: the same outbox row never shows twice
+            return self.by_key[key]
+        ref = f"m{len(self.messages) + 1}"
+        self.messages[ref] = {"channel": channel, "text": text, "buttons": list(buttons)}
+        self.by_key[key] = ref
+        self.shown += [(channel, b) for b in buttons]
+        self._emit("post", channel=channel, text=text, buttons=buttons)
+        return ref
+
+    def update(self, channel: str, ref: str, text: str, buttons: list[RenderedButton]) -> None:
+        message = self.messages.get(ref)
+        if message is None or message["channel"] != channel:
+            raise PlatformError(f"message_not_found: {ref}", permanent=True)
+        message.update(text=text, buttons=list(buttons))
+        self.shown += [(channel, b) for b in buttons]
+        self._emit("update", channel=channel, text=text, buttons=buttons)
+
+    def dm(self, member: str, text: str, buttons: list[RenderedButton], key: str) -> str:
+        self._check_member(member)
+        if key in self.by_key:
+            return self.by_key[key]
+        ref = f"m{len(self.messages) + 1}"
+        self.messages[ref] = {"channel": f"@{member}", "text": text, "buttons": list(buttons)}
+        self.by_key[key] = ref
+        self._emit("dm", to=member, text=text, buttons=buttons)
+        return ref
+
+    def find(self, key: str) -> str | None:
+        return self.by_key.get(key)
+
+    # ---- console only -------------------------------------------------------------------------------
+    def ephemeral(self, member: str, channel: str | None, text: str) -> None:
+        self._emit("ephemeral", channel=channel, to=member, text=text)
+
+    def latest_button(self, channel: str, action: str) -> str | None:
+        """The value of the latest button with this action shown in a channel, even if since replaced:
+        someone may still click a button on a screen that was not refreshed."""
+        for where, button in reversed(self.shown):
+            if where == channel and button.action == action:
+                return button.value
+        return None
+
+    def latest_channel_with(self, action: str) -> str | None:
+        for where, button in reversed(self.shown):
+            if button.action == action:
+                return where
+        return None

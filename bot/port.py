@@ -1,0 +1,35 @@
+"""The platform port: what the bot asks of a chat platform. Console, Slack and Mattermost implement it.
+
+Everyone is named by directory member id; the adapter maps to its platform's user ids. Texts arrive
+rendered for the platform.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+
+class PlatformError(RuntimeError):
+    """A delivery failed; `retry_after` (seconds) when the platform said when to try again."""
+
+    def __init__(self, message: str, retry_after: float | None = None, permanent: bool = False):
+        super().__init__(message)
+        self.retry_after = retry_after
+        self.permanent = permanent
+
+
+@dataclass(frozen=True)
+class RenderedButton:
+    action: str
+    label: str
+    value: str
+    style: str = "primary"
+
+
+class PlatformPort(Protocol):
+    def open_channel(self, name: str, members: list[str], topic: str) -> str: ...
+    def post(self, channel: str, text: str, buttons: list[RenderedButton], key: str) -> str: ...
+    def update(self, channel: str, ref: str, text: str, buttons: list[RenderedButton]) -> None: ...
+    def dm(self, member: str, text: str, buttons: list[RenderedButton], key: str) -> str: ...
+    def find(self, key: str) -> str | None: ...

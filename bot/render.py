@@ -1,0 +1,91 @@
+"""Turning a message (template + context) into Dutch text for one platform.
+
+Every word the bot says is in `templates/`: the messages, the vocabulary (`_woorden.j2`: route names,
+months, ...) and the per-platform markup macros (`_markup/<platform>.j2`: bold, mentions). Rendering is
+strict: a missing value is an error, never an empty gap.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import jinja2
+
+from models.calendar import AMS, last_day
+from models.directory import Directory
+
+PLATFORMS = ("console", "slack", "mattermost")
+
+
+def templates_dir() -> Path:
+    return Path(str(resources.files("templates")))
+
+
+class Renderer:
+    def __init__(self, directory: Directory, platform: str = "console"):
+        if platform not in PLATFORMS:
+            raise ValueError(f"unknown platform {platform!r}")
+        self.directory = directory
+        self.platform = platform
+        self.env = jinja2.Environment(
+            loader=jinja2.FileSystemLoader(templates_dir()),
+            undefined=jinja2.StrictUndefined,
+            trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=False, autoescape=False,
+        )
+        self.words = self.env.get_template("_woorden.j2").module
+        self.env.filters.update(
+            datum=self.day, moment=self.moment, org=self.org, lid=self.member, lijst=self.listing,
+            laatste_dag=self.last_day, vertaal=lambda values, names: [names[v] for v in values])
+        self.env.globals.update(w=self.words)
+        self.markup = self.env.get_template(f"_markup/{platform}.j2").make_module({"w": self.words})
+        self.env.globals.update(m=self.markup)
+
+    # ---- filters --------------------------------------------------------------------------------
+    def day(self, value: str | date | None) -> str:
+        if value is None:
+            return "—"
+        d = date.fromisoformat(value) if isinstance(value, str) else value
+        return f"{self.words.dagen[d.weekday()]} {d.day} {self.words.maanden[d.month - 1]} {d.year}"
+
+    def moment(self, value: str | datetime | None) -> str:
+        if value is None:
+            return "—"
+        t = (datetime.fromisoformat(value) if isinstance(value, str) else value).astimezone(AMS)
+        return f"{self.day(t.date())} {t:%H:%M}"
+
+    def last_day(self, due: str | datetime) -> str:
+        """A due moment (the exclusive end of a term) as the day a person reads: 'uiterlijk dinsdag'."""
+        return self.day(last_day(datetime.fromisoformat(due) if isinstance(due, str) else due))
+
+    def org(self, org_id: str | None) -> str:
+        if org_id is None:
+            return "—"
+        o = self.directory.organisations.get(org_id)
+        return o.name if o else org_id
+
+    def member(self, member_id: str | None) -> str:
+        if member_id is None:
+            return "—"
+        m = self.directory.member(member_id)
+        chat_id = m.chat_ids.get(self.platform) if m else None
+        return str(self.markup.mention(m.name if m else member_id, chat_id or ""))
+
+    def listing(self, values: list[str]) -> str:
+        values = [str(v) for v in values]
+        if len(values) <= 1:
+            return "".join(values)
+        return ", ".join(values[:-1]) + f" {self.words.en} " + values[-1]
+
+    # ---- rendering ------------------------------------------------------------------------------
+    def render(self, template: str, context: dict[str, Any]) -> str:
+        text = self.env.get_template(f"{template}.j2").render(**context)
+        return "\n".join(line.rstrip() for line in text.strip().splitlines())
+
+    def button_label(self, action: str) -> str:
+        return self.words.knoppen[action]
+
+    def exists(self, template: str) -> bool:
+        return (templates_dir() / f"{template}.j2").is_file()

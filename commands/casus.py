@@ -1,0 +1,268 @@
+"""`/casus ...`: the case work at the triagetafel. One handler per subcommand, all through `_change`."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from models.case import CaseOrgs, CaseState, channel_name
+from models.directory import Member
+from models.events import (
+    DienstAfgerond,
+    EersteContact,
+    Event,
+    Gesloten,
+    HuisverbodAdvies,
+    HuisverbodBeeindigd,
+    HuisverbodGestart,
+    HuisverbodVerlengd,
+    MeldingOntvangen,
+    Monitoringsmoment,
+    OverdrachtBevestigd,
+    OverdrachtGevraagd,
+    OverdrachtGeweigerd,
+    StagnatieGemeld,
+    TriageBesluit,
+)
+from models.lifecycle import Accepted
+from models.rules import Context, Refused
+from models.types import HANDOVER_ROUTES, OrgKind, Route, Signal, Weight
+
+from . import access
+from .messages import for_notes, handover_key
+from .model import Audience, Click, Env, Message, Reply
+from .parse import Args, ParseError, case_from_channel, optional_date, parse_moment
+from .privacy import check_free_text
+from .unit import run
+
+
+@dataclass
+class Request:
+    env: Env
+    member: Member
+    args: Args
+    channel: str | None
+    action: str
+
+    def ctx(self) -> Context:
+        return Context(now=self.env.now, actor=self.member.id, actor_org=self.member.org_id,
+                       profile=self.env.profile)
+
+    def case_number(self) -> str:
+        number = self.args.take_case_number() or case_from_channel(self.channel)
+        if number is None:
+            raise ParseError("geen_casusnummer")
+        return number
+
+    def load(self, number: str) -> CaseState:
+        with self.env.unit() as uow:
+            state = uow.cases.get(number)
+        if state is None:
+            raise ParseError("casus_onbekend", nummer=number)
+        return state
+
+
+def answer(template: str, to: str, **context: Any) -> Message:
+    return Message(template, context, Audience.USER, to=to)
+
+
+def refusal(to: str, key: str, params: dict[str, Any]) -> Message:
+    return answer(f"weigering/{key}", to, **params)
+
+
+def _change(req: Request, number: str | None, events: Event | Sequence[Event], done: str,
+            **context: Any) -> Reply:
+    """Run events in one unit of work; write the messages to the outbox in the same transaction."""
+    def outbox(uow, before, after, accepted: Accepted) -> None:
+        for message in for_notes(req.env.directory, before, after, accepted.notes, req.member.id):
+            uow.outbox.add(message, case=after.number, at=req.env.now)
+
+    result = run(req.env.uow, number, events, req.ctx(), action=req.action, after=outbox,
+                 detail={"kanaal": req.channel} if req.channel else None)
+    if isinstance(result.outcome, Refused):
+        params = {k: v for k, v in result.outcome.params}
+        return Reply([refusal(req.member.id, result.outcome.key, {"case": number, **params})],
+                     case=number, ok=False)
+    return Reply([answer(done, req.member.id, case=result.number, channel=channel_name(result.number),
+                         **context)], case=result.number)
+
+
+# ---- nieuw -------------------------------------------------------------------------------------
+def nieuw(req: Request) -> Reply:
+    env, args = req.env, req.args
+    access.require_vt(env.directory, req.member, "nieuw")
+    word = args.pop_word()
+    if not word or "=" in word:
+        raise ParseError("gemeente_ontbreekt", gemeenten=env.directory.gemeenten)
+    names = [n for n in word.split(",") if n]
+    gemeenten = []
+    for name in names:
+        g = env.directory.gemeente(name)
+        if g is None:
+            raise ParseError("onbekende_gemeente", gemeente=name, gemeenten=env.directory.gemeenten)
+        gemeenten.append(g)
+    if not 1 <= len(gemeenten) <= 2 or len(set(gemeenten)) != len(gemeenten):
+        raise ParseError("gemeenten_aantal")
+    received = args.take_option("ontvangen")
+    signals_text = args.take_option("signalen")
+    signals = set()
+    for s in (signals_text or "").split(","):
+        if not s:
+            continue
+        try:
+            signals.add(Signal(s.lower()))
+        except ValueError:
+            raise ParseError("onbekend_signaal", signaal=s, signalen=[x.value for x in Signal]) from None
+    spoed, anoniem, gv = args.take_flag("spoed"), args.take_flag("anoniem"), args.take_flag("gezinsvoogd")
+    args.no_more()
+    orgs = _orgs(req, tuple(gemeenten), gv)
+    event = MeldingOntvangen(gemeenten=tuple(gemeenten), received_at=parse_moment(received) if received else env.now,
+                             orgs=orgs, spoed=spoed, anoniem=anoniem, gezinsvoogd=gv, signals=frozenset(signals))
+    return _change(req, None, event, "klaar/nieuw")
+
+
+def _orgs(req: Request, gemeenten: tuple[str, ...], gezinsvoogd: bool) -> CaseOrgs:
+    d = req.env.directory
+    vts = d.serving(gemeenten[0], OrgKind.VT)
+    if req.member.org_id not in {o.id for o in vts}:
+        raise ParseError("gemeente_niet_van_uw_vt", gemeente=gemeenten[0])
+    lts = []
+    for g in gemeenten:
+        found = d.serving(g, OrgKind.LT)
+        if not found:
+            raise ParseError("geen_lokaal_team", gemeente=g)
+        lts.append(found[0].id)
+    gi = d.serving(gemeenten[0], OrgKind.GI)
+    if gezinsvoogd and not gi:
+        raise ParseError("geen_gi")
+    mdt = d.serving(gemeenten[0], OrgKind.MDT)
+    return CaseOrgs(vt=req.member.org_id, lts=tuple(lts), gi=gi[0].id if gi else None,
+                    mdt=mdt[0].id if mdt else None,
+                    gemeenten=tuple(o.id for g in gemeenten for o in d.serving(g, OrgKind.GEMEENTE)))
+
+
+# ---- besluit, overdracht, dienst -------------------------------------------------------------
+def besluit(req: Request) -> Reply:
+    number = req.case_number()
+    state = req.load(number)
+    access.require_case_vt(state, req.member, "besluit")
+    word = req.args.pop_word()
+    try:
+        route = Route(word or "")
+    except ValueError:
+        raise ParseError("onbekende_route", route=word or "", routes=[r.value for r in Route]) from None
+    weight = None
+    for w in Weight:
+        if req.args.take_flag(w.value):
+            weight = w
+    override = req.args.take_flag("forceer")
+    req.args.no_more()
+    reason = req.args.text("reden")
+    check_free_text(reason)
+    event = TriageBesluit(route=route, weight=weight, reasoning=reason, override=override,
+                          override_reason=reason if override else "")
+    events: list[Event] = [event]
+    if route in HANDOVER_ROUTES:
+        events.append(OverdrachtGevraagd())
+    return _change(req, number, events, "klaar/besluit", route=route.value)
+
+
+def overdracht(req: Request) -> Reply:
+    number = req.case_number()
+    access.require_case_vt(req.load(number), req.member, "overdracht")
+    req.args.take_flag("opnieuw")
+    req.args.no_more()
+    return _change(req, number, OverdrachtGevraagd(), "klaar/overdracht")
+
+
+def dienst(req: Request) -> Reply:
+    number = req.case_number()
+    access.require_case_vt(req.load(number), req.member, "dienst")
+    if req.args.pop_word() != "afgerond":
+        raise ParseError("dienst_afgerond_verwacht")
+    req.args.no_more()
+    oordeel = req.args.text("oordeel")
+    check_free_text(oordeel)
+    return _change(req, number, [DienstAfgerond(oordeel), OverdrachtGevraagd()], "klaar/dienst")
+
+
+def click(env: Env, c: Click) -> Reply:
+    """A handover button: only the receiving organisation; a second click says who already did."""
+    m = access.member(env.directory, c.user)
+    number, _, seq = c.value.partition(":")
+    if not seq.isdigit():
+        raise ParseError("knop_onbekend")
+    req = Request(env, m, Args([]), c.channel, f"klik:{c.action}")
+    if c.action == "bevestig":
+        return _change(req, number, OverdrachtBevestigd(int(seq), m.org_id), "klaar/bevestigd",
+                       key=handover_key(number, int(seq)))
+    if c.action == "weiger":
+        check_free_text(c.reason)
+        if not c.reason.strip():
+            raise ParseError("weigering_zonder_reden", case=number)
+        return _change(req, number, OverdrachtGeweigerd(int(seq), m.org_id, c.reason), "klaar/geweigerd")
+    raise ParseError("knop_onbekend")
+
+
+# ---- facts during the case ---------------------------------------------------------------------
+def contact(req: Request) -> Reply:
+    number = req.case_number()
+    state = req.load(number)
+    access.require_involved(state, req.member)
+    day = optional_date(req.args) or req.ctx().today
+    req.args.no_more()
+    return _change(req, number, EersteContact(day, req.member.org_id), "klaar/contact", day=day.isoformat())
+
+
+_BAN = {"start": HuisverbodGestart, "verlengd": HuisverbodVerlengd, "einde": HuisverbodBeeindigd,
+        "advies": HuisverbodAdvies}
+
+
+def huisverbod(req: Request) -> Reply:
+    number = req.case_number()
+    access.require_case_vt(req.load(number), req.member, "huisverbod")
+    word = req.args.pop_word()
+    if word not in _BAN:
+        raise ParseError("huisverbod_soort", soort=word or "")
+    day = optional_date(req.args) or req.ctx().today
+    req.args.no_more()
+    return _change(req, number, _BAN[word](day), "klaar/huisverbod", soort=word)
+
+
+def monitoring(req: Request) -> Reply:
+    number = req.case_number()
+    access.require_case_vt(req.load(number), req.member, "monitoring")
+    day = optional_date(req.args) or req.ctx().today
+    word = req.args.pop_word()
+    if word not in ("positief", "negatief"):
+        raise ParseError("monitoring_uitkomst", uitkomst=word or "")
+    req.args.no_more()
+    text = req.args.text("toelichting")
+    check_free_text(text)
+    return _change(req, number, Monitoringsmoment(day, word == "positief", text), "klaar/monitoring")
+
+
+def stagnatie(req: Request) -> Reply:
+    number = req.case_number()
+    access.require_involved(req.load(number), req.member)
+    req.args.no_more()
+    reason = req.args.text("reden")
+    if not reason:
+        raise ParseError("reden_ontbreekt", voorbeeld="/casus stagnatie reden: ...")
+    check_free_text(reason)
+    return _change(req, number, StagnatieGemeld(reason), "klaar/stagnatie")
+
+
+def sluiten(req: Request) -> Reply:
+    number = req.case_number()
+    access.require_case_vt(req.load(number), req.member, "sluiten")
+    req.args.no_more()
+    reason = req.args.text("reden")
+    if not reason:
+        raise ParseError("reden_ontbreekt", voorbeeld="/casus sluiten reden: ...")
+    check_free_text(reason)
+    return _change(req, number, Gesloten(reason), "klaar/sluiten")
+
+
+Handler = Callable[[Request], Reply]

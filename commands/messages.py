@@ -1,0 +1,125 @@
+"""What the case channel and the people around a case are told after an accepted change.
+
+The domain's notes become messages (template + context); contexts hold plain JSON values, because
+they wait in the outbox until they are delivered and rendered for one platform.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from models.calendar import last_day
+from models.case import CaseState, Deadline, Handover, Note, channel_name
+from models.directory import Directory
+from models.types import HANDOVER_ROUTES, Role
+
+from .access import channel_members
+from .model import Audience, Button, Kind, Message
+
+
+def iso(value: Any) -> Any:
+    return value.isoformat() if hasattr(value, "isoformat") else value
+
+
+def deadline_view(d: Deadline) -> dict[str, Any]:
+    return {"seq": d.seq, "kind": d.kind.value, "owner": d.owner, "due": iso(d.due),
+            "last_day": iso(last_day(d.due)), "state": d.state.value, "ref": d.ref}
+
+
+def handover_key(number: str, seq: int) -> str:
+    return f"{number}/overdracht/{seq}"
+
+
+def handover_view(h: Handover) -> dict[str, Any]:
+    return {
+        "seq": h.seq, "kind": h.kind.value, "receivers": list(h.receivers), "state": h.state.value,
+        "requested_at": iso(h.requested_at), "checklist": list(h.checklist),
+        "waiting_for": list(h.waiting_for),
+        "confirmations": [{"org": c.org, "by": c.by, "at": iso(c.at)} for c in h.confirmations],
+        "refusal": {"org": h.refusal.org, "by": h.refusal.by, "at": iso(h.refusal.at),
+                    "reason": h.refusal.reason} if h.refusal else None,
+    }
+
+
+def case_view(s: CaseState) -> dict[str, Any]:
+    since = s.ledger[-1].start if s.holders else None
+    return {
+        "number": s.number, "status": s.status.value, "gemeenten": list(s.gemeenten),
+        "received_at": iso(s.received_at), "spoed": s.spoed, "anoniem": s.anoniem,
+        "gezinsvoogd": s.gezinsvoogd, "signals": sorted(x.value for x in s.signals),
+        "route": s.route.value if s.route else None, "weight": s.weight.value if s.weight else None,
+        "holders": list(s.holders), "holders_since": iso(since),
+        "holder_reason": s.ledger[-1].reason if s.holders else None,
+        "deadlines": [deadline_view(d) for d in s.active_deadlines()],
+        "house_ban": {"start": iso(s.house_ban.start), "extended": s.house_ban.extended,
+                      "ended": iso(s.house_ban.ended)} if s.house_ban else None,
+        "closed_reason": s.closed_reason,
+    }
+
+
+def _post(s: CaseState, template: str, **context: Any) -> Message:
+    return Message(template, {"case": s.number, **context}, Audience.CHANNEL, channel=channel_name(s.number))
+
+
+def _dm(to: str, template: str, **context: Any) -> Message:
+    return Message(template, context, Audience.DM, to=to)
+
+
+def handover_card(s: CaseState, h: Handover, kind: Kind = Kind.POST) -> Message:
+    open_ = h.state.value == "open"
+    value = f"{s.number}:{h.seq}"
+    buttons = (Button("bevestig", value, "primary"), Button("weiger", value, "danger")) if open_ else ()
+    return Message("overdracht_verzoek", {"case": s.number, "handover": handover_view(h)}, Audience.CHANNEL,
+                   kind=kind, channel=channel_name(s.number), buttons=buttons, key=handover_key(s.number, h.seq))
+
+
+def for_notes(directory: Directory, before: CaseState | None, s: CaseState, notes: tuple[Note, ...],
+              actor: str) -> list[Message]:
+    old = {d.seq for d in before.deadlines} if before else set()
+    started = [deadline_view(d) for d in s.deadlines if d.seq not in old and d.is_active]
+    out: list[Message] = []
+    overrun = any(n.key == "triagetermijn_overschreden" for n in notes)
+    for n in notes:
+        k = n.key
+        if k == "termijn_verlopen" and overrun and n.get("soort") == "triage":
+            continue   # the overrun message says it already
+        if k == "melding_ontvangen":
+            out.append(Message("casus_kanaal", {"case": s.number, "gemeenten": list(s.gemeenten)},
+                               Audience.CHANNEL, kind=Kind.OPEN_CHANNEL, channel=channel_name(s.number),
+                               members=channel_members(directory, s)))
+            out.append(_post(s, "casus_geopend", view=case_view(s), by=actor))
+        elif k == "triagebesluit":
+            last = s.handovers[-1] if s.handovers else None
+            checklist = list(last.checklist) if last and s.route in HANDOVER_ROUTES else []
+            out.append(_post(s, "triagebesluit", view=case_view(s), by=actor, started=started,
+                             reasoning=s.decision.reasoning if s.decision else "",
+                             overridden=list(s.decision.overridden) if s.decision else [],
+                             override_reason=s.decision.override_reason if s.decision else None,
+                             checklist=checklist))
+        elif k == "overdracht_gevraagd":
+            h = next(h for h in s.handovers if h.seq == n.get("verzoek"))
+            out.append(handover_card(s, h))
+        elif k == "gemeente_cc":
+            for org in n.get("gemeenten") or ():
+                for m in directory.members_of(org, Role.BESTUURLIJK_CONTACT):
+                    out.append(_dm(m.id, "gemeente_cc", case=s.number, gi=s.orgs.gi if s.orgs else None))
+        elif k == "zicht_verschoven":
+            out.append(_post(s, "zicht_verschoven", to=list(n.get("naar")), reason=n.get("reden"),
+                             started=[d for d in started if d["kind"] != "bevestiging"]))
+        elif k in ("overdracht_bevestigd", "overdracht_geweigerd"):
+            h = next(h for h in s.handovers if h.seq == n.get("verzoek"))
+            out.append(handover_card(s, h, Kind.UPDATE))
+            if k == "overdracht_geweigerd":
+                out.append(_post(s, "overdracht_geweigerd", handover=handover_view(h)))
+        elif k == "monitoring_gestart":
+            out.append(_post(s, "monitoring_gestart", months=list(n.get("maanden")), started=started))
+        elif k in ("dienst_afgerond", "eerste_contact", "huisverbod_gestart", "huisverbod_verlengd",
+                   "huisverbod_beeindigd", "huisverbod_advies", "monitoringsmoment", "monitoring_negatief",
+                   "monitoring_beeindigd", "stagnatie", "gesloten", "triagetermijn_overschreden",
+                   "termijn_verlopen"):
+            params = {key: iso(v) if not isinstance(v, tuple) else list(v) for key, v in n.params}
+            out.append(_post(s, k, view=case_view(s), by=actor, started=started, **params))
+            if k == "triagetermijn_overschreden" and s.orgs:
+                for m in directory.members_of(s.orgs.vt, Role.LEIDINGGEVENDE):
+                    out.append(_dm(m.id, "triagetermijn_overschreden_lg", case=s.number))
+    return out

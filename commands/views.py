@@ -1,0 +1,94 @@
+"""Looking, not changing: `/casus status`, `/tafel agenda` and the help. Every look is audited."""
+
+from __future__ import annotations
+
+from datetime import datetime, time
+
+from models.calendar import AMS
+from models.case import CaseState
+from models.lifecycle import catch_up
+from models.rules import Context
+from models.types import HandoverState, OrgKind, Status
+
+from . import access
+from .casus import Request, answer
+from .messages import case_view, handover_view, iso
+from .model import Reply
+from .parse import ParseError, optional_date
+
+
+def _audit_look(req: Request, number: str | None, detail: dict) -> None:
+    with req.env.unit() as uow:
+        uow.audit.add(at=req.env.now, actor=req.member.id, action=req.action, outcome="ok",
+                      case_number=number, detail=detail)
+        uow.commit()
+
+
+def status(req: Request) -> Reply:
+    number = req.case_number()
+    req.args.no_more()
+    state = req.load(number)
+    access.require_involved(state, req.member)
+    state, _ = catch_up(state, req.ctx())      # show what the clock did, without changing anything
+    _audit_look(req, number, {"kanaal": req.channel} if req.channel else {})
+    view = case_view(state)
+    return Reply([answer("status", req.member.id, view=view,
+                         handovers=[handover_view(h) for h in state.handovers])], case=number)
+
+
+def agenda(req: Request) -> Reply:
+    env = req.env
+    kind = access.kind_of(env.directory, req.member)
+    if kind not in (OrgKind.VT, OrgKind.LT, OrgKind.GI):
+        raise access.Denied("alleen_tafel", handeling="agenda")
+    day = optional_date(req.args) or req.ctx().today
+    req.args.no_more()
+    at = env.now if day == req.ctx().today else datetime.combine(day, time(9), AMS)
+    served = set(env.directory.org(req.member.org_id).gemeenten)
+    with env.unit() as uow:
+        states = [s for s in uow.cases.open_cases() if set(s.gemeenten) & served]
+    soon = env.profile.calendar.werkdag_after(day, 1)
+    per_gemeente: dict[str, dict[str, list]] = {}
+    shown = []
+    for s in sorted(states, key=lambda x: x.number):
+        s, _ = catch_up(s, Context(now=at, actor=req.member.id, actor_org=req.member.org_id,
+                                   profile=env.profile))
+        items = _items(s, soon)
+        if not items:
+            continue
+        shown.append(s.number)
+        for g in s.gemeenten:
+            if g in served:
+                bucket = per_gemeente.setdefault(g, {"nieuw": [], "termijn": [], "geweigerd": [], "open": []})
+                for section, entry in items:
+                    bucket[section].append(entry)
+    _audit_look(req, None, {"datum": day.isoformat(), "casussen": shown})
+    return Reply([answer("agenda", req.member.id, day=day.isoformat(),
+                         gemeenten=[{"name": g, **v} for g, v in sorted(per_gemeente.items())])])
+
+
+def _items(s: CaseState, soon) -> list[tuple[str, dict]]:
+    items: list[tuple[str, dict]] = []
+    view = case_view(s)
+    if s.status is Status.TRIAGE:
+        triage = next((d for d in view["deadlines"] if d["kind"] == "triage"), None)
+        items.append(("nieuw", view))
+        if triage and (triage["state"] == "verlopen" or triage["last_day"] <= iso(soon)):
+            items.append(("termijn", {**view, "triage": triage}))
+    last = s.handovers[-1] if s.handovers else None
+    if s.status is Status.TE_OVERDRAGEN and last and last.state is HandoverState.GEWEIGERD:
+        items.append(("geweigerd", {**view, "handover": handover_view(last)}))
+    if s.status is Status.OVERDRACHT and last:
+        items.append(("open", {**view, "handover": handover_view(last)}))
+    return items
+
+
+def help_(req: Request) -> Reply:
+    topic = req.args.pop_word()
+    if topic is not None and topic not in HELP_TOPICS:
+        raise ParseError("onbekend_onderwerp", onderwerp=topic, onderwerpen=list(HELP_TOPICS))
+    return Reply([answer("help", req.member.id, topic=topic)])
+
+
+HELP_TOPICS = ("nieuw", "besluit", "overdracht", "dienst", "contact", "huisverbod", "monitoring",
+               "stagnatie", "status", "sluiten", "agenda", "knoppen")
