@@ -17,7 +17,8 @@ def case_report(uow_factory, number: str, *, actor: str, on_behalf_of: str | Non
         uow.commit()
         if state is None:
             return None
-        audit = uow.audit.for_case(number)
+        audit = [{"at": iso(a.at), "actor": a.actor, "on_behalf_of": a.on_behalf_of, "action": a.action,
+                   "outcome": a.outcome} for a in uow.audit.for_case(number)]
     return {
         "number": state.number,
         "profile": state.profile,
@@ -37,8 +38,7 @@ def case_report(uow_factory, number: str, *, actor: str, on_behalf_of: str | Non
         "handovers": [handover_view(h) for h in state.handovers],
         "records": [{"kind": r.kind, "at": iso(r.at), "by": r.by, "org": r.org} for r in state.records],
         "closed_at": iso(state.closed_at), "closed_reason": state.closed_reason,
-        "audit": [{"at": iso(a.at), "actor": a.actor, "on_behalf_of": a.on_behalf_of, "action": a.action,
-                   "outcome": a.outcome} for a in audit],
+        "audit": audit,
     }
 
 
