@@ -160,3 +160,16 @@ def test_migrating_again_keeps_the_data(uow, engine):
     migrate(engine)
     with uow() as u:
         assert u.cases.get(done.number).status is Status.TRIAGE
+
+
+def test_the_migrations_build_exactly_the_schema_of_the_tables(engine):
+    """A table change without a migration (or a migration that differs) fails here."""
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+    from sqlmodel import SQLModel
+
+    import models.tables  # noqa: F401
+
+    with engine.connect() as c:
+        diff = compare_metadata(MigrationContext.configure(c), SQLModel.metadata)
+    assert [d for d in diff if not (isinstance(d, tuple) and d[0] == "modify_type")] == []

@@ -88,6 +88,7 @@ def upgrade() -> None:
     sa.Column('idempotency_key', sa.String(length=128), nullable=False),
     sa.Column('case_number', sa.String(length=16), nullable=True),
     sa.Column('kind', sa.String(length=16), nullable=False),
+    sa.Column('queue', sa.String(length=96), nullable=False),
     sa.Column('audience', sa.String(length=16), nullable=False),
     sa.Column('message_key', sa.String(length=128), nullable=True),
     sa.Column('platform_ref', sa.String(length=128), nullable=True),
@@ -109,6 +110,7 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_outbox_next_attempt_at'), ['next_attempt_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_outbox_state'), ['state'], unique=False)
         batch_op.create_index(batch_op.f('ix_outbox_message_key'), ['message_key'], unique=False)
+        batch_op.create_index('ix_outbox_pending', ['state', 'queue', 'id'], unique=False)
 
     op.create_table('deadlines',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -194,6 +196,7 @@ def downgrade() -> None:
     with op.batch_alter_table('outbox', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_outbox_state'))
         batch_op.drop_index(batch_op.f('ix_outbox_message_key'))
+        batch_op.drop_index('ix_outbox_pending')
         batch_op.drop_index(batch_op.f('ix_outbox_next_attempt_at'))
         batch_op.drop_index(batch_op.f('ix_outbox_case_number'))
 
