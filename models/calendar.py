@@ -114,7 +114,7 @@ class WorkCalendar:
         """The moment a term that started at `start` runs out (exclusive end, timezone-aware UTC)."""
         local = start.astimezone(AMS)
         if term.unit is Unit.UREN:
-            return (start + timedelta(hours=term.n)).astimezone(UTC)
+            return start.astimezone(UTC) + timedelta(hours=term.n)   # elapsed hours, also across DST
         if term.unit is Unit.WERKDAGEN:
             last = self.werkdag_after(local.date(), term.n) if term.n else local.date()
         elif term.unit is Unit.DAGEN:
@@ -131,7 +131,7 @@ class WorkCalendar:
         """`moment` moved by a term, keeping the local time of day (used for escalation rungs)."""
         sign = -1 if before else 1
         if term.unit is Unit.UREN:
-            return (moment + sign * timedelta(hours=term.n)).astimezone(UTC)
+            return moment.astimezone(UTC) + sign * timedelta(hours=term.n)
         local = moment.astimezone(AMS)
         if term.unit is Unit.WERKDAGEN:
             day = self.werkdag_after(local.date(), sign * term.n) if term.n else local.date()

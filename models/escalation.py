@@ -14,7 +14,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
-from .calendar import Term, WorkCalendar
+from .calendar import Term, Unit, WorkCalendar, end_of_day, last_day
 
 if TYPE_CHECKING:
     from .case import Deadline
@@ -39,7 +39,13 @@ class Rung:
     offset: Term           # before the due moment for a herinnering, after it otherwise
 
     def at(self, due: datetime, calendar: WorkCalendar) -> datetime:
-        return calendar.shift(due, self.offset, before=self.kind is RungKind.HERINNERING)
+        if self.kind is RungKind.HERINNERING:
+            return calendar.shift(due, self.offset, before=True)
+        if self.offset.unit is Unit.WERKDAGEN and self.offset.n:
+            # n werkdagen after the last day of the term, so the owner really gets n werkdagen:
+            # a term ending on Friday escalates after Monday, not on Monday at midnight.
+            return end_of_day(calendar.werkdag_after(last_day(due), self.offset.n))
+        return calendar.shift(due, self.offset)
 
     def to_dict(self) -> dict[str, Any]:
         return {"soort": self.kind.value, "naar": self.target.value, "termijn": self.offset.to_dict()}
@@ -78,4 +84,5 @@ def next_rung(deadline: Deadline, calendar: WorkCalendar) -> tuple[int, Rung, da
     if not deadline.is_active or deadline.paused or deadline.next_rung >= len(deadline.ladder):
         return None
     rung = deadline.ladder[deadline.next_rung]
-    return deadline.next_rung, rung, rung.at(deadline.due, calendar)
+    at = max(r.at(deadline.due, calendar) for r in deadline.ladder[: deadline.next_rung + 1])
+    return deadline.next_rung, rung, at

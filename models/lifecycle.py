@@ -82,7 +82,8 @@ TRANSITIONS: tuple[Transition, ...] = (
     T(OverdrachtBevestigd, {S.OVERDRACHT}, S.OVERDRACHT, guards=_ANSWER),
     T(OverdrachtGeweigerd, {S.OVERDRACHT}, S.TE_OVERDRAGEN, guards=(*_ANSWER, "reden_verplicht")),
     T(DienstAfgerond, {S.DIENST}, S.TE_OVERDRAGEN, guards=("oordeel_na_onderzoek",)),
-    T(EersteContact, OPEN - {S.TRIAGE}, guards=_DATE),
+    # also during triage: the joint conversation with the family during a huisverbod (000 §6 e)
+    T(EersteContact, OPEN, guards=_DATE),
     T(HuisverbodGestart, OPEN, guards=("datum_niet_in_toekomst", "geen_lopend_huisverbod")),
     T(HuisverbodVerlengd, OPEN, guards=("datum_niet_in_toekomst", "lopend_huisverbod", "nog_niet_verlengd")),
     T(HuisverbodBeeindigd, OPEN, guards=("datum_niet_in_toekomst", "lopend_huisverbod")),

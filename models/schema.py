@@ -6,6 +6,7 @@ exact place (`overdracht.moment`) that is wrong.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable
 from datetime import date, time
 from enum import Enum
@@ -96,10 +97,15 @@ class Reader:
 
     def clock(self, key: str, default: Any = ...) -> time:
         value = self.raw(key, default)
-        try:
-            return value if isinstance(value, time) else time.fromisoformat(str(value))
-        except ValueError:
-            raise self.error(key, f"verwacht een tijd als 09:00, kreeg {value!r}") from None
+        if isinstance(value, time):
+            return value
+        # Only quoted text "HH:MM": YAML reads an unquoted 17:00 as the number 1020 (base 60).
+        if isinstance(value, str) and re.fullmatch(r"\d{2}:\d{2}", value):
+            try:
+                return time.fromisoformat(value)
+            except ValueError:
+                pass
+        raise self.error(key, f"verwacht een tijd tussen aanhalingstekens, als \"09:00\", kreeg {value!r}")
 
     def dates(self, key: str, default: Any = ...) -> list[date]:
         def one(v: Any, where: str) -> date:
