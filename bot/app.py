@@ -7,28 +7,22 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from commands import dispatch
-from commands.messages import for_notes
 from commands.model import Click, Env, Invocation, Message
-from commands.unit import run
-from models.calendar import WorkCalendar
 from models.directory import Directory
-from models.events import TijdVerstreken
 from models.profile import Profile
-from models.rules import Context
-from models.tables import CaseRow, DeadlineRow
+from models.tables import DeadlineRow, OutboxRow
 
 from .config import load_profile
 from .outbox import Dispatcher
 from .port import PlatformPort
 from .render import Renderer
+from .sweep import Sweeper
 from .uow import uow_factory
-
-SYSTEM = "triagebot"
 
 
 @dataclass(frozen=True)
@@ -44,13 +38,12 @@ class Bot:
                  renderer: Renderer, clock: Callable[[], datetime]):
         self.directory, self.profile, self.engine = directory, profile, engine
         self.port, self.renderer, self.clock = port, renderer, clock
-        self.uow = uow_factory(engine, self.calendar_for)
+        self.uow = uow_factory(engine, self.profile_for)
         self.dispatcher = Dispatcher(engine, port, renderer)
+        self.sweeper = Sweeper(engine, directory, profile, self.profile_for, self.uow)
 
-    def calendar_for(self, profile_name: str) -> WorkCalendar:
-        if profile_name == self.profile.name:
-            return self.profile.calendar
-        return load_profile(profile_name).calendar
+    def profile_for(self, profile_name: str) -> Profile:
+        return self.profile if profile_name == self.profile.name else load_profile(profile_name)
 
     def env(self) -> Env:
         return Env(self.directory, self.profile, self.uow, self.clock())
@@ -71,23 +64,18 @@ class Bot:
 
     # ---- the clock's jobs ---------------------------------------------------------------------------
     def next_job_at(self) -> datetime | None:
-        """The earliest moment a deadline needs attention (for the simulated clock)."""
+        """The earliest moment the clock has work: a deadline to look at, or a message to retry."""
         with Session(self.engine) as session:
-            stmt = (select(DeadlineRow.due).where(DeadlineRow.state == "open").order_by(DeadlineRow.due).limit(1))
-            return session.execute(stmt).scalar_one_or_none()
+            moments = [
+                session.execute(select(func.min(DeadlineRow.next_action_at))).scalar_one(),
+                session.execute(select(func.min(OutboxRow.next_attempt_at)).where(
+                    OutboxRow.state == "nieuw")).scalar_one(),
+            ]
+        moments = [m for m in moments if m is not None]
+        return min(moments) if moments else None
 
-    def sweep(self) -> int:
-        """Let the clock act on every case with an open deadline that is due: lapse it, tell the channel."""
+    def tick(self) -> None:
+        """What the scheduler runs: the sweep, then delivery of what it wrote."""
         now = self.clock()
-        with Session(self.engine) as session:
-            stmt = (select(CaseRow.number).join(DeadlineRow, DeadlineRow.case_id == CaseRow.id)
-                    .where(DeadlineRow.state == "open", DeadlineRow.due <= now).distinct())
-            numbers = list(session.execute(stmt).scalars())
-        ctx = Context(now=now, actor=SYSTEM, actor_org=SYSTEM, profile=self.profile)
-        for number in numbers:
-            def outbox(uow, before, after, accepted) -> None:
-                for message in for_notes(self.directory, before, after, accepted.notes, SYSTEM):
-                    uow.outbox.add(message, case=after.number, at=now)
-            run(self.uow, number, TijdVerstreken(), ctx, action="klok", after=outbox)
+        self.sweeper.run(now)
         self.dispatcher.deliver(now)
-        return len(numbers)

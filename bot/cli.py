@@ -119,7 +119,7 @@ def _show(args: argparse.Namespace) -> int:
 
     engine = make_engine(args.db or default_database_url())
     migrate(engine)
-    uow = uow_factory(engine, lambda name: load_profile(name).calendar)
+    uow = uow_factory(engine, load_profile)
     report = case_report(uow, args.nummer.upper(), actor="beheerder", on_behalf_of=getpass.getuser(),
                          now=datetime.now(AMS))
     if report is None:

@@ -117,9 +117,9 @@ class Console:
             if due is None or due > target:
                 break
             self.clock.now = max(self.clock.now, due)
-            self.bot.sweep()
+            self.bot.tick()
         self.clock.now = target
-        self.bot.sweep()
+        self.bot.tick()
 
     def _target(self, arg: str) -> datetime:
         m = _STEP.match(arg)

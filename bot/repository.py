@@ -17,7 +17,6 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session
 
 from commands.ports import ConcurrentChange
-from models.calendar import WorkCalendar
 from models.case import (
     CaseOrgs,
     CaseState,
@@ -31,7 +30,8 @@ from models.case import (
     Refusal,
     case_number,
 )
-from models.escalation import ladder_from_data, ladder_to_data, next_rung
+from models.escalation import ladder_from_data, ladder_to_data, next_action
+from models.profile import Profile
 from models.tables import CaseCounter, CaseRow, DeadlineRow, HandoverRow, LedgerRow
 from models.types import (
     DeadlineKind,
@@ -58,9 +58,9 @@ def _d(v: str | None) -> date | None:
 
 
 class CaseRepository:
-    def __init__(self, session: Session, calendar_for: Callable[[str], WorkCalendar]):
+    def __init__(self, session: Session, profile_for: Callable[[str], Profile]):
         self.session = session
-        self.calendar_for = calendar_for   # the work calendar of a case's profile, for next_action_at
+        self.profile_for = profile_for   # a case's regional profile, for when the clock must look again
 
     # ---- numbers ------------------------------------------------------------------------------
     def next_number(self, year: int) -> str:
@@ -142,7 +142,7 @@ class CaseRepository:
             seq=x.seq, kind=DeadlineKind(x.kind), owner=x.owner, due=x.due, created_at=x.created_at,
             ladder=ladder_from_data(x.ladder or []), ref=x.ref, state=DeadlineState(x.state),
             met_at=x.met_at, lapsed_at=x.lapsed_at, closed_reason=x.closed_reason,
-            next_rung=x.next_rung, paused=x.paused,
+            next_rung=x.next_rung, paused_at=x.paused_at,
         )
 
     # ---- saving -------------------------------------------------------------------------------
@@ -187,7 +187,8 @@ class CaseRepository:
         )
 
     def _save_children(self, case_id: int, s: CaseState) -> None:
-        calendar = self.calendar_for(s.profile)
+        profile = self.profile_for(s.profile)
+        vt, acute = (s.orgs.vt if s.orgs else ""), s.acute
         self._upsert(HandoverRow, case_id, {h.seq: dict(
             kind=h.kind.value, receivers=list(h.receivers), requested_at=h.requested_at,
             requested_by=h.requested_by, checklist=list(h.checklist), state=h.state.value,
@@ -201,19 +202,10 @@ class CaseRepository:
         self._upsert(DeadlineRow, case_id, {x.seq: dict(
             kind=x.kind.value, owner=x.owner, due=x.due, created_at=x.created_at,
             ladder=ladder_to_data(x.ladder), ref=x.ref, state=x.state.value, met_at=x.met_at,
-            lapsed_at=x.lapsed_at, closed_reason=x.closed_reason, next_rung=x.next_rung, paused=x.paused,
-            next_action_at=self.next_action_at(x, calendar),
+            lapsed_at=x.lapsed_at, closed_reason=x.closed_reason, next_rung=x.next_rung,
+            paused_at=x.paused_at, vt_org=vt, acute=acute,
+            next_action_at=next_action(x, vt, profile, acute) if s.status is not Status.GESLOTEN else None,
         ) for x in s.deadlines})
-
-    @staticmethod
-    def next_action_at(deadline: Deadline, calendar: WorkCalendar) -> datetime | None:
-        """When the sweep must look at a deadline: its next rung, or its due moment (to lapse it)."""
-        if not deadline.is_active or deadline.paused:
-            return None
-        rung = next_rung(deadline, calendar)
-        if rung is None:
-            return deadline.due if deadline.state is DeadlineState.OPEN else None
-        return min(rung[2], deadline.due) if deadline.state is DeadlineState.OPEN else rung[2]
 
     def _upsert(self, model: Any, case_id: int, wanted: dict[int, dict[str, Any]]) -> None:
         existing = {r.seq: r for r in self._children(model, case_id)}

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from models.calendar import WorkCalendar
+from models.profile import Profile
 from models.tables import AuditRow
 
 from .outbox import OutboxWriter
@@ -37,14 +37,14 @@ class AuditLog:
 
 
 class SqlUnitOfWork:
-    def __init__(self, engine: Engine, calendar_for: Callable[[str], WorkCalendar]):
+    def __init__(self, engine: Engine, profile_for: Callable[[str], Profile]):
         self.engine = engine
-        self.calendar_for = calendar_for
+        self.profile_for = profile_for
         self.session: Session | None = None
 
     def __enter__(self) -> SqlUnitOfWork:
         self.session = Session(self.engine, expire_on_commit=False)
-        self.cases = CaseRepository(self.session, self.calendar_for)
+        self.cases = CaseRepository(self.session, self.profile_for)
         self.audit = AuditLog(self.session)
         self.outbox = OutboxWriter(self.session)
         return self
@@ -60,5 +60,5 @@ class SqlUnitOfWork:
         self.session.commit()
 
 
-def uow_factory(engine: Engine, calendar_for: Callable[[str], WorkCalendar]) -> Callable[[], SqlUnitOfWork]:
-    return lambda: SqlUnitOfWork(engine, calendar_for)
+def uow_factory(engine: Engine, profile_for: Callable[[str], Profile]) -> Callable[[], SqlUnitOfWork]:
+    return lambda: SqlUnitOfWork(engine, profile_for)

@@ -17,8 +17,11 @@ from models.events import (
     HuisverbodBeeindigd,
     HuisverbodGestart,
     HuisverbodVerlengd,
+    KlokGepauzeerd,
+    KlokHervat,
     MeldingOntvangen,
     Monitoringsmoment,
+    Opgepakt,
     OverdrachtBevestigd,
     OverdrachtGevraagd,
     OverdrachtGeweigerd,
@@ -27,9 +30,10 @@ from models.events import (
 )
 from models.lifecycle import Accepted
 from models.rules import Context, Refused
-from models.types import HANDOVER_ROUTES, OrgKind, Route, Signal, Weight
+from models.types import HANDOVER_ROUTES, OrgKind, Role, Route, Signal, Weight
 
 from . import access
+from .access import Denied
 from .messages import for_notes, handover_key
 from .model import Audience, Click, Env, Message, Reply
 from .parse import Args, ParseError, case_from_channel, optional_date, parse_moment
@@ -190,6 +194,8 @@ def dienst(req: Request) -> Reply:
 def click(env: Env, c: Click) -> Reply:
     """A handover button: only the receiving organisation; a second click says who already did."""
     m = access.member(env.directory, c.user)
+    if c.action == "oppakken":
+        return take_up(env, c, m)
     number, _, seq = c.value.partition(":")
     if not seq.isdigit():
         raise ParseError("knop_onbekend")
@@ -266,3 +272,40 @@ def sluiten(req: Request) -> Reply:
 
 
 Handler = Callable[[Request], Reply]
+
+
+# ---- escalation: pausing the clock, taking an escalation up ------------------------------------------
+def _require_role(req: Request, action: str, *roles: Role) -> None:
+    if req.member.role not in roles:
+        raise Denied("alleen_leidinggevende", handeling=action)
+
+
+def pauzeer(req: Request) -> Reply:
+    """The owning organisation's leidinggevende pauses its terms, e.g. while waiting for the Raad."""
+    number = req.case_number()
+    access.require_involved(req.load(number), req.member)
+    _require_role(req, "pauzeer", Role.LEIDINGGEVENDE)
+    req.args.no_more()
+    reason = req.args.text("reden")
+    if not reason:
+        raise ParseError("reden_ontbreekt", voorbeeld="/casus pauzeer reden: wachten op de Raad")
+    check_free_text(reason)
+    return _change(req, number, KlokGepauzeerd(reason), "klaar/pauzeer")
+
+
+def hervat(req: Request) -> Reply:
+    number = req.case_number()
+    access.require_involved(req.load(number), req.member)
+    _require_role(req, "hervat", Role.LEIDINGGEVENDE)
+    req.args.no_more()
+    return _change(req, number, KlokHervat(), "klaar/hervat")
+
+
+def take_up(env: Env, c: Click, m: Member) -> Reply:
+    """"Ik pak dit op": the leidinggevende (or gedragswetenschapper) of the owning organisation."""
+    number, _, ref = c.value.partition(":")
+    if not (ref.startswith("d") and ref[1:].isdigit()):
+        raise ParseError("knop_onbekend")
+    req = Request(env, m, Args([]), c.channel, "klik:oppakken")
+    _require_role(req, "opgepakt", Role.LEIDINGGEVENDE, Role.GEDRAGSWETENSCHAPPER)
+    return _change(req, number, Opgepakt(int(ref[1:])), "klaar/opgepakt")

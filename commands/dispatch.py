@@ -13,6 +13,7 @@ CASUS: dict[str, casus.Handler] = {
     "nieuw": casus.nieuw, "besluit": casus.besluit, "overdracht": casus.overdracht, "dienst": casus.dienst,
     "contact": casus.contact, "huisverbod": casus.huisverbod, "monitoring": casus.monitoring,
     "stagnatie": casus.stagnatie, "sluiten": casus.sluiten, "status": views.status, "help": views.help_,
+    "pauzeer": casus.pauzeer, "hervat": casus.hervat,
 }
 TAFEL: dict[str, casus.Handler] = {"agenda": views.agenda, "help": views.help_}
 COMMANDS = {"/casus": CASUS, "/tafel": TAFEL}

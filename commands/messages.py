@@ -11,9 +11,10 @@ from typing import Any
 from models.calendar import last_day
 from models.case import CaseState, Deadline, Handover, Note, channel_name
 from models.directory import Directory
-from models.types import HANDOVER_ROUTES, Role
+from models.types import HANDOVER_ROUTES, DeadlineKind, Role
 
 from .access import channel_members
+from .ladder import rung_messages
 from .model import Audience, Button, Kind, Message
 
 
@@ -76,13 +77,11 @@ def handover_card(s: CaseState, h: Handover, kind: Kind = Kind.POST) -> Message:
 def for_notes(directory: Directory, before: CaseState | None, s: CaseState, notes: tuple[Note, ...],
               actor: str) -> list[Message]:
     old = {d.seq for d in before.deadlines} if before else set()
-    started = [deadline_view(d) for d in s.deadlines if d.seq not in old and d.is_active]
+    quiet = (DeadlineKind.STAGNATIE, DeadlineKind.OVERDRACHT_WACHT)   # safety nets, not tasks for a person
+    started = [deadline_view(d) for d in s.deadlines if d.seq not in old and d.is_active and d.kind not in quiet]
     out: list[Message] = []
-    overrun = any(n.key == "triagetermijn_overschreden" for n in notes)
     for n in notes:
         k = n.key
-        if k == "termijn_verlopen" and overrun and n.get("soort") == "triage":
-            continue   # the overrun message says it already
         if k == "melding_ontvangen":
             out.append(Message("casus_kanaal", {"case": s.number, "gemeenten": list(s.gemeenten)},
                                Audience.CHANNEL, kind=Kind.OPEN_CHANNEL, channel=channel_name(s.number),
@@ -111,12 +110,19 @@ def for_notes(directory: Directory, before: CaseState | None, s: CaseState, note
             out.append(handover_card(s, h, Kind.UPDATE))
             if k == "overdracht_geweigerd":
                 out.append(_post(s, "overdracht_geweigerd", handover=handover_view(h)))
+        elif k == "trede":
+            out += rung_messages(directory, s.number, deadline=n.get("deadline"), kind=n.get("soort"),
+                                 owner=n.get("eigenaar"), due=n.get("due"), ref=n.get("ref"),
+                                 rungsoort=n.get("rungsoort"), naar=n.get("naar"),
+                                 gemeenten=s.orgs.gemeenten if s.orgs else ())
+        elif k in ("opgepakt", "klok_gepauzeerd", "klok_hervat", "gemeente_geinformeerd"):
+            params = {key: iso(v) for key, v in n.params}
+            out.append(_post(s, k, **params))
         elif k == "monitoring_gestart":
             out.append(_post(s, "monitoring_gestart", months=list(n.get("maanden")), started=started))
         elif k in ("dienst_afgerond", "eerste_contact", "huisverbod_gestart", "huisverbod_verlengd",
                    "huisverbod_beeindigd", "huisverbod_advies", "monitoringsmoment", "monitoring_negatief",
-                   "monitoring_beeindigd", "stagnatie", "gesloten", "triagetermijn_overschreden",
-                   "termijn_verlopen"):
+                   "monitoring_beeindigd", "stagnatie", "gesloten", "triagetermijn_overschreden"):
             params = {key: iso(v) if not isinstance(v, tuple) else list(v) for key, v in n.params}
             out.append(_post(s, k, view=case_view(s), by=actor, started=started, **params))
             if k == "triagetermijn_overschreden" and s.orgs:

@@ -91,4 +91,4 @@ def help_(req: Request) -> Reply:
 
 
 HELP_TOPICS = ("nieuw", "besluit", "overdracht", "dienst", "contact", "huisverbod", "monitoring",
-               "stagnatie", "status", "sluiten", "agenda", "knoppen")
+               "stagnatie", "pauzeer", "status", "sluiten", "agenda", "knoppen")

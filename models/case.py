@@ -75,7 +75,11 @@ class Deadline:
     lapsed_at: datetime | None = None
     closed_reason: str | None = None
     next_rung: int = 0              # index into `ladder` of the next rung to act on
-    paused: bool = False
+    paused_at: datetime | None = None   # the clock is paused (e.g. waiting for the Raad), since then
+
+    @property
+    def paused(self) -> bool:
+        return self.paused_at is not None
 
     @property
     def is_active(self) -> bool:

@@ -12,6 +12,7 @@ from datetime import datetime
 
 from .calendar import Term
 from .case import CaseState, Deadline
+from .escalation import Ladder
 from .profile import Profile
 from .types import DeadlineKind, DeadlineState
 
@@ -19,10 +20,12 @@ Match = Callable[[Deadline], bool]
 
 
 def add(state: CaseState, profile: Profile, kind: DeadlineKind, owner: str, start: datetime,
-        term: Term, now: datetime, ref: str = "") -> CaseState:
+        term: Term, now: datetime, ref: str = "", ladder: Ladder | None = None, first_rung: int = 0) -> CaseState:
+    """A new deadline, with the profile's ladder snapshotted onto it (or a ladder derived from it)."""
     seq = max((d.seq for d in state.deadlines), default=0) + 1
     deadline = Deadline(seq=seq, kind=kind, owner=owner, due=profile.calendar.due(start, term),
-                        created_at=now, ladder=profile.escalation.ladder, ref=ref)
+                        created_at=now, ladder=profile.escalation.ladder if ladder is None else ladder,
+                        ref=ref, next_rung=first_rung)
     return replace(state, deadlines=state.deadlines + (deadline,))
 
 
@@ -41,13 +44,6 @@ def meet(state: CaseState, match: Match, now: datetime) -> CaseState:
 
 def withdraw(state: CaseState, match: Match, reason: str) -> CaseState:
     return _update(state, match, lambda d: replace(d, state=DeadlineState.VERVALLEN, closed_reason=reason))
-
-
-def lapse_due(state: CaseState, now: datetime) -> CaseState:
-    """Every open deadline whose due moment has passed is now lapsed (at its due moment)."""
-    def lapse(d: Deadline) -> Deadline:
-        return replace(d, state=DeadlineState.VERLOPEN, lapsed_at=d.due)
-    return _update(state, lambda d: d.state is DeadlineState.OPEN and d.due <= now, lapse)
 
 
 def first_active(state: CaseState, match: Match) -> Deadline | None:

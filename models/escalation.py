@@ -9,15 +9,17 @@ a later profile change does not alter a running escalation (the grafana/oncall p
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
-from .calendar import Term, Unit, WorkCalendar, end_of_day, last_day
+from .calendar import OfficeHours, Term, Unit, WorkCalendar, end_of_day, last_day
+from .types import DeadlineState
 
 if TYPE_CHECKING:
     from .case import Deadline
+    from .profile import Profile
 
 
 class Target(StrEnum):
@@ -86,3 +88,90 @@ def next_rung(deadline: Deadline, calendar: WorkCalendar) -> tuple[int, Rung, da
     rung = deadline.ladder[deadline.next_rung]
     at = max(r.at(deadline.due, calendar) for r in deadline.ladder[: deadline.next_rung + 1])
     return deadline.next_rung, rung, at
+
+
+# ---- acting on the ladder ------------------------------------------------------------------------
+# Who a rung reaches decides when it may arrive: VT is reachable 24/7, a lokaal team (and a GI), its
+# leidinggevende and the gemeente only in office hours (000 §8.1) — unless the case is acute and the
+# profile lets acute messages through outside office hours (000 §5.1.2).
+
+@dataclass(frozen=True)
+class Fired:
+    """A rung that has come: who must now be told about which deadline."""
+
+    deadline: int
+    index: int
+    rung: Rung
+    at: datetime
+
+
+def hours_for(deadline: Deadline, rung: Rung, vt_org: str, profile: Profile, acute: bool) -> OfficeHours:
+    if rung.target is not Target.GEMEENTE and deadline.owner == vt_org:
+        return profile.vt_hours
+    if acute and profile.lt_acuut_buiten_kantoortijd and rung.target is not Target.GEMEENTE:
+        return OfficeHours(always=True)
+    return profile.lt_hours
+
+
+def rung_moment(deadline: Deadline, vt_org: str, profile: Profile, acute: bool) -> tuple[int, Rung, datetime] | None:
+    """The next rung and the moment it may really go out (its ladder moment, moved into office hours)."""
+    step = next_rung(deadline, profile.calendar)
+    if step is None:
+        return None
+    index, rung, at = step
+    return index, rung, profile.calendar.next_open(at, hours_for(deadline, rung, vt_org, profile, acute))
+
+
+def next_action(deadline: Deadline, vt_org: str, profile: Profile, acute: bool) -> datetime | None:
+    """When the clock must next look at a deadline: its lapse or its next rung; None: never again."""
+    if not deadline.is_active or deadline.paused:
+        return None
+    moments = [deadline.due] if deadline.state is DeadlineState.OPEN else []
+    step = rung_moment(deadline, vt_org, profile, acute)
+    if step is not None:
+        moments.append(step[2])
+    return min(moments) if moments else None
+
+
+def advance(deadline: Deadline, now: datetime, vt_org: str, profile: Profile,
+            acute: bool) -> tuple[Deadline, list[Fired]]:
+    """What the clock does to one deadline by `now`: it lapses at its due moment, and every rung whose
+    moment has come fires once, in order. A herinnering is dropped (not sent) once it is too late for
+    it: after the lapse, or when its moment lay before the deadline was even created."""
+    if not deadline.is_active or deadline.paused:
+        return deadline, []
+    if deadline.state is DeadlineState.OPEN and deadline.due <= now:
+        deadline = replace(deadline, state=DeadlineState.VERLOPEN, lapsed_at=deadline.due)
+    fired: list[Fired] = []
+    while (step := rung_moment(deadline, vt_org, profile, acute)) is not None and step[2] <= now:
+        index, rung, at = step
+        late_reminder = rung.kind is RungKind.HERINNERING and (
+            deadline.state is not DeadlineState.OPEN or at < deadline.created_at)
+        if not late_reminder:
+            fired.append(Fired(deadline.seq, index, rung, at))
+        deadline = replace(deadline, next_rung=index + 1)
+    return deadline, fired
+
+
+def escalation_start(ladder: Ladder) -> int:
+    """The ladder's first step above the owner (the leidinggevende; in Zuid-Limburg the
+    gedragswetenschapper first, 002 §5.5)."""
+    for i, rung in enumerate(ladder):
+        if rung.kind is RungKind.VERLOPEN and rung.target is not Target.EIGENAAR:
+            return i
+    return len(ladder)
+
+
+def from_first_step(ladder: Ladder) -> Ladder:
+    """A refused handover or a reported stagnation enters the ladder at its first step above the owner,
+    at once; the steps after it keep their distance from that moment."""
+    start = escalation_start(ladder)
+    if start == len(ladder):
+        return ()
+    first = replace(ladder[start], offset=Term(Unit.UREN, 0))
+    return (first, *ladder[start + 1:])
+
+
+def at_once_to_leidinggevenden() -> Ladder:
+    """The safety net's ladder: straight to the leidinggevende at the due moment."""
+    return (Rung(RungKind.VERLOPEN, Target.LEIDINGGEVENDE, Term(Unit.UREN, 0)),)

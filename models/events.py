@@ -130,6 +130,27 @@ class Gesloten(Event):
 
 
 @dataclass(frozen=True)
+class Opgepakt(Event):
+    """A leidinggevende (or gedragswetenschapper) takes up an escalation: its further rungs stop."""
+
+    name: ClassVar[str] = "opgepakt"
+    deadline: int
+
+
+@dataclass(frozen=True)
+class KlokGepauzeerd(Event):
+    """The owning organisation pauses its terms in this case, e.g. waiting for the Raad."""
+
+    name: ClassVar[str] = "klok_gepauzeerd"
+    reason: str
+
+
+@dataclass(frozen=True)
+class KlokHervat(Event):
+    name: ClassVar[str] = "klok_hervat"
+
+
+@dataclass(frozen=True)
 class TijdVerstreken(Event):
     """No news but the clock: lets terms lapse (and the triage overrun start the ledger)."""
 
@@ -140,5 +161,5 @@ ALL_EVENTS: tuple[type[Event], ...] = (
     MeldingOntvangen, TriageBesluit, OverdrachtGevraagd, OverdrachtBevestigd, OverdrachtGeweigerd,
     DienstAfgerond, EersteContact, HuisverbodGestart, HuisverbodVerlengd, HuisverbodBeeindigd,
     HuisverbodAdvies, Monitoringsmoment, StagnatieGemeld, GemeenteGeinformeerd, GemeenteAntwoord,
-    Gesloten, TijdVerstreken,
+    Gesloten, Opgepakt, KlokGepauzeerd, KlokHervat, TijdVerstreken,
 )

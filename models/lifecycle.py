@@ -12,7 +12,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time
 
 from . import deadlines as dl
-from . import ledger
+from . import escalation, ledger
 from .calendar import AMS, Term, Unit
 from .case import CaseState, Confirmation, Decision, Handover, HouseBan, Note, Record
 from .case import Refusal as HandoverRefusal
@@ -28,8 +28,11 @@ from .events import (
     HuisverbodBeeindigd,
     HuisverbodGestart,
     HuisverbodVerlengd,
+    KlokGepauzeerd,
+    KlokHervat,
     MeldingOntvangen,
     Monitoringsmoment,
+    Opgepakt,
     OverdrachtBevestigd,
     OverdrachtGevraagd,
     OverdrachtGeweigerd,
@@ -45,6 +48,7 @@ from .types import (
     OPEN_STATUSES,
     SERVICE_ROUTES,
     DeadlineKind,
+    DeadlineState,
     HandoverKind,
     HandoverState,
     Status,
@@ -93,6 +97,9 @@ TRANSITIONS: tuple[Transition, ...] = (
     T(GemeenteGeinformeerd, OPEN),
     T(GemeenteAntwoord, OPEN, guards=("vraag_aan_gemeente_open",)),
     T(Gesloten, OPEN, S.GESLOTEN, guards=("reden_verplicht",)),
+    T(Opgepakt, OPEN, guards=("escalatie_open",)),
+    T(KlokGepauzeerd, OPEN, guards=("reden_verplicht", "lopende_termijnen")),
+    T(KlokHervat, OPEN, guards=("gepauzeerde_termijnen",)),
     T(TijdVerstreken, OPEN),
 )
 
@@ -146,21 +153,33 @@ def apply(state: CaseState, event: Event, ctx: Context) -> Outcome:
 
 
 def catch_up(state: CaseState, ctx: Context) -> tuple[CaseState, list[Note]]:
-    """What the clock alone does: terms lapse; an overrun triage term makes VT hold (003 §2.1)."""
-    if state.status not in OPEN:
+    """What the clock alone does: an overrun triage term makes VT hold (003 §2.1); terms lapse; the
+    rungs of the escalation ladder whose moment has come fire, each once; a rung to the gemeente
+    informs it (000 §8.2) and starts its answer term where the profile has one (002 §5.5)."""
+    if state.status not in OPEN or state.orgs is None:
         return state, []
     notes: list[Note] = []
     triage = dl.first_active(state, dl.of(DeadlineKind.TRIAGE))
-    if triage is not None and triage.due <= ctx.now and not state.ledger:
-        assert state.orgs is not None
+    if triage is not None and not triage.paused and triage.due <= ctx.now and not state.ledger:
         state = replace(state, ledger=ledger.transfer((), (state.orgs.vt,), triage.due,
                                                       "triagetermijn_overschreden"))
         notes.append(note("triagetermijn_overschreden", due=triage.due))
-    before = {d.seq for d in state.deadlines if d.state.value == "open"}
-    state = dl.lapse_due(state, ctx.now)
+    deadlines, to_gemeente = [], []
     for d in state.deadlines:
-        if d.seq in before and d.state.value == "verlopen":
+        new, fired = escalation.advance(d, ctx.now, state.orgs.vt, ctx.profile, state.acute)
+        if d.state is DeadlineState.OPEN and new.state is DeadlineState.VERLOPEN:
             notes.append(note("termijn_verlopen", deadline=d.seq, soort=d.kind.value, eigenaar=d.owner))
+        for f in fired:
+            notes.append(note("trede", deadline=d.seq, soort=d.kind.value, eigenaar=d.owner, ref=d.ref,
+                              due=d.due, trede=f.index, rungsoort=f.rung.kind.value, naar=f.rung.target.value))
+            if f.rung.target is escalation.Target.GEMEENTE:
+                to_gemeente.append(d.owner)
+        deadlines.append(new)
+    state = replace(state, deadlines=tuple(deadlines))
+    for owner in to_gemeente:
+        for gemeente in state.orgs.gemeenten:
+            state, more = _inform_gemeente(state, gemeente, owner, ctx)
+            notes += more
     return state, notes
 
 
@@ -216,6 +235,9 @@ def _request(s: CaseState, e: OverdrachtGevraagd, ctx: Context, _o) -> tuple[Cas
     for org in to:   # 001 §1: the receiver confirms, in NOG within 5 werkdagen
         s = dl.add(s, ctx.profile, DeadlineKind.BEVESTIGING, org, ctx.now,
                    ctx.profile.confirmation_term, ctx.now, ref=str(h.seq))
+    for org in (s.orgs.vt, *to):   # the safety net: waiting too long goes to both leidinggevenden at once
+        s = dl.add(s, ctx.profile, DeadlineKind.OVERDRACHT_WACHT, org, ctx.now, ctx.profile.handover_max_wait,
+                   ctx.now, ref=str(h.seq), ladder=escalation.at_once_to_leidinggevenden())
     notes = [note("overdracht_gevraagd", verzoek=h.seq, soort=kind.value, ontvangers=to)]
     if s.route is not None and s.route.value == "gi":   # 002 bijlage 3a, 1: gemeente in cc
         notes.append(note("gemeente_cc", gemeenten=s.orgs.gemeenten))
@@ -259,6 +281,7 @@ def _confirm(s: CaseState, e: OverdrachtBevestigd, ctx: Context, _o) -> tuple[Ca
         return _replace_handover(s, h), notes
     h = replace(h, state=HandoverState.BEVESTIGD)
     s = _replace_handover(s, h)
+    s = dl.meet(s, dl.of(DeadlineKind.OVERDRACHT_WACHT, ref=str(h.seq)), ctx.now)
     if s.holders != h.receivers:   # 001 §1; 002 §5.2.1; 000 §5.2.1: confirmation is the moment
         s, moved = _move_to(s, h, ctx, "bevestiging")
         notes += moved
@@ -277,12 +300,14 @@ def _refuse(s: CaseState, e: OverdrachtGeweigerd, ctx: Context, _o) -> tuple[Cas
                 refusal=HandoverRefusal(e.org, ctx.actor, ctx.now, e.reason.strip()))
     s = _replace_handover(s, h)
     ref = str(h.seq)
-    for kind in (DeadlineKind.BEVESTIGING, DeadlineKind.EERSTE_CONTACT, DeadlineKind.DIRECTBETROKKENEN):
+    for kind in (DeadlineKind.BEVESTIGING, DeadlineKind.EERSTE_CONTACT, DeadlineKind.DIRECTBETROKKENEN,
+                 DeadlineKind.OVERDRACHT_WACHT):
         s = dl.withdraw(s, lambda d, k=kind: d.kind is k and d.ref == ref, "overdracht_geweigerd")
     if s.holders != (s.orgs.vt,):   # never a gap: a refused handover returns to VT
         s = replace(s, ledger=ledger.transfer(s.ledger, (s.orgs.vt,), ctx.now, "overdracht_geweigerd"))
     s = replace(s, records=s.records + (
         Record("stagnatie", ctx.now, ctx.actor, ctx.actor_org, f"overdracht geweigerd: {e.reason.strip()}"),))
+    s = _escalate_stagnation(s, (s.orgs.vt, e.org), ctx)
     return s, [note("overdracht_geweigerd", verzoek=h.seq, org=e.org, reden=e.reason.strip()),
                note("stagnatie", org=e.org, bron="weigering")]
 
@@ -352,19 +377,63 @@ def _monitoring(s: CaseState, e: Monitoringsmoment, ctx: Context, _o) -> tuple[C
 
 
 def _stagnation(s: CaseState, e: StagnatieGemeld, ctx: Context, _o) -> tuple[CaseState, list[Note]]:
+    assert s.orgs is not None
     s = replace(s, records=s.records + (Record("stagnatie", ctx.now, ctx.actor, ctx.actor_org,
                                                e.reason.strip()),))
-    return s, [note("stagnatie", org=ctx.actor_org, bron="melding")]
+    others = [o for o in s.holders if o != s.orgs.vt] or list(s.orgs.lts)
+    parties = (s.orgs.vt, ctx.actor_org) if ctx.actor_org != s.orgs.vt else (s.orgs.vt, *others)
+    return _escalate_stagnation(s, parties, ctx), [note("stagnatie", org=ctx.actor_org, bron="melding")]
+
+
+def _escalate_stagnation(s: CaseState, parties: tuple[str, ...], ctx: Context) -> CaseState:
+    """Workers who cannot agree escalate to their leidinggevenden (000 §8.2; in Zuid-Limburg first the
+    gedragswetenschappers, 002 §5.5): the ladder starts at that step, for both parties, now."""
+    ladder = escalation.from_first_step(ctx.profile.escalation.ladder)
+    ref = str(len(s.records))
+    for org in dict.fromkeys(parties):
+        s = dl.add(s, ctx.profile, DeadlineKind.STAGNATIE, org, ctx.now, Term(Unit.UREN, 0), ctx.now,
+                   ref=ref, ladder=ladder)
+    return s
+
+
+def _taken_up(s: CaseState, e: Opgepakt, ctx: Context, _o) -> tuple[CaseState, list[Note]]:
+    d = next(x for x in s.deadlines if x.seq == e.deadline)
+    stopped = replace(d, next_rung=len(d.ladder))
+    if d.kind in (DeadlineKind.STAGNATIE, DeadlineKind.OVERDRACHT_WACHT):
+        stopped = replace(stopped, state=DeadlineState.GEHAALD, met_at=ctx.now)
+    s = replace(s, deadlines=tuple(stopped if x.seq == d.seq else x for x in s.deadlines),
+                records=s.records + (Record("opgepakt", ctx.now, ctx.actor, ctx.actor_org, str(d.seq)),))
+    return s, [note("opgepakt", deadline=d.seq, soort=d.kind.value, door=ctx.actor, org=ctx.actor_org)]
+
+
+def _pause(s: CaseState, e: KlokGepauzeerd, ctx: Context, _o) -> tuple[CaseState, list[Note]]:
+    s = replace(s, deadlines=tuple(
+        replace(d, paused_at=ctx.now) if d.is_active and not d.paused and d.owner == ctx.actor_org else d
+        for d in s.deadlines),
+        records=s.records + (Record("pauze", ctx.now, ctx.actor, ctx.actor_org, e.reason.strip()),))
+    return s, [note("klok_gepauzeerd", org=ctx.actor_org, reden=e.reason.strip())]
+
+
+def _resume(s: CaseState, e: KlokHervat, ctx: Context, _o) -> tuple[CaseState, list[Note]]:
+    """A paused term is extended by the time it was paused."""
+    def resume(d):
+        return replace(d, due=d.due + (ctx.now - d.paused_at), paused_at=None)
+    s = replace(s, deadlines=tuple(
+        resume(d) if d.is_active and d.paused and d.owner == ctx.actor_org else d for d in s.deadlines),
+        records=s.records + (Record("hervat", ctx.now, ctx.actor, ctx.actor_org),))
+    return s, [note("klok_hervat", org=ctx.actor_org)]
 
 
 def _gemeente_told(s: CaseState, e: GemeenteGeinformeerd, ctx: Context, _o) -> tuple[CaseState, list[Note]]:
-    s = replace(s, records=s.records + (Record("gemeente_geinformeerd", ctx.now, ctx.actor,
-                                               e.gemeente_org, e.about_org),))
+    return _inform_gemeente(s, e.gemeente_org, e.about_org, ctx)
+
+
+def _inform_gemeente(s: CaseState, gemeente: str, about: str, ctx: Context) -> tuple[CaseState, list[Note]]:
+    s = replace(s, records=s.records + (Record("gemeente_geinformeerd", ctx.now, ctx.actor, gemeente, about),))
     term = ctx.profile.gemeente_answer_term
     if term is not None:   # 002 §5.5: the gemeente answers within 6 weeks
-        s = dl.add(s, ctx.profile, DeadlineKind.GEMEENTE_ANTWOORD, e.gemeente_org, ctx.now, term,
-                   ctx.now, ref=e.about_org)
-    return s, [note("gemeente_geinformeerd", gemeente=e.gemeente_org, over=e.about_org)]
+        s = dl.add(s, ctx.profile, DeadlineKind.GEMEENTE_ANTWOORD, gemeente, ctx.now, term, ctx.now, ref=about)
+    return s, [note("gemeente_geinformeerd", gemeente=gemeente, over=about)]
 
 
 def _gemeente_answer(s: CaseState, e: GemeenteAntwoord, ctx: Context, _o) -> tuple[CaseState, list[Note]]:
@@ -409,6 +478,9 @@ EFFECTS: dict[str, Effect] = {
     GemeenteGeinformeerd.name: _gemeente_told,
     GemeenteAntwoord.name: _gemeente_answer,
     Gesloten.name: _closed,
+    Opgepakt.name: _taken_up,
+    KlokGepauzeerd.name: _pause,
+    KlokHervat.name: _resume,
     TijdVerstreken.name: _nothing,
 }
 

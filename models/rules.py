@@ -234,6 +234,31 @@ def gemeente_answer_open(state: CaseState, e, ctx: Context) -> Refused | None:
     return None
 
 
+# ---- escalation -------------------------------------------------------------------------------------
+def escalation_open(state: CaseState, e, ctx: Context) -> Refused | None:
+    d = next((x for x in state.deadlines if x.seq == e.deadline), None)
+    taken = next((r for r in state.records if r.kind == "opgepakt" and r.text == str(e.deadline)), None)
+    if taken is not None:
+        return Refused.of("al_opgepakt", door=taken.by, om=taken.at)
+    if d is None or not d.is_active or d.next_rung >= len(d.ladder):
+        return Refused.of("escalatie_niet_open")
+    if d.owner != ctx.actor_org:
+        return Refused.of("niet_de_eigenaar", eigenaar=d.owner)
+    return None
+
+
+def has_running_terms(state: CaseState, e, ctx: Context) -> Refused | None:
+    if not any(d.is_active and not d.paused and d.owner == ctx.actor_org for d in state.deadlines):
+        return Refused.of("geen_termijnen_om_te_pauzeren")
+    return None
+
+
+def has_paused_terms(state: CaseState, e, ctx: Context) -> Refused | None:
+    if not any(d.is_active and d.paused and d.owner == ctx.actor_org for d in state.deadlines):
+        return Refused.of("niet_gepauzeerd")
+    return None
+
+
 GUARDS: dict[str, Guard] = {
     "gemeenten_geldig": gemeenten_valid,
     "ontvangst_niet_in_toekomst": received_not_future,
@@ -255,4 +280,7 @@ GUARDS: dict[str, Guard] = {
     "nog_niet_verlengd": not_extended,
     "monitoring_loopt": monitoring_running,
     "vraag_aan_gemeente_open": gemeente_answer_open,
+    "escalatie_open": escalation_open,
+    "lopende_termijnen": has_running_terms,
+    "gepauzeerde_termijnen": has_paused_terms,
 }

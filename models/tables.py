@@ -116,7 +116,10 @@ class DeadlineRow(SQLModel, table=True):
     lapsed_at: datetime | None = _dt()
     closed_reason: str | None = Field(default=None, max_length=64)
     next_rung: int = 0
-    paused: bool = False
+    paused_at: datetime | None = _dt()
+    # denormalised from the case, so the sweep can act on a deadline without loading its case
+    vt_org: str = Field(default="", max_length=64)
+    acute: bool = False
     # when the sweep must next look at this deadline (next rung, or the due moment); NULL: never.
     # The sweep's cost grows with the number of due rows, not of cases, through this index.
     next_action_at: datetime | None = _dt(index=True)

@@ -94,6 +94,8 @@ class DeadlineKind(StrEnum):
     THV_EINDE = "thv_einde"
     MONITORING = "monitoring"
     GEMEENTE_ANTWOORD = "gemeente_antwoord"
+    STAGNATIE = "stagnatie"                    # escalation of a refused handover or a reported stagnation
+    OVERDRACHT_WACHT = "overdracht_wacht"      # a handover waiting longer than the profile allows
 
 
 class DeadlineState(StrEnum):

@@ -22,8 +22,8 @@ from bot.uow import uow_factory
 PG_URL = os.environ.get("DATABASE_TEST_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 
 
-def calendar_for(profile_name: str):
-    return load_profile(profile_name if profile_name != "test" else "gelderland-midden").calendar
+def profile_for(profile_name: str):
+    return load_profile(profile_name if profile_name != "test" else "gelderland-midden")
 
 
 @pytest.fixture
@@ -58,4 +58,4 @@ def engine(request) -> Engine:
 
 @pytest.fixture
 def uow(engine):
-    return uow_factory(engine, calendar_for)
+    return uow_factory(engine, profile_for)

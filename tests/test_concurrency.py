@@ -15,7 +15,7 @@ from models.events import OverdrachtBevestigd, OverdrachtGevraagd, StagnatieGeme
 from models.lifecycle import Accepted
 from models.rules import Context, Refused
 from models.types import Route, Status, Weight
-from tests.conftest import calendar_for
+from tests.conftest import profile_for
 from tests.factories import MEMBER_OF, ams, melding
 
 pytestmark = pytest.mark.postgres
@@ -28,7 +28,7 @@ def ctx(at, actor="vt-medewerker") -> Context:
 
 @pytest.fixture
 def pg_uow(pg_engine):
-    return uow_factory(pg_engine, calendar_for)
+    return uow_factory(pg_engine, profile_for)
 
 
 def test_concurrent_registrations_get_distinct_consecutive_numbers(pg_uow):

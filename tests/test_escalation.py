@@ -7,7 +7,7 @@ repeated failure to the gemeente. Expected moments are counted by hand (2025: Pi
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
@@ -127,7 +127,7 @@ def test_escalation_after_a_weekend_due_leaves_a_werkdag():
 
 
 @pytest.mark.parametrize("change", [
-    {"state": DeadlineState.GEHAALD}, {"state": DeadlineState.VERVALLEN}, {"paused": True},
+    {"state": DeadlineState.GEHAALD}, {"state": DeadlineState.VERVALLEN}, {"paused_at": datetime(2025, 6, 1, tzinfo=UTC)},
     {"next_rung": 4}, {"next_rung": 9}])
 def test_no_next_rung_when_met_withdrawn_paused_or_exhausted(change):
     assert next_rung(deadline(DUE), CAL) is not None

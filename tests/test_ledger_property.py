@@ -29,8 +29,11 @@ from models.events import (
     HuisverbodBeeindigd,
     HuisverbodGestart,
     HuisverbodVerlengd,
+    KlokGepauzeerd,
+    KlokHervat,
     MeldingOntvangen,
     Monitoringsmoment,
+    Opgepakt,
     OverdrachtBevestigd,
     OverdrachtGevraagd,
     OverdrachtGeweigerd,
@@ -126,6 +129,9 @@ def draw_event(data, state: CaseState, now: datetime) -> Event:
         GemeenteGeinformeerd: lambda: GemeenteGeinformeerd(gemeente, org),
         GemeenteAntwoord: lambda: GemeenteAntwoord(gemeente),
         Gesloten: lambda: Gesloten(reason),
+        Opgepakt: lambda: Opgepakt(data.draw(st.integers(1, len(state.deadlines) + 1), label="deadline")),
+        KlokGepauzeerd: lambda: KlokGepauzeerd(reason),
+        KlokHervat: lambda: KlokHervat(),
         TijdVerstreken: lambda: TijdVerstreken(),
     }[kind]()
 

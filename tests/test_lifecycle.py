@@ -20,8 +20,11 @@ from models.events import (
     HuisverbodBeeindigd,
     HuisverbodGestart,
     HuisverbodVerlengd,
+    KlokGepauzeerd,
+    KlokHervat,
     MeldingOntvangen,
     Monitoringsmoment,
+    Opgepakt,
     OverdrachtBevestigd,
     OverdrachtGevraagd,
     OverdrachtGeweigerd,
@@ -32,7 +35,7 @@ from models.events import (
 from models.ledger import violations
 from models.lifecycle import TRANSITIONS
 from models.rules import GUARDS
-from models.types import Route, Status, Weight
+from models.types import DeadlineKind, Route, Status, Weight
 from tests.factories import GI, LT_ARNHEM, LT_EDE, VT, Driver, ams, melding, orgs_for
 
 PROFILES = ("gelderland-midden", "noord-oost-gelderland", "zuid-limburg")
@@ -110,6 +113,15 @@ def example(row, status: Status) -> tuple[Driver, Event, str]:
         d.do(HuisverbodGestart(TODAY - timedelta(days=1)), at(20))
     if name == GemeenteAntwoord.name:
         d.do(GemeenteGeinformeerd("gemeente-arnhem", LT_ARNHEM), at(20))
+    if name in (Opgepakt.name, KlokGepauzeerd.name, KlokHervat.name):
+        d.do(StagnatieGemeld("geen voortgang"), at(20))          # gives VT a running escalation
+        seq = next(x.seq for x in d.state.deadlines if x.kind is DeadlineKind.STAGNATIE and x.owner == VT)
+        if name == Opgepakt.name:
+            return d, Opgepakt(seq), "vt-leidinggevende"
+        if name == KlokHervat.name:
+            d.do(KlokGepauzeerd("wachten op de Raad voor de Kinderbescherming"), at(21), "vt-leidinggevende")
+            return d, KlokHervat(), "vt-leidinggevende"
+        return d, KlokGepauzeerd("wachten op de Raad voor de Kinderbescherming"), "vt-leidinggevende"
     event = {
         OverdrachtGevraagd.name: OverdrachtGevraagd(),
         DienstAfgerond.name: DienstAfgerond(),
@@ -167,6 +179,9 @@ def generic_event(name: str) -> Event:
         GemeenteGeinformeerd.name: GemeenteGeinformeerd("gemeente-arnhem", LT_ARNHEM),
         GemeenteAntwoord.name: GemeenteAntwoord("gemeente-arnhem"),
         Gesloten.name: Gesloten("stabiele veiligheid"),
+        Opgepakt.name: Opgepakt(1),
+        KlokGepauzeerd.name: KlokGepauzeerd("wachten op de Raad"),
+        KlokHervat.name: KlokHervat(),
         TijdVerstreken.name: TijdVerstreken(),
     }[name]
 
@@ -293,7 +308,22 @@ GUARD_CASES = [
      Monitoringsmoment(TODAY, positive=True)),
     ("vraag_aan_gemeente_open", "geen_open_vraag_aan_gemeente",
      lambda: case_in("gelderland-midden", Status.OVERGEDRAGEN), GemeenteAntwoord("gemeente-arnhem")),
+    ("escalatie_open", "escalatie_niet_open", lambda: case_in("gelderland-midden", Status.OVERGEDRAGEN),
+     Opgepakt(99)),
+    ("escalatie_open", "niet_de_eigenaar", lambda: _stagnated(), Opgepakt(3)),   # 3: the lokaal team's
+    ("lopende_termijnen", "geen_termijnen_om_te_pauzeren",
+     lambda: case_in("gelderland-midden", Status.OVERGEDRAGEN), KlokGepauzeerd("wachten op de Raad")),
+    ("gepauzeerde_termijnen", "niet_gepauzeerd", lambda: case_in("gelderland-midden", Status.TRIAGE),
+     KlokHervat()),
 ]
+
+
+def _stagnated() -> Driver:
+    d = case_in("gelderland-midden", Status.TE_OVERDRAGEN)
+    d.do(StagnatieGemeld("geen voortgang"), at(20))
+    assert [(x.seq, x.owner) for x in d.state.deadlines if x.kind is DeadlineKind.STAGNATIE] == [
+        (2, VT), (3, LT_ARNHEM)]
+    return d
 
 
 def test_every_guard_has_a_refusing_case():

@@ -7,6 +7,8 @@ from datetime import datetime, timedelta
 
 import pytest
 
+from bot.config import load_profile
+from models.escalation import escalation_start
 from models.events import (
     DienstAfgerond,
     OverdrachtBevestigd,
@@ -19,6 +21,7 @@ from models.types import DeadlineState, HandoverKind, HandoverState, Route, Stat
 from tests.factories import GI, LT_ARNHEM, LT_EDE, VT, Driver, ams, melding
 
 PROFILES = ("gelderland-midden", "noord-oost-gelderland", "zuid-limburg")
+LADDER = {p: load_profile(p).escalation.ladder for p in PROFILES}
 NOG_EXTRA = ("letsel", "ongeboren", "psychiatrie", "eergerelateerd", "stalking", "strafbaar")
 T0 = ams(2025, 6, 16, 10, 0)          # Monday 16 June 2025
 ACTOR = {LT_ARNHEM: "lt-arnhem-medewerker", LT_EDE: "lt-ede-medewerker", GI: "gi-gezinsvoogd"}
@@ -247,7 +250,10 @@ def test_refused_handover_returns_to_vt(profile):
     of_request = [x for x in s.deadlines if x.ref == "1" and x.kind in (
         K.BEVESTIGING, K.EERSTE_CONTACT, K.DIRECTBETROKKENEN)]
     assert of_request and all(x.state is DeadlineState.VERVALLEN for x in of_request)
-    assert s.active_deadlines() == ()
+    # what is left running is the stagnation: both parties' escalation, from its first step above the owner
+    assert {(x.kind, x.owner) for x in s.active_deadlines()} == {(K.STAGNATIE, VT), (K.STAGNATIE, LT_ARNHEM)}
+    first_step = escalation_start(LADDER[profile])
+    assert all(x.ladder[0].target is LADDER[profile][first_step].target for x in s.active_deadlines())
     assert s.records[-1].kind == "stagnatie"
     d.do(OverdrachtGevraagd(), at(4))                     # VT can ask again
     assert d.state.open_handover.seq == 2

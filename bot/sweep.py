@@ -1,0 +1,138 @@
+"""The sweep: the clock's job that lets deadlines lapse and the escalation ladder climb.
+
+It claims the deadline rows whose `next_action_at` has come (an indexed query: the cost grows with what
+is due, not with the number of cases), with their case rows, `FOR UPDATE SKIP LOCKED` on PostgreSQL —
+so two bot processes never handle one item twice, and a case a person is changing right now is left
+for the next sweep. For each row the domain (`models.escalation.advance`) says what lapses and which
+rungs fire; the rows are updated and the rungs' messages written to the outbox in the same transaction.
+
+Where a rung changes the case itself — the triage term overrun makes VT hold zicht op veiligheid, a rung
+to the gemeente starts its answer term — the case goes through the lifecycle as a whole
+(`TijdVerstreken`) in a unit of work of its own, after the batch has committed.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlmodel import Session
+
+from commands.ladder import rung_messages
+from commands.messages import for_notes
+from commands.model import Audience, Message
+from commands.unit import run
+from models.case import Deadline
+from models.directory import Directory
+from models.escalation import Target, advance, next_action
+from models.events import GemeenteGeinformeerd, TijdVerstreken
+from models.profile import Profile
+from models.rules import Context
+from models.tables import CaseRow, DeadlineRow
+from models.types import DeadlineKind, DeadlineState, Role, Status
+
+from .outbox import OutboxWriter
+from .repository import CaseRepository
+
+log = logging.getLogger("triagebot.sweep")
+SYSTEM = "triagebot"
+
+
+@dataclass
+class SweepResult:
+    rows: int = 0
+    fired: int = 0
+    cases: set[str] = field(default_factory=set)      # handled through the lifecycle as a whole
+
+
+class Sweeper:
+    def __init__(self, engine, directory: Directory, profile: Profile, profile_for: Callable[[str], Profile],
+                 uow, batch: int = 2000):
+        self.engine, self.directory, self.uow, self.batch = engine, directory, uow, batch
+        self.profile = profile            # the region this bot serves: its thresholds for repeated lapses
+        self.profile_for = profile_for    # a case's own profile (the one it was registered under)
+
+    def run(self, now: datetime) -> SweepResult:
+        result = SweepResult()
+        with Session(self.engine) as session:
+            stmt = (select(DeadlineRow, CaseRow.number, CaseRow.profile, CaseRow.orgs)
+                    .join(CaseRow, CaseRow.id == DeadlineRow.case_id)
+                    .where(DeadlineRow.next_action_at <= now)
+                    .order_by(DeadlineRow.next_action_at).limit(self.batch)
+                    .with_for_update(skip_locked=True, of=(DeadlineRow, CaseRow)))
+            rows = session.execute(stmt).all()
+            outbox = OutboxWriter(session)
+            lapsed: Counter[str] = Counter()
+            lapse_case: dict[str, tuple[str, dict]] = {}
+            for row, number, profile_name, orgs in rows:
+                result.rows += 1
+                profile = self.profile_for(profile_name)
+                before = CaseRepository._deadline(row)
+                after, fired = advance(before, now, row.vt_org, profile, row.acute)
+                needs_case = (before.kind is DeadlineKind.TRIAGE and after.state is not before.state) or any(
+                    f.rung.target is Target.GEMEENTE for f in fired)
+                if needs_case:
+                    result.cases.add(number)
+                    continue
+                self._store(row, after, profile)
+                if before.state is DeadlineState.OPEN and after.state is DeadlineState.VERLOPEN:
+                    lapsed[after.owner] += 1
+                    lapse_case[after.owner] = (number, orgs or {})
+                for f in fired:
+                    result.fired += 1
+                    for message in rung_messages(self.directory, number, deadline=after.seq, kind=after.kind.value,
+                                                 owner=after.owner, due=after.due, ref=after.ref,
+                                                 rungsoort=f.rung.kind.value, naar=f.rung.target.value):
+                        outbox.add(message, case=number, at=now)
+            repeated = self._repeated(session, now, lapsed)
+            session.commit()
+        for number in sorted(result.cases):
+            self._whole_case(number, now, TijdVerstreken())
+        for owner in repeated:   # 000 §8.2: an organisation that fails the agreements repeatedly
+            number, orgs = lapse_case[owner]
+            for gemeente in orgs.get("gemeenten", []):
+                self._whole_case(number, now, GemeenteGeinformeerd(gemeente, owner), repeated_owner=owner)
+        return result
+
+    @staticmethod
+    def _store(row: DeadlineRow, d: Deadline, profile: Profile) -> None:
+        row.state, row.lapsed_at, row.next_rung = d.state.value, d.lapsed_at, d.next_rung
+        row.next_action_at = next_action(d, row.vt_org, profile, row.acute)
+
+    def _repeated(self, session: Session, now: datetime, lapsed: Counter[str]) -> list[str]:
+        """Owners whose number of lapses within the profile's period reaches its threshold with this sweep:
+        the gemeente is told once, when the threshold is crossed, not at every lapse after it."""
+        if not lapsed:
+            return []
+        session.flush()
+        esc = self.profile.escalation
+        since = self.profile.calendar.shift(now, esc.herhaling_periode, before=True)
+        counts = dict(session.execute(
+            select(DeadlineRow.owner, func.count()).where(
+                DeadlineRow.owner.in_(list(lapsed)), DeadlineRow.lapsed_at >= since,
+                DeadlineRow.kind.notin_([DeadlineKind.STAGNATIE.value, DeadlineKind.OVERDRACHT_WACHT.value]))
+            .group_by(DeadlineRow.owner)).all())
+        return [owner for owner, new in lapsed.items()
+                if counts.get(owner, 0) - new < esc.gemeente_bij_herhaling <= counts.get(owner, 0)]
+
+    def _whole_case(self, number: str, now: datetime, event, repeated_owner: str | None = None) -> None:
+        with self.uow() as uow:
+            state = uow.cases.get(number)
+        if state is None or state.status is Status.GESLOTEN:
+            return
+        profile = self.profile_for(state.profile)
+        ctx = Context(now=now, actor=SYSTEM, actor_org=SYSTEM, profile=profile)
+
+        def outbox(uow, before, after, accepted) -> None:
+            for message in for_notes(self.directory, before, after, accepted.notes, SYSTEM):
+                uow.outbox.add(message, case=after.number, at=now)
+            if repeated_owner is not None:
+                for m in self.directory.members_of(event.gemeente_org, Role.BESTUURLIJK_CONTACT):
+                    uow.outbox.add(Message("gemeente_herhaling", {"case": number, "eigenaar": repeated_owner},
+                                           Audience.DM, to=m.id), case=number, at=now)
+
+        run(self.uow, number, event, ctx, action="klok", after=outbox)
