@@ -18,6 +18,7 @@ from models.profile import Profile
 from models.tables import DeadlineRow, OutboxRow
 
 from .config import load_profile
+from .janitor import Janitor
 from .outbox import Dispatcher
 from .port import PlatformPort
 from .render import Renderer
@@ -41,6 +42,7 @@ class Bot:
         self.uow = uow_factory(engine, self.profile_for)
         self.dispatcher = Dispatcher(engine, port, renderer)
         self.sweeper = Sweeper(engine, directory, profile, self.profile_for, self.uow)
+        self.janitor = Janitor(engine, directory, self.uow)
 
     def profile_for(self, profile_name: str) -> Profile:
         return self.profile if profile_name == self.profile.name else load_profile(profile_name)
@@ -75,7 +77,15 @@ class Bot:
         return min(moments) if moments else None
 
     def tick(self) -> None:
-        """What the scheduler runs: the sweep, then delivery of what it wrote."""
-        now = self.clock()
-        self.sweeper.run(now)
-        self.dispatcher.deliver(now)
+        """The simulated clock's step: the sweep, then delivery of what it wrote."""
+        self.sweep_now()
+        self.deliver_now()
+
+    def sweep_now(self) -> None:
+        self.sweeper.run(self.clock())
+
+    def deliver_now(self) -> None:
+        self.dispatcher.deliver(self.clock())
+
+    def janitor_now(self) -> None:
+        self.janitor.run(self.clock())

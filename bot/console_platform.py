@@ -86,6 +86,7 @@ class ConsolePlatform:
         ref = f"m{len(self.messages) + 1}"
         self.messages[ref] = {"channel": f"@{member}", "text": text, "buttons": list(buttons)}
         self.by_key[key] = ref
+        self.shown += [(f"@{member}", b) for b in buttons]
         self._emit("dm", to=member, text=text, buttons=buttons)
         return ref
 
@@ -96,11 +97,12 @@ class ConsolePlatform:
     def ephemeral(self, member: str, channel: str | None, text: str) -> None:
         self._emit("ephemeral", channel=channel, to=member, text=text)
 
-    def latest_button(self, channel: str, action: str) -> str | None:
-        """The value of the latest button with this action shown in a channel, even if since replaced:
-        someone may still click a button on a screen that was not refreshed."""
+    def latest_button(self, channel: str, action: str, case: str | None = None) -> str | None:
+        """The value of the latest button with this action shown in a channel — or, for a case, in a
+        direct message — even if since replaced: a screen that was not refreshed still shows it."""
         for where, button in reversed(self.shown):
-            if where == channel and button.action == action:
+            if button.action == action and (where == channel or (
+                    case and where.startswith("@") and button.value.startswith(case + ":"))):
                 return button.value
         return None
 

@@ -43,7 +43,8 @@ class OutboxWriter:
     def __init__(self, session: Session):
         self.session = session
 
-    def add(self, message: Message, *, case: str | None, at: datetime) -> None:
+    def add(self, message: Message, *, case: str | None, at: datetime, not_before: datetime | None = None) -> None:
+        """Queue a message; `not_before` holds it back (e.g. until the receiver's office hours)."""
         if message.audience is Audience.USER:
             raise ValueError("private answers are returned, not queued")
         context = dict(message.context)
@@ -54,7 +55,7 @@ class OutboxWriter:
             queue=queue_of(message), audience=message.audience.value, channel=message.channel,
             recipient=message.to, template=message.template, context=context, message_key=message.key,
             buttons=[{"action": b.action, "value": b.value, "style": b.style} for b in message.buttons],
-            next_attempt_at=at,
+            next_attempt_at=max(at, not_before) if not_before else at,
         ))
 
 

@@ -131,8 +131,9 @@ class Sweeper:
             for message in for_notes(self.directory, before, after, accepted.notes, SYSTEM):
                 uow.outbox.add(message, case=after.number, at=now)
             if repeated_owner is not None:
+                office = profile.calendar.next_open(now, profile.lt_hours)   # a gemeente: office hours
                 for m in self.directory.members_of(event.gemeente_org, Role.BESTUURLIJK_CONTACT):
                     uow.outbox.add(Message("gemeente_herhaling", {"case": number, "eigenaar": repeated_owner},
-                                           Audience.DM, to=m.id), case=number, at=now)
+                                           Audience.DM, to=m.id), case=number, at=now, not_before=office)
 
         run(self.uow, number, event, ctx, action="klok", after=outbox)
