@@ -13,6 +13,7 @@ from sqlmodel import Session
 
 from commands import dispatch
 from commands.model import Click, Env, Invocation, Message
+from commands.parse import ParseError
 from models.directory import Directory
 from models.profile import Profile
 from models.tables import DeadlineRow, OutboxRow
@@ -61,17 +62,23 @@ class Bot:
         self.dispatcher.deliver(self.clock())
         return self._render(reply.private)
 
+    def command_error(self, user: str, action: str, exc: ParseError) -> list[Private]:
+        """A mistake found before dispatch (the console's own parsing): answered and audited the same way."""
+        return self._render(dispatch.refused(self.env(), user, action, None, exc).private)
+
     def _render(self, messages: list[Message]) -> list[Private]:
         return [Private(m.to or "", self.renderer.render(m.template, m.context)) for m in messages]
 
     # ---- the clock's jobs ---------------------------------------------------------------------------
-    def next_job_at(self) -> datetime | None:
-        """The earliest moment the clock has work: a deadline to look at, or a message to retry."""
+    def next_job_at(self, after: datetime) -> datetime | None:
+        """The first moment after `after` at which the clock has work: a deadline to look at, or a
+        message to (re)try. What is due but waits behind an earlier message of its queue is not work."""
         with Session(self.engine) as session:
             moments = [
-                session.execute(select(func.min(DeadlineRow.next_action_at))).scalar_one(),
+                session.execute(select(func.min(DeadlineRow.next_action_at)).where(
+                    DeadlineRow.next_action_at > after)).scalar_one(),
                 session.execute(select(func.min(OutboxRow.next_attempt_at)).where(
-                    OutboxRow.state == "nieuw")).scalar_one(),
+                    OutboxRow.state == "nieuw", OutboxRow.next_attempt_at > after)).scalar_one(),
             ]
         moments = [m for m in moments if m is not None]
         return min(moments) if moments else None

@@ -55,6 +55,12 @@ def main(argv: list[str] | None = None) -> int:
     check = sub.add_parser("profielen", help="controleer de regioprofielen en de adressenlijst")
     check.add_argument("--directory")
 
+    sub.add_parser("worker", help="de klokjobs in gesimuleerde tijd, berichten naar een journaal", add_help=False)
+    if argv is None:
+        argv = sys.argv[1:]
+    if argv[:1] == ["worker"]:
+        from .worker import main as worker_main
+        return worker_main(argv[1:])
     args = parser.parse_args(argv)
     try:
         if args.command == "console":

@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 from typing import Any, TextIO
 
 from commands.model import Click, Invocation
-from commands.parse import split
+from commands.parse import ParseError, split
 from models.calendar import AMS
 from models.case import channel_name
 from models.directory import Directory
@@ -83,12 +83,18 @@ class Console:
 
     def _channel_of(self, args: str) -> str | None:
         """The console types everything in the case's own channel when it names a case number."""
-        words = split(args).words if args else []
+        try:
+            words = split(args).words if args else []
+        except ParseError:
+            return None        # dispatch gives the answer; the console only guesses the channel
         number = next((w.upper() for w in words if re.fullmatch(r"(?i)vt-\d{4}-\d{4}", w)), None)
         return channel_name(number) if number else None
 
     def _click(self, user: str, rest: str) -> list:
-        args = split(rest)
+        try:
+            args = split(rest)
+        except ParseError as exc:
+            return self.bot.command_error(user, "klik", exc)
         action = args.pop_word() or ""
         number = args.take_case_number()
         if number is None:
@@ -100,8 +106,8 @@ class Console:
         return self.bot.click(Click(user, action, value, args.text("reden"), channel_name(number)))
 
     def _last_case_with(self, action: str) -> str | None:
-        channel = self.platform.latest_channel_with(action)
-        return "VT-" + channel.removeprefix("casus-") if channel else None
+        value = self.platform.latest_value_of(action)
+        return value.partition(":")[0] if value else None
 
     def _clock(self, arg: str) -> None:
         try:
@@ -112,11 +118,12 @@ class Console:
         if target < self.clock.now:
             self._say("klok: de tijd kan niet terug")
             return
+        self.bot.tick()
         while True:   # run every job whose time passes, in order
-            due = self.bot.next_job_at()
+            due = self.bot.next_job_at(after=self.clock.now)
             if due is None or due > target:
                 break
-            self.clock.now = max(self.clock.now, due)
+            self.clock.now = due
             self.bot.tick()
         self.clock.now = target
         self.bot.tick()

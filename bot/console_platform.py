@@ -75,6 +75,8 @@ class ConsolePlatform:
         message = self.messages.get(ref)
         if message is None or message["channel"] != channel:
             raise PlatformError(f"message_not_found: {ref}", permanent=True)
+        if message["text"] == text and message["buttons"] == list(buttons):
+            return                    # an edit to the same content shows nothing new
         message.update(text=text, buttons=list(buttons))
         self.shown += [(channel, b) for b in buttons]
         self._emit("update", channel=channel, text=text, buttons=buttons)
@@ -106,8 +108,9 @@ class ConsolePlatform:
                 return button.value
         return None
 
-    def latest_channel_with(self, action: str) -> str | None:
-        for where, button in reversed(self.shown):
+    def latest_value_of(self, action: str) -> str | None:
+        """The value of the latest button with this action anywhere (it starts with the case number)."""
+        for _, button in reversed(self.shown):
             if button.action == action:
-                return where
+                return button.value
         return None

@@ -16,7 +16,7 @@ import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, exists, select
+from sqlalchemy import and_, exists, or_, select
 from sqlmodel import Session
 
 from commands.model import Audience, Message
@@ -51,7 +51,9 @@ class Janitor:
         with Session(self.engine) as session:
             stmt = (select(CaseRow.number).join(DeadlineRow, DeadlineRow.case_id == CaseRow.id)
                     .where(CaseRow.status != Status.GESLOTEN.value, DeadlineRow.next_action_at.is_(None),
-                           DeadlineRow.paused_at.is_(None), DeadlineRow.state.in_(("open", "verlopen")))
+                           DeadlineRow.paused_at.is_(None),
+                           or_(DeadlineRow.state == "open",
+                               and_(DeadlineRow.state == "verlopen", DeadlineRow.next_rung < DeadlineRow.ladder_len)))
                     .distinct())
             candidates = list(session.execute(stmt).scalars())
         for number in candidates:

@@ -201,7 +201,8 @@ class CaseRepository:
         ) for i, e in enumerate(s.ledger)})
         self._upsert(DeadlineRow, case_id, {x.seq: dict(
             kind=x.kind.value, owner=x.owner, due=x.due, created_at=x.created_at,
-            ladder=ladder_to_data(x.ladder), ref=x.ref, state=x.state.value, met_at=x.met_at,
+            ladder=ladder_to_data(x.ladder), ladder_len=len(x.ladder), ref=x.ref, state=x.state.value,
+            met_at=x.met_at,
             lapsed_at=x.lapsed_at, closed_reason=x.closed_reason, next_rung=x.next_rung,
             paused_at=x.paused_at, vt_org=vt, acute=acute,
             next_action_at=next_action(x, vt, profile, acute) if s.status is not Status.GESLOTEN else None,

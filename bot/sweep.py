@@ -19,7 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlmodel import Session
 
 from commands.ladder import rung_messages
@@ -32,7 +32,7 @@ from models.escalation import Target, advance, next_action
 from models.events import GemeenteGeinformeerd, TijdVerstreken
 from models.profile import Profile
 from models.rules import Context
-from models.tables import CaseRow, DeadlineRow
+from models.tables import AuditRow, CaseRow, DeadlineRow
 from models.types import DeadlineKind, DeadlineState, Role, Status
 
 from .outbox import OutboxWriter
@@ -93,10 +93,29 @@ class Sweeper:
         for number in sorted(result.cases):
             self._whole_case(number, now, TijdVerstreken())
         for owner in repeated:   # 000 §8.2: an organisation that fails the agreements repeatedly
+            if not self._first_report_of_repeats(owner, now):
+                continue
             number, orgs = lapse_case[owner]
             for gemeente in orgs.get("gemeenten", []):
                 self._whole_case(number, now, GemeenteGeinformeerd(gemeente, owner), repeated_owner=owner)
         return result
+
+    def _first_report_of_repeats(self, owner: str, now: datetime) -> bool:
+        """Claim the report of an owner's repeated lapses: once per period, also with several processes
+        (an advisory lock on PostgreSQL serialises the check and the claim; SQLite has one process)."""
+        esc = self.profile.escalation
+        since = self.profile.calendar.shift(now, esc.herhaling_periode, before=True)
+        with self.uow() as uow:
+            session = uow.session
+            if session.get_bind().dialect.name == "postgresql":
+                session.execute(text("SELECT pg_advisory_xact_lock(hashtext(:k))"), {"k": f"herhaling:{owner}"})
+            done = session.execute(select(AuditRow.id).where(
+                AuditRow.action == "klok:herhaling", AuditRow.on_behalf_of == owner, AuditRow.at >= since)).first()
+            if done is not None:
+                return False
+            uow.audit.add(at=now, actor=SYSTEM, on_behalf_of=owner, action="klok:herhaling", outcome="gemeld")
+            uow.commit()
+        return True
 
     @staticmethod
     def _store(row: DeadlineRow, d: Deadline, profile: Profile) -> None:

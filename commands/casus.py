@@ -156,12 +156,12 @@ def besluit(req: Request) -> Reply:
         route = Route(word or "")
     except ValueError:
         raise ParseError("onbekende_route", route=word or "", routes=[r.value for r in Route]) from None
-    weight = None
-    for w in Weight:
-        if req.args.take_flag(w.value):
-            weight = w
+    weights = [w for w in Weight if req.args.take_flag(w.value)]
+    if len(weights) > 1:
+        raise ParseError("onbekende_woorden", woorden=" ".join(w.value for w in weights[1:]))
+    weight = weights[0] if weights else None
     override = req.args.take_flag("forceer")
-    req.args.no_more()
+    req.args.no_more(labels=("reden",))
     reason = req.args.text("reden")
     check_free_text(reason)
     event = TriageBesluit(route=route, weight=weight, reasoning=reason, override=override,
@@ -185,7 +185,7 @@ def dienst(req: Request) -> Reply:
     access.require_case_vt(req.load(number), req.member, "dienst")
     if req.args.pop_word() != "afgerond":
         raise ParseError("dienst_afgerond_verwacht")
-    req.args.no_more()
+    req.args.no_more(labels=("oordeel",))
     oordeel = req.args.text("oordeel")
     check_free_text(oordeel)
     return _change(req, number, [DienstAfgerond(oordeel), OverdrachtGevraagd()], "klaar/dienst")
@@ -243,7 +243,7 @@ def monitoring(req: Request) -> Reply:
     word = req.args.pop_word()
     if word not in ("positief", "negatief"):
         raise ParseError("monitoring_uitkomst", uitkomst=word or "")
-    req.args.no_more()
+    req.args.no_more(labels=("toelichting",))
     text = req.args.text("toelichting")
     check_free_text(text)
     return _change(req, number, Monitoringsmoment(day, word == "positief", text), "klaar/monitoring")
@@ -252,7 +252,7 @@ def monitoring(req: Request) -> Reply:
 def stagnatie(req: Request) -> Reply:
     number = req.case_number()
     access.require_involved(req.load(number), req.member)
-    req.args.no_more()
+    req.args.no_more(labels=("reden",))
     reason = req.args.text("reden")
     if not reason:
         raise ParseError("reden_ontbreekt", voorbeeld="/casus stagnatie reden: ...")
@@ -263,7 +263,7 @@ def stagnatie(req: Request) -> Reply:
 def sluiten(req: Request) -> Reply:
     number = req.case_number()
     access.require_case_vt(req.load(number), req.member, "sluiten")
-    req.args.no_more()
+    req.args.no_more(labels=("reden",))
     reason = req.args.text("reden")
     if not reason:
         raise ParseError("reden_ontbreekt", voorbeeld="/casus sluiten reden: ...")
@@ -285,7 +285,7 @@ def pauzeer(req: Request) -> Reply:
     number = req.case_number()
     access.require_involved(req.load(number), req.member)
     _require_role(req, "pauzeer", Role.LEIDINGGEVENDE)
-    req.args.no_more()
+    req.args.no_more(labels=("reden",))
     reason = req.args.text("reden")
     if not reason:
         raise ParseError("reden_ontbreekt", voorbeeld="/casus pauzeer reden: wachten op de Raad")

@@ -25,16 +25,16 @@ def handle(env: Env, inv: Invocation) -> Reply:
         table = COMMANDS.get(inv.command)
         if table is None:
             raise ParseError("onbekend_commando", commando=inv.command)
+        member = access.member(env.directory, inv.user)
         args = split(inv.text)
         sub = args.pop_word() or "help"
         action = f"{inv.command} {sub}"
         handler = table.get(sub)
         if handler is None:
             raise ParseError("onbekende_opdracht", commando=inv.command, opdracht=sub, opdrachten=sorted(table))
-        member = access.member(env.directory, inv.user)
         return handler(Request(env, member, args, inv.channel, action))
     except ParseError as exc:
-        return _refused(env, inv.user, action, case_from_channel(inv.channel), exc)
+        return refused(env, inv.user, action, case_from_channel(inv.channel), exc)
 
 
 def handle_click(env: Env, click: Click) -> Reply:
@@ -42,10 +42,11 @@ def handle_click(env: Env, click: Click) -> Reply:
     try:
         return casus.click(env, click)
     except ParseError as exc:
-        return _refused(env, click.user, action, click.value.partition(":")[0] or None, exc)
+        return refused(env, click.user, action, click.value.partition(":")[0] or None, exc)
 
 
-def _refused(env: Env, user: str, action: str, number: str | None, exc: ParseError) -> Reply:
+def refused(env: Env, user: str, action: str, number: str | None, exc: ParseError) -> Reply:
+    """A mistake: audited, answered privately in Dutch, nothing changed."""
     with env.unit() as uow:
         uow.audit.add(at=env.now, actor=user, action=action, outcome=f"geweigerd:{exc.key}",
                       case_number=number if number and number.startswith("VT-") else None)

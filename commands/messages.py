@@ -115,6 +115,10 @@ def for_notes(directory: Directory, before: CaseState | None, s: CaseState, note
                                  owner=n.get("eigenaar"), due=n.get("due"), ref=n.get("ref"),
                                  rungsoort=n.get("rungsoort"), naar=n.get("naar"),
                                  gemeenten=s.orgs.gemeenten if s.orgs else ())
+        elif k == "gesloten" and before is not None:
+            was_open = {h.seq for h in before.handovers if h.state.value == "open"}
+            out += [handover_card(s, h, Kind.UPDATE) for h in s.handovers if h.seq in was_open]
+            out.append(_post(s, k, view=case_view(s), by=actor, started=started))
         elif k in ("opgepakt", "klok_gepauzeerd", "klok_hervat", "gemeente_geinformeerd"):
             params = {key: iso(v) for key, v in n.params}
             out.append(_post(s, k, **params))

@@ -58,9 +58,13 @@ class Args:
     def text(self, label: str) -> str:
         return self.texts.get(label, "")
 
-    def no_more(self) -> None:
+    def no_more(self, labels: tuple[str, ...] = ()) -> None:
+        """Nothing may be left over: no unknown words, and no `label:` text the command does not take."""
         if self.words:
             raise ParseError("onbekende_woorden", woorden=" ".join(self.words))
+        extra = sorted(set(self.texts) - set(labels))
+        if extra:
+            raise ParseError("onverwacht_label", label=extra[0])
 
 
 def split(text: str) -> Args:
@@ -83,11 +87,17 @@ def case_from_channel(channel: str | None) -> str | None:
     return f"VT-{m.group(1)}-{m.group(2)}" if m else None
 
 
+YEARS = range(2000, 2100)   # a melding, a contact or a huisverbod of this century
+
+
 def parse_date(value: str) -> date:
     try:
-        return date.fromisoformat(value)
+        day = date.fromisoformat(value)
     except ValueError:
         raise ParseError("ongeldige_datum", waarde=value) from None
+    if day.year not in YEARS:
+        raise ParseError("ongeldige_datum", waarde=value)
+    return day
 
 
 def parse_moment(value: str) -> datetime:
@@ -97,8 +107,8 @@ def parse_moment(value: str) -> datetime:
             day, clock = value.upper().split("T", 1)
             if not re.fullmatch(r"\d{2}:\d{2}", clock):
                 raise ValueError
-            return datetime.combine(date.fromisoformat(day), time.fromisoformat(clock), AMS)
-        return datetime.combine(date.fromisoformat(value), time(0), AMS)
+            return datetime.combine(parse_date(day), time.fromisoformat(clock), AMS)
+        return datetime.combine(parse_date(value), time(0), AMS)
     except ValueError:
         raise ParseError("ongeldige_datum", waarde=value) from None
 

@@ -12,9 +12,11 @@ from .parse import ParseError
 
 _PATTERNS = {
     "bsn": re.compile(r"(?<!\d)\d{9}(?!\d)"),
-    "telefoonnummer": re.compile(r"(?<![\w-])(?:\+31|0031|0)[\s-]?(?:6|[1-9]\d{1,2})[\s-]?\d{3,4}[\s-]?\d{3,4}(?!\d)"),
+    # ten digits however they are grouped: 0612345678, 06 12 34 56 78, 020-123 4567, +31 6 1234 5678
+    "telefoonnummer": re.compile(r"(?<![\w+])(?:\+31|0031|0)(?:[\s.-]?\d){9}(?!\d)"),
     "e-mailadres": re.compile(r"[\w.+-]+@[\w-]+\.[\w.-]+"),
-    "postcode": re.compile(r"(?<!\w)[1-9]\d{3}\s?[A-Za-z]{2}(?!\w)"),
+    # a Dutch postcode as written on an address: four digits and two capitals ("in 2023 is het" is no postcode)
+    "postcode": re.compile(r"(?<!\w)[1-9]\d{3}\s?[A-Z]{2}(?![A-Za-z])"),
     "geboortedatum": re.compile(r"(?<!\d)\d{1,2}[-/.]\d{1,2}[-/.](?:19|20)\d{2}(?!\d)"),
 }
 

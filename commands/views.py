@@ -46,7 +46,8 @@ def agenda(req: Request) -> Reply:
     at = env.now if day == req.ctx().today else datetime.combine(day, time(9), AMS)
     served = set(env.directory.org(req.member.org_id).gemeenten)
     with env.unit() as uow:
-        states = [s for s in uow.cases.open_cases() if set(s.gemeenten) & served]
+        states = [s for s in uow.cases.open_cases()
+                  if set(s.gemeenten) & served and req.member.org_id in access.involved(s)]
     soon = env.profile.calendar.werkdag_after(day, 1)
     per_gemeente: dict[str, dict[str, list]] = {}
     shown = []

@@ -429,6 +429,8 @@ def _gemeente_told(s: CaseState, e: GemeenteGeinformeerd, ctx: Context, _o) -> t
 
 
 def _inform_gemeente(s: CaseState, gemeente: str, about: str, ctx: Context) -> tuple[CaseState, list[Note]]:
+    if any(r.kind == "gemeente_geinformeerd" and r.org == gemeente and r.text == about for r in s.records):
+        return s, []   # the gemeente knows already; a second lapse of the same party changes nothing here
     s = replace(s, records=s.records + (Record("gemeente_geinformeerd", ctx.now, ctx.actor, gemeente, about),))
     term = ctx.profile.gemeente_answer_term
     if term is not None:   # 002 §5.5: the gemeente answers within 6 weeks

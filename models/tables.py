@@ -110,6 +110,7 @@ class DeadlineRow(SQLModel, table=True):
     due: datetime | None = _dt(nullable=False)
     created_at: datetime | None = _dt(nullable=False)
     ladder: list | None = _json()
+    ladder_len: int = 0                         # rungs in the ladder, so SQL can tell an exhausted one
     ref: str = Field(default="", max_length=64)
     state: str = Field(max_length=16)
     met_at: datetime | None = _dt()

@@ -127,7 +127,8 @@ def test_escalation_after_a_weekend_due_leaves_a_werkdag():
 
 
 @pytest.mark.parametrize("change", [
-    {"state": DeadlineState.GEHAALD}, {"state": DeadlineState.VERVALLEN}, {"paused_at": datetime(2025, 6, 1, tzinfo=UTC)},
+    {"state": DeadlineState.GEHAALD}, {"state": DeadlineState.VERVALLEN},
+    {"paused_at": datetime(2025, 6, 1, tzinfo=UTC)},
     {"next_rung": 4}, {"next_rung": 9}])
 def test_no_next_rung_when_met_withdrawn_paused_or_exhausted(change):
     assert next_rung(deadline(DUE), CAL) is not None

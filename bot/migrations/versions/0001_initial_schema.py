@@ -121,6 +121,7 @@ def upgrade() -> None:
     sa.Column('due', sa.DateTime(timezone=True), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('ladder', sa.JSON(), nullable=True),
+    sa.Column('ladder_len', sa.Integer(), nullable=False),
     sa.Column('ref', sa.String(length=64), nullable=False),
     sa.Column('state', sa.String(length=16), nullable=False),
     sa.Column('met_at', sa.DateTime(timezone=True), nullable=True),
