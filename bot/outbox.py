@@ -20,7 +20,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import and_, func, insert, select
 from sqlalchemy.orm import aliased
 from sqlmodel import Session
 
@@ -45,18 +45,29 @@ class OutboxWriter:
 
     def add(self, message: Message, *, case: str | None, at: datetime, not_before: datetime | None = None) -> None:
         """Queue a message; `not_before` holds it back (e.g. until the receiver's office hours)."""
-        if message.audience is Audience.USER:
-            raise ValueError("private answers are returned, not queued")
-        context = dict(message.context)
-        if message.kind is Kind.OPEN_CHANNEL:
-            context["_members"] = list(message.members)
-        self.session.add(OutboxRow(
-            created_at=at, idempotency_key=uuid.uuid4().hex, case_number=case, kind=message.kind.value,
-            queue=queue_of(message), audience=message.audience.value, channel=message.channel,
-            recipient=message.to, template=message.template, context=context, message_key=message.key,
-            buttons=[{"action": b.action, "value": b.value, "style": b.style} for b in message.buttons],
-            next_attempt_at=max(at, not_before) if not_before else at,
-        ))
+        self.session.add(OutboxRow(**values(message, case, at, not_before)))
+
+    def add_many(self, messages: list[tuple[Message, str | None]], at: datetime) -> None:
+        """Queue many messages in one statement (the sweep)."""
+        if not messages:
+            return
+        # one executemany (pipelined on PostgreSQL: measured faster here than COPY for these rows)
+        self.session.execute(insert(OutboxRow.__table__), [values(m, case, at) for m, case in messages])
+
+
+def values(message: Message, case: str | None, at: datetime, not_before: datetime | None = None) -> dict:
+    if message.audience is Audience.USER:
+        raise ValueError("private answers are returned, not queued")
+    context = dict(message.context)
+    if message.kind is Kind.OPEN_CHANNEL:
+        context["_members"] = list(message.members)
+    return dict(
+        created_at=at, idempotency_key=uuid.uuid4().hex, case_number=case, kind=message.kind.value,
+        queue=queue_of(message), audience=message.audience.value, channel=message.channel,
+        recipient=message.to, template=message.template, context=context, message_key=message.key,
+        buttons=[{"action": b.action, "value": b.value, "style": b.style} for b in message.buttons],
+        next_attempt_at=max(at, not_before) if not_before else at, state=PENDING, attempts=0,
+    )
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,8 @@ Concurrent changes to one case are serialised twice over: the row is locked when
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import json
+from collections.abc import Callable, Mapping
 from dataclasses import replace
 from datetime import date, datetime
 from typing import Any
@@ -30,7 +31,7 @@ from models.case import (
     Refusal,
     case_number,
 )
-from models.escalation import ladder_from_data, ladder_to_data, next_action
+from models.escalation import Ladder, ladder_from_data, ladder_to_data, next_action
 from models.profile import Profile
 from models.tables import CaseCounter, CaseRow, DeadlineRow, HandoverRow, LedgerRow
 from models.types import (
@@ -55,6 +56,27 @@ def _dt(v: str | None) -> datetime | None:
 
 def _d(v: str | None) -> date | None:
     return date.fromisoformat(v) if v else None
+
+
+DEADLINE_FIELDS = ("seq", "kind", "owner", "due", "created_at", "ladder", "ref", "state", "met_at", "lapsed_at",
+                   "closed_reason", "next_rung", "paused_at")
+_LADDERS: dict[str, Ladder] = {}
+
+
+def deadline_from(x: Mapping[str, Any], ladder_text: str | None = None) -> Deadline:
+    """A deadline from its stored values (an ORM row's attributes or a Core row's mapping); the sweep
+    passes the ladder as its JSON text, which is parsed once per distinct ladder."""
+    key = ladder_text if ladder_text is not None else repr(x["ladder"])
+    ladder = _LADDERS.get(key)
+    if ladder is None:   # a handful of distinct ladders exist: parse each once
+        data = json.loads(ladder_text) if ladder_text is not None else x["ladder"]
+        ladder = _LADDERS[key] = ladder_from_data(data or [])
+    return Deadline(
+        seq=x["seq"], kind=DeadlineKind(x["kind"]), owner=x["owner"], due=x["due"], created_at=x["created_at"],
+        ladder=ladder, ref=x["ref"], state=DeadlineState(x["state"]), met_at=x["met_at"],
+        lapsed_at=x["lapsed_at"], closed_reason=x["closed_reason"], next_rung=x["next_rung"],
+        paused_at=x["paused_at"],
+    )
 
 
 class CaseRepository:
@@ -138,12 +160,7 @@ class CaseRepository:
 
     @staticmethod
     def _deadline(x: DeadlineRow) -> Deadline:
-        return Deadline(
-            seq=x.seq, kind=DeadlineKind(x.kind), owner=x.owner, due=x.due, created_at=x.created_at,
-            ladder=ladder_from_data(x.ladder or []), ref=x.ref, state=DeadlineState(x.state),
-            met_at=x.met_at, lapsed_at=x.lapsed_at, closed_reason=x.closed_reason,
-            next_rung=x.next_rung, paused_at=x.paused_at,
-        )
+        return deadline_from({k: getattr(x, k) for k in DEADLINE_FIELDS})
 
     # ---- saving -------------------------------------------------------------------------------
     def save(self, state: CaseState) -> CaseState:

@@ -19,14 +19,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import func, select, text
+from sqlalchemy import Text, bindparam, cast, func, select, text, update
 from sqlmodel import Session
 
 from commands.ladder import rung_messages
 from commands.messages import for_notes
 from commands.model import Audience, Message
 from commands.unit import run
-from models.case import Deadline
 from models.directory import Directory
 from models.escalation import Target, advance, next_action
 from models.events import GemeenteGeinformeerd, TijdVerstreken
@@ -36,7 +35,7 @@ from models.tables import AuditRow, CaseRow, DeadlineRow
 from models.types import DeadlineKind, DeadlineState, Role, Status
 
 from .outbox import OutboxWriter
-from .repository import CaseRepository
+from .repository import deadline_from
 
 log = logging.getLogger("triagebot.sweep")
 SYSTEM = "triagebot"
@@ -58,36 +57,42 @@ class Sweeper:
 
     def run(self, now: datetime) -> SweepResult:
         result = SweepResult()
+        d, c = DeadlineRow.__table__, CaseRow.__table__
         with Session(self.engine) as session:
-            stmt = (select(DeadlineRow, CaseRow.number, CaseRow.profile, CaseRow.orgs)
-                    .join(CaseRow, CaseRow.id == DeadlineRow.case_id)
-                    .where(DeadlineRow.next_action_at <= now)
-                    .order_by(DeadlineRow.next_action_at).limit(self.batch)
-                    .with_for_update(skip_locked=True, of=(DeadlineRow, CaseRow)))
-            rows = session.execute(stmt).all()
-            outbox = OutboxWriter(session)
+            columns = [col for col in d.c if col.name != "ladder"]   # the ladder as text: parsed once per kind
+            stmt = (select(*columns, cast(d.c.ladder, Text).label("ladder_text"), c.c.number,
+                           c.c.profile.label("case_profile"))
+                    .join(c, c.c.id == d.c.case_id)
+                    .where(d.c.next_action_at <= now)
+                    .order_by(d.c.next_action_at).limit(self.batch)
+                    .with_for_update(skip_locked=True, of=(d, c)))
+            rows = session.execute(stmt).mappings().all()
+            updates, messages = [], []
             lapsed: Counter[str] = Counter()
-            lapse_case: dict[str, tuple[str, dict]] = {}
-            for row, number, profile_name, orgs in rows:
+            lapse_case: dict[str, str] = {}
+            for row in rows:
                 result.rows += 1
-                profile = self.profile_for(profile_name)
-                before = CaseRepository._deadline(row)
-                after, fired = advance(before, now, row.vt_org, profile, row.acute)
+                profile = self.profile_for(row["case_profile"])
+                before = deadline_from(row, ladder_text=row["ladder_text"])
+                after, fired = advance(before, now, row["vt_org"], profile, row["acute"])
                 needs_case = (before.kind is DeadlineKind.TRIAGE and after.state is not before.state) or any(
                     f.rung.target is Target.GEMEENTE for f in fired)
                 if needs_case:
-                    result.cases.add(number)
+                    result.cases.add(row["number"])
                     continue
-                self._store(row, after, profile)
+                updates.append({"row_id": row["id"], "state": after.state.value, "lapsed_at": after.lapsed_at,
+                                "next_rung": after.next_rung,
+                                "next_action_at": next_action(after, row["vt_org"], profile, row["acute"])})
                 if before.state is DeadlineState.OPEN and after.state is DeadlineState.VERLOPEN:
                     lapsed[after.owner] += 1
-                    lapse_case[after.owner] = (number, orgs or {})
+                    lapse_case[after.owner] = row["number"]
                 for f in fired:
                     result.fired += 1
-                    for message in rung_messages(self.directory, number, deadline=after.seq, kind=after.kind.value,
-                                                 owner=after.owner, due=after.due, ref=after.ref,
-                                                 rungsoort=f.rung.kind.value, naar=f.rung.target.value):
-                        outbox.add(message, case=number, at=now)
+                    messages += [(m, row["number"]) for m in rung_messages(
+                        self.directory, row["number"], deadline=after.seq, kind=after.kind.value, owner=after.owner,
+                        due=after.due, ref=after.ref, rungsoort=f.rung.kind.value, naar=f.rung.target.value)]
+            _update_deadlines(session, updates)
+            OutboxWriter(session).add_many(messages, now)
             repeated = self._repeated(session, now, lapsed)
             session.commit()
         for number in sorted(result.cases):
@@ -95,8 +100,10 @@ class Sweeper:
         for owner in repeated:   # 000 §8.2: an organisation that fails the agreements repeatedly
             if not self._first_report_of_repeats(owner, now):
                 continue
-            number, orgs = lapse_case[owner]
-            for gemeente in orgs.get("gemeenten", []):
+            number = lapse_case[owner]
+            with self.uow() as uow:
+                state = uow.cases.get(number)
+            for gemeente in state.orgs.gemeenten if state and state.orgs else ():
                 self._whole_case(number, now, GemeenteGeinformeerd(gemeente, owner), repeated_owner=owner)
         return result
 
@@ -116,11 +123,6 @@ class Sweeper:
             uow.audit.add(at=now, actor=SYSTEM, on_behalf_of=owner, action="klok:herhaling", outcome="gemeld")
             uow.commit()
         return True
-
-    @staticmethod
-    def _store(row: DeadlineRow, d: Deadline, profile: Profile) -> None:
-        row.state, row.lapsed_at, row.next_rung = d.state.value, d.lapsed_at, d.next_rung
-        row.next_action_at = next_action(d, row.vt_org, profile, row.acute)
 
     def _repeated(self, session: Session, now: datetime, lapsed: Counter[str]) -> list[str]:
         """Owners whose number of lapses within the profile's period reaches its threshold with this sweep:
@@ -156,3 +158,24 @@ class Sweeper:
                                            Audience.DM, to=m.id), case=number, at=now, not_before=office)
 
         run(self.uow, number, event, ctx, action="klok", after=outbox)
+
+
+def _update_deadlines(session: Session, updates: list[dict]) -> None:
+    """Write the sweep's changes to many deadline rows at once: on PostgreSQL as one statement over arrays,
+    elsewhere as one executemany."""
+    if not updates:
+        return
+    d = DeadlineRow.__table__
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text(
+            "UPDATE deadlines AS d SET state = v.state, lapsed_at = v.lapsed_at, next_rung = v.next_rung, "
+            "next_action_at = v.next_action_at FROM unnest(CAST(:ids AS integer[]), CAST(:states AS varchar[]), "
+            "CAST(:lapsed AS timestamptz[]), CAST(:rungs AS integer[]), CAST(:next AS timestamptz[])) "
+            "AS v(id, state, lapsed_at, next_rung, next_action_at) WHERE d.id = v.id"),
+            {"ids": [u["row_id"] for u in updates], "states": [u["state"] for u in updates],
+             "lapsed": [u["lapsed_at"] for u in updates], "rungs": [u["next_rung"] for u in updates],
+             "next": [u["next_action_at"] for u in updates]})
+        return
+    session.execute(update(d).where(d.c.id == bindparam("row_id")).values(
+        state=bindparam("state"), lapsed_at=bindparam("lapsed_at"), next_rung=bindparam("next_rung"),
+        next_action_at=bindparam("next_action_at")), updates)

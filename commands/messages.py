@@ -24,7 +24,7 @@ def iso(value: Any) -> Any:
 
 def deadline_view(d: Deadline) -> dict[str, Any]:
     return {"seq": d.seq, "kind": d.kind.value, "owner": d.owner, "due": iso(d.due),
-            "last_day": iso(last_day(d.due)), "state": d.state.value, "ref": d.ref}
+            "last_day": iso(last_day(d.due)), "state": d.state.value, "ref": d.ref, "paused_at": iso(d.paused_at)}
 
 
 def handover_key(number: str, seq: int) -> str:

@@ -85,7 +85,15 @@ class WorkCalendar:
     extra_closing_days: frozenset[date] = field(default_factory=frozenset)
 
     # ---- days -------------------------------------------------------------------------------
+    _cache: dict[int, frozenset[date]] = field(default_factory=dict, compare=False, hash=False, repr=False)
+
     def holidays_in(self, year: int) -> frozenset[date]:
+        days = self._cache.get(year)
+        if days is None:
+            days = self._cache[year] = self._compute_holidays(year)
+        return days
+
+    def _compute_holidays(self, year: int) -> frozenset[date]:
         days = set(_national_holidays(year))
         if self.goede_vrijdag:
             days.add(easter(year) - timedelta(days=2))

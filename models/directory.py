@@ -39,6 +39,10 @@ class Directory:
         self.organisations = {o.id: o for o in organisations}
         self.members = {m.id: m for m in members}
         self._gemeenten = {g.lower(): g for o in self.organisations.values() for g in o.gemeenten}
+        self._by_org: dict[tuple[str, Role | None], list[Member]] = {}
+        for m in self.members.values():
+            self._by_org.setdefault((m.org_id, None), []).append(m)
+            self._by_org.setdefault((m.org_id, m.role), []).append(m)
 
     # ---- look-ups ---------------------------------------------------------------------------
     def member(self, member_id: str) -> Member | None:
@@ -63,8 +67,7 @@ class Directory:
         return [o for o in self.organisations.values() if o.kind is kind and gemeente in o.gemeenten]
 
     def members_of(self, org_id: str, role: Role | None = None) -> list[Member]:
-        return [m for m in self.members.values()
-                if m.org_id == org_id and (role is None or m.role is role)]
+        return list(self._by_org.get((org_id, role), ()))
 
     def by_chat_id(self, platform: str, chat_id: str) -> Member | None:
         for m in self.members.values():

@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import StrEnum
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from .calendar import OfficeHours, Term, Unit, WorkCalendar, end_of_day, last_day
@@ -41,6 +42,9 @@ class Rung:
     offset: Term           # before the due moment for a herinnering, after it otherwise
 
     def at(self, due: datetime, calendar: WorkCalendar) -> datetime:
+        return _rung_at(self, due, calendar)
+
+    def _at(self, due: datetime, calendar: WorkCalendar) -> datetime:
         if self.kind is RungKind.HERINNERING:
             return calendar.shift(due, self.offset, before=True)
         if self.offset.unit is Unit.WERKDAGEN and self.offset.n:
@@ -55,6 +59,12 @@ class Rung:
     @staticmethod
     def from_dict(data: dict[str, Any]) -> Rung:
         return Rung(RungKind(data["soort"]), Target(data["naar"]), Term.from_dict(data["termijn"]))
+
+
+@lru_cache(maxsize=65536)
+def _rung_at(rung: Rung, due: datetime, calendar: WorkCalendar) -> datetime:
+    """Rung moments are pure and asked for again and again by the sweep: remember them."""
+    return rung._at(due, calendar)
 
 
 Ladder = tuple[Rung, ...]

@@ -154,7 +154,7 @@ class OutboxRow(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     created_at: datetime | None = _dt(nullable=False)
     idempotency_key: str = Field(max_length=128, unique=True)
-    case_number: str | None = Field(default=None, max_length=16, index=True)
+    case_number: str | None = Field(default=None, max_length=16)
     kind: str = Field(default="post", max_length=16)    # open_channel | post | update
     queue: str = Field(max_length=96)                   # delivery order is kept per queue: a channel, or @member
     audience: str = Field(max_length=16)                # channel | dm
@@ -165,7 +165,7 @@ class OutboxRow(SQLModel, table=True):
     template: str = Field(max_length=64)
     context: dict | None = _json()
     buttons: list | None = _json()
-    state: str = Field(default="nieuw", max_length=16, index=True)
+    state: str = Field(default="nieuw", max_length=16)     # indexed with the queue: ix_outbox_pending
     attempts: int = 0
     next_attempt_at: datetime | None = _dt(index=True)
     sent_at: datetime | None = _dt()

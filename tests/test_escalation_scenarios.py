@@ -151,11 +151,14 @@ def test_a_paused_clock_does_not_escalate_and_shows_in_status_and_audit():
 klok 2025-06-05T10:00
 lt-arnhem-medewerker: /casus pauzeer VT-2025-0001 reden: wachten op de Raad
 lt-arnhem-leidinggevende: /casus pauzeer VT-2025-0001 reden: wachten op de Raad voor de Kinderbescherming
+lt-arnhem-medewerker: /casus status VT-2025-0001
 klok 2025-06-20T10:00
 lt-arnhem-leidinggevende: /casus hervat VT-2025-0001
 """)
     answers = [e["text"] for e in events if e["kind"] == "ephemeral"]
-    assert answers[-3].startswith("Alleen een leidinggevende kan de termijnen pauzeren")
+    assert answers[-4].startswith("Alleen een leidinggevende kan de termijnen pauzeren")
+    assert "bevestiging van de overdracht — Lokaal team Arnhem, uiterlijk vrijdag 6 juni 2025 — gepauzeerd sinds " \
+        "donderdag 5 juni 2025 10:00" in answers[-2]
     assert moments(c, "Termijn verlopen** in VT-2025-0001: " + CONFIRMATION) == []
     report = show(c, "VT-2025-0001")
     bevestiging = next(d for d in report["deadlines"] if d["kind"] == "bevestiging")

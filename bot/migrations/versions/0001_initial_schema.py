@@ -106,9 +106,7 @@ def upgrade() -> None:
     sa.UniqueConstraint('idempotency_key')
     )
     with op.batch_alter_table('outbox', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_outbox_case_number'), ['case_number'], unique=False)
         batch_op.create_index(batch_op.f('ix_outbox_next_attempt_at'), ['next_attempt_at'], unique=False)
-        batch_op.create_index(batch_op.f('ix_outbox_state'), ['state'], unique=False)
         batch_op.create_index(batch_op.f('ix_outbox_message_key'), ['message_key'], unique=False)
         batch_op.create_index('ix_outbox_pending', ['state', 'queue', 'id'], unique=False)
 
@@ -197,11 +195,9 @@ def downgrade() -> None:
 
     op.drop_table('deadlines')
     with op.batch_alter_table('outbox', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_outbox_state'))
         batch_op.drop_index(batch_op.f('ix_outbox_message_key'))
         batch_op.drop_index('ix_outbox_pending')
         batch_op.drop_index(batch_op.f('ix_outbox_next_attempt_at'))
-        batch_op.drop_index(batch_op.f('ix_outbox_case_number'))
 
     op.drop_table('outbox')
     with op.batch_alter_table('cases', schema=None) as batch_op:
