@@ -13,11 +13,18 @@ from collections.abc import Iterator
 
 import pytest
 import sqlalchemy as sa
+from hypothesis import settings
 from sqlalchemy.engine import Engine
 
 from bot.config import load_profile
 from bot.db import make_engine, migrate
 from bot.uow import uow_factory
+
+# In CI the property tests run the same examples every time (a red build is reproducible and does not
+# depend on luck); on a developer's machine they explore new ones on every run.
+settings.register_profile("ci", derandomize=True, print_blob=True)
+if os.environ.get("CI"):
+    settings.load_profile("ci")
 
 PG_URL = os.environ.get("DATABASE_TEST_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 
