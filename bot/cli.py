@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import getpass
 import json
+import signal
 import sys
 import tempfile
 from datetime import datetime
@@ -28,6 +29,8 @@ def _start(value: str | None) -> datetime:
 
 
 def main(argv: list[str] | None = None) -> int:
+    if hasattr(signal, "SIGPIPE"):   # `triagebot demo | head` ends quietly, as a command-line tool should
+        signal.signal(signal.SIGPIPE, signal.SIG_DFL)
     parser = argparse.ArgumentParser(prog="triagebot", description="Triagetafel-bot voor Veilig Thuis en lokale teams")
     sub = parser.add_subparsers(dest="command", required=True)
 
