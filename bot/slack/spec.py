@@ -1,0 +1,21 @@
+"""What the Slack app consists of, in one place: the manifest (`manifest.yml`) must say exactly this, and
+a test checks that it does."""
+
+from __future__ import annotations
+
+COMMANDS: dict[str, tuple[str, str]] = {
+    "/casus": ("Casuswerk aan de triagetafel: nieuw, besluit, overdracht, status, ...",
+               "nieuw Arnhem | besluit lt licht | status VT-2025-0001 | help"),
+    "/tafel": ("De agenda van de triagetafel", "agenda [JJJJ-MM-DD]"),
+}
+
+# The bot scopes the code needs, and why (per Web API method the bot calls):
+SCOPES: dict[str, str] = {
+    "commands": "the /casus and /tafel slash commands",
+    "chat:write": "chat.postMessage, chat.update, chat.postEphemeral",
+    "groups:write": "conversations.create (private), conversations.invite, conversations.setTopic, "
+                    "conversations.archive for the private case channels",
+    "im:write": "conversations.open for direct messages (escalations)",
+    "users:read": "users.info",
+    "users:read.email": "users.lookupByEmail, to map directory members to Slack users",
+}
