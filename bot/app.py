@@ -44,6 +44,9 @@ class Bot:
         self.dispatcher = Dispatcher(engine, port, renderer)
         self.sweeper = Sweeper(engine, directory, profile, self.profile_for, self.uow)
         self.janitor = Janitor(engine, directory, self.uow)
+        # what happens to the outbox after a request: the console delivers at once; a server answers
+        # first and lets its background worker deliver (Slack wants an answer within 3 seconds)
+        self.after_request: Callable[[], None] = self.deliver_now
 
     def profile_for(self, profile_name: str) -> Profile:
         return self.profile if profile_name == self.profile.name else load_profile(profile_name)
@@ -54,12 +57,12 @@ class Bot:
     # ---- requests -----------------------------------------------------------------------------------
     def command(self, inv: Invocation) -> list[Private]:
         reply = dispatch.handle(self.env(), inv)
-        self.dispatcher.deliver(self.clock())
+        self.after_request()
         return self._render(reply.private)
 
     def click(self, click: Click) -> list[Private]:
         reply = dispatch.handle_click(self.env(), click)
-        self.dispatcher.deliver(self.clock())
+        self.after_request()
         return self._render(reply.private)
 
     def command_error(self, user: str, action: str, exc: ParseError) -> list[Private]:

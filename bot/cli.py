@@ -59,11 +59,16 @@ def main(argv: list[str] | None = None) -> int:
     check.add_argument("--directory")
 
     sub.add_parser("worker", help="de klokjobs in gesimuleerde tijd, berichten naar een journaal", add_help=False)
+    sub.add_parser("serve", help="de Slack-bot over HTTP (SLACK_BOT_TOKEN, SLACK_SIGNING_SECRET)", add_help=False)
+    sub.add_parser("socket", help="de Slack-bot in Socket Mode (SLACK_BOT_TOKEN, SLACK_APP_TOKEN)", add_help=False)
     if argv is None:
         argv = sys.argv[1:]
     if argv[:1] == ["worker"]:
         from .worker import main as worker_main
         return worker_main(argv[1:])
+    if argv[:1] in (["serve"], ["socket"]):
+        from .slack import serve as slack_serve
+        return getattr(slack_serve, argv[0])(argv[1:])
     args = parser.parse_args(argv)
     try:
         if args.command == "console":

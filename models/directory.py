@@ -69,6 +69,10 @@ class Directory:
     def members_of(self, org_id: str, role: Role | None = None) -> list[Member]:
         return list(self._by_org.get((org_id, role), ()))
 
+    def by_email(self, email: str) -> Member | None:
+        wanted = email.strip().lower()
+        return next((m for m in self.members.values() if m.email and m.email.lower() == wanted), None)
+
     def by_chat_id(self, platform: str, chat_id: str) -> Member | None:
         for m in self.members.values():
             if m.chat_ids.get(platform) == chat_id:

@@ -172,6 +172,16 @@ class OutboxRow(SQLModel, table=True):
     last_error: str | None = None
 
 
+class PlatformChannel(SQLModel, table=True):
+    """A case channel's id on a chat platform (Slack, Mattermost), kept so a restart finds it again."""
+
+    __tablename__ = "platform_channels"
+
+    platform: str = Field(primary_key=True, max_length=16)
+    name: str = Field(primary_key=True, max_length=80)
+    channel_id: str = Field(max_length=64)
+
+
 class CaseCounter(SQLModel, table=True):
     """The last volgnummer handed out per year, for the pseudonymous case numbers."""
 

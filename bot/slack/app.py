@@ -1,0 +1,111 @@
+"""The Slack app (slack-bolt): slash commands, buttons and the refusal-reason modal, translated into the
+bot's invocations and clicks. It answers first (within Slack's 3 seconds) and leaves the rest to the
+outbox, which a background worker delivers."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import OrderedDict
+
+from slack_bolt import App, BoltResponse
+from slack_sdk import WebClient
+from slack_sdk.models.blocks import InputBlock, PlainTextInputElement
+from slack_sdk.models.views import View
+
+from commands.model import Click, Invocation
+
+from ..app import Bot
+from ..channel_map import ChannelMap
+from .spec import COMMANDS
+
+REFUSE_VIEW = "weiger_reden"
+
+
+class ReplayGuard:
+    """Slack's signature is valid for five minutes; within them, the same signed request is refused twice."""
+
+    def __init__(self, window: float = 300.0):
+        self.window, self.seen, self.lock = window, OrderedDict(), threading.Lock()
+
+    def first_time(self, signature: str) -> bool:
+        now = time.monotonic()
+        with self.lock:
+            while self.seen and next(iter(self.seen.values())) < now - self.window:
+                self.seen.popitem(last=False)
+            if signature in self.seen:
+                return False
+            self.seen[signature] = now
+            return True
+
+
+def build_app(bot: Bot, client: WebClient, signing_secret: str | None, channels: ChannelMap,
+              token_verification: bool = True) -> App:
+    app = App(client=client, signing_secret=signing_secret, token_verification_enabled=token_verification,
+              request_verification_enabled=signing_secret is not None, process_before_response=True)
+    guard = ReplayGuard()
+
+    @app.middleware
+    def refuse_replays(req, resp, next):   # noqa: A002 (bolt's name)
+        signature = (req.headers.get("x-slack-signature") or [""])[0]
+        if signing_secret is not None and signature and not guard.first_time(signature):
+            return BoltResponse(status=401, body="replayed request")
+        return next()
+
+    def member_of(user_id: str) -> str:
+        m = bot.directory.by_chat_id("slack", user_id)
+        if m is None:
+            try:
+                email = client.users_info(user=user_id)["user"]["profile"].get("email")
+            except Exception:   # unknown to Slack or no scope: the directory answers 'onbekend_lid'
+                email = None
+            m = bot.directory.by_email(email) if email else None
+        return m.id if m else f"slack:{user_id}"
+
+    def answer(texts: list[str]) -> str:
+        return "\n\n".join(texts) or " "
+
+    def on_command(ack, body):
+        channel = channels.name_of(body.get("channel_id", ""))
+        invocation = Invocation(member_of(body["user_id"]), body["command"], body.get("text", ""), channel)
+        ack(text=answer([a.text for a in bot.command(invocation)]))   # ephemeral: only for who typed it
+
+    for name in COMMANDS:
+        app.command(name)(on_command)
+
+    def click(body, action, reason: str = "") -> list[str]:
+        channel = channels.name_of(body.get("channel", {}).get("id", ""))
+        answers = bot.click(Click(member_of(body["user"]["id"]), action["action_id"], action["value"],
+                                  reason, channel))
+        return [a.text for a in answers]
+
+    def tell(body, texts: list[str]) -> None:
+        channel = body.get("channel", {}).get("id")
+        if channel:
+            client.chat_postEphemeral(channel=channel, user=body["user"]["id"], text=answer(texts))
+
+    @app.action("bevestig")
+    @app.action("oppakken")
+    def on_button(ack, body, action):
+        ack()
+        tell(body, click(body, action))
+
+    @app.action("weiger")
+    def on_refuse(ack, body, action):
+        ack()   # a refusal needs a reason: ask for it in a form
+        client.views_open(trigger_id=body["trigger_id"], view=View(
+            type="modal", callback_id=REFUSE_VIEW, title="Overdracht weigeren", submit="Weiger",
+            close="Annuleer", private_metadata=f"{action['value']}|{body.get('channel', {}).get('id', '')}",
+            blocks=[InputBlock(block_id="reden", label="Reden van de weigering",
+                               element=PlainTextInputElement(action_id="reden", multiline=True))]))
+
+    @app.view(REFUSE_VIEW)
+    def on_refuse_reason(ack, body, view):
+        value, _, channel_id = view["private_metadata"].partition("|")
+        reason = view["state"]["values"]["reden"]["reden"]["value"] or ""
+        ack()
+        texts = click({"user": body["user"], "channel": {"id": channel_id}},
+                      {"action_id": "weiger", "value": value}, reason)
+        tell({"user": body["user"], "channel": {"id": channel_id}}, texts)
+
+    return app
