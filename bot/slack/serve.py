@@ -42,9 +42,9 @@ class SlackSettings:
 def read_settings(mode: str, env=os.environ) -> SlackSettings:
     missing = [name for name in REQUIRED[mode] if not env.get(name)]
     if missing:
+        verb = "ontbreekt" if len(missing) == 1 else "ontbreken"
         raise SystemExit(
-            "De Slack-bot kan niet starten: " + " en ".join(missing) + (" ontbreekt" if len(missing) == 1 else " ontbreken")
-            + ".\n"
+            f"De Slack-bot kan niet starten: {' en '.join(missing)} {verb}.\n"
             "Zet de waarden uit de Slack-app (Basic Information en OAuth & Permissions) in de omgeving; "
             "zie de README, 'Installeren in Slack'.")
     return SlackSettings(bot_token=env["SLACK_BOT_TOKEN"], signing_secret=env.get("SLACK_SIGNING_SECRET"),
