@@ -129,16 +129,7 @@ class Console:
         self.bot.tick()
 
     def _target(self, arg: str) -> datetime:
-        m = _STEP.match(arg)
-        if m:
-            n, unit = int(m.group(1)), m.group(2)
-            if unit == "wd":
-                local = self.clock.now.astimezone(AMS)
-                day = self.profile.calendar.werkdag_after(local.date(), n)
-                return datetime.combine(day, local.time(), AMS)
-            return self.clock.now + {"m": timedelta(minutes=n), "h": timedelta(hours=n), "d": timedelta(days=n)}[unit]
-        return datetime.fromisoformat(arg).replace(tzinfo=AMS) if "T" in arg else datetime.fromisoformat(
-            arg + "T09:00").replace(tzinfo=AMS)
+        return clock_target(self.clock.now, arg, self.profile.calendar)
 
     def _say(self, text: str) -> None:
         self.platform._emit("console", text=text)
@@ -146,6 +137,19 @@ class Console:
     def run(self, lines: Iterable[str]) -> None:
         for text in lines:
             self.line(text)
+
+
+def clock_target(now: datetime, arg: str, calendar) -> datetime:
+    """Where `klok <arg>` goes: `JJJJ-MM-DDTUU:MM`, or `+<n>m|h|d|wd` from `now` (wd = werkdagen)."""
+    m = _STEP.match(arg)
+    if m:
+        n, unit = int(m.group(1)), m.group(2)
+        if unit == "wd":
+            local = now.astimezone(AMS)
+            return datetime.combine(calendar.werkdag_after(local.date(), n), local.time(), AMS)
+        return now + {"m": timedelta(minutes=n), "h": timedelta(hours=n), "d": timedelta(days=n)}[unit]
+    return datetime.fromisoformat(arg).replace(tzinfo=AMS) if "T" in arg else datetime.fromisoformat(
+        arg + "T09:00").replace(tzinfo=AMS)
 
 
 # ---- output -----------------------------------------------------------------------------------------
