@@ -4,12 +4,14 @@ outbox, which a background worker delivers."""
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections import OrderedDict
 
 from slack_bolt import App, BoltResponse
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 from slack_sdk.models.blocks import InputBlock, PlainTextInputElement
 from slack_sdk.models.views import View
 
@@ -20,6 +22,7 @@ from ..channel_map import ChannelMap
 from .spec import COMMANDS
 
 REFUSE_VIEW = "weiger_reden"
+log = logging.getLogger("triagebot.slack")
 
 
 class ReplayGuard:
@@ -40,9 +43,11 @@ class ReplayGuard:
 
 
 def build_app(bot: Bot, client: WebClient, signing_secret: str | None, channels: ChannelMap,
-              token_verification: bool = True) -> App:
+              token_verification: bool = True, answer_first: bool = True) -> App:
+    # process_before_response=False: Slack gets its answer as soon as `ack` is called; what follows
+    # (the private answer to a click) happens after the response
     app = App(client=client, signing_secret=signing_secret, token_verification_enabled=token_verification,
-              request_verification_enabled=signing_secret is not None, process_before_response=True)
+              request_verification_enabled=signing_secret is not None, process_before_response=not answer_first)
     guard = ReplayGuard()
 
     @app.middleware
@@ -80,9 +85,13 @@ def build_app(bot: Bot, client: WebClient, signing_secret: str | None, channels:
         return [a.text for a in answers]
 
     def tell(body, texts: list[str]) -> None:
+        """The private answer to a click; if Slack refuses it, the action itself still stands."""
         channel = body.get("channel", {}).get("id")
         if channel:
-            client.chat_postEphemeral(channel=channel, user=body["user"]["id"], text=answer(texts))
+            try:
+                client.chat_postEphemeral(channel=channel, user=body["user"]["id"], text=answer(texts))
+            except SlackApiError as exc:
+                log.warning("private answer not delivered", extra={"error": exc.response.get("error")})
 
     @app.action("bevestig")
     @app.action("oppakken")

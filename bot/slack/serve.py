@@ -72,6 +72,7 @@ def build(slack: SlackSettings, settings: Settings, *, with_jobs: bool = True, t
 
 class _ThreadingServer(ThreadingMixIn, WSGIServer):
     daemon_threads = True
+    request_queue_size = 128    # the default of 5 resets connections when a table full of people click
 
 
 class _QuietHandler(WSGIRequestHandler):
