@@ -1,0 +1,719 @@
+"""A stateful fake of the Slack Web API for tests: point `slack_sdk.WebClient(base_url=fake.base_url)` at it.
+
+Rules come from Slack's per-method reference in `shared/platform-specs/slack-methods/*.json` (HTTP method,
+bot scopes, required arguments, documented errors) and from the Block Kit limits in `shared/platforms.md`.
+The fake answers only errors the method's spec documents, or one of Slack's common errors (`COMMON_ERRORS`);
+anything else is a bug in the fake and shows up in `fake.server_errors` (and as HTTP 500).
+
+    with FakeSlack() as fake:
+        client = WebClient(token=fake.token, base_url=fake.base_url)
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+import secrets
+import threading
+import time
+import traceback
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qsl, urlsplit
+
+SPEC_DIR = Path(__file__).resolve().parent.parent.parent / "shared" / "platform-specs" / "slack-methods"
+
+# Slack's "common errors", which any method may answer; the per-method specs list only the method's own.
+COMMON_ERRORS = frozenset({"not_authed", "invalid_auth", "missing_scope", "invalid_arguments", "invalid_json",
+                           "json_not_object", "ratelimited", "internal_error"})
+# A missing required argument is answered with the method's own error for it, if the spec documents one.
+MISSING_ARG_ERRORS = {"name": "invalid_name_required", "users": "no_user", "channel": "channel_not_found",
+                      "user": "user_not_found", "email": "users_not_found", "ts": "message_not_found"}
+BLOCK_TYPES = frozenset({"actions", "context", "context_actions", "divider", "file", "header", "image", "input",
+                         "markdown", "rich_text", "section", "table", "video"})
+TRIGGER_FORMAT = re.compile(r"\d+\.\d+\.[0-9a-f]+")
+CHANNEL_NAME = re.compile(r"[a-z0-9_-]+")
+
+
+class SlackError(Exception):
+    def __init__(self, error: str, **extra: Any):
+        super().__init__(error)
+        self.error, self.extra = error, extra
+
+
+def fail_if(condition: Any, error: str, **extra: Any) -> None:
+    if condition:
+        raise SlackError(error, **extra)
+
+
+def _invalid(*messages: str) -> SlackError:
+    return SlackError("invalid_arguments", response_metadata={"messages": list(messages)})
+
+
+def _flag(value: Any) -> bool:
+    return value in (True, 1, "1", "true", "True")
+
+
+def _ids(value: Any) -> list[str]:
+    items = value if isinstance(value, list) else str(value or "").split(",")
+    return [u.strip() for u in items if u and u.strip()]
+
+
+class _Check:
+    """Collects Block Kit problems as Slack words them: `[ERROR] ... [json-pointer:/blocks/0/text]`."""
+
+    def __init__(self) -> None:
+        self.problems: list[str] = []
+
+    def fail(self, ptr: str, message: str) -> None:
+        self.problems.append(f"[ERROR] {message} [json-pointer:{ptr}]")
+
+    def fail_if(self, condition: Any, ptr: str, message: str) -> None:
+        if condition:
+            self.fail(ptr, message)
+
+    def length(self, value: Any, ptr: str, max_len: int) -> None:
+        if value is not None and (not isinstance(value, str) or len(value) > max_len):
+            self.fail(ptr, f"must be a string of at most {max_len} characters")
+
+    def text(self, obj: Any, ptr: str, max_len: int, *, plain: bool = False, required: bool = True) -> None:
+        if obj is None:
+            self.fail_if(required, ptr, "missing required field")
+            return
+        allowed = ("plain_text",) if plain else ("plain_text", "mrkdwn")
+        if not isinstance(obj, dict) or obj.get("type") not in allowed:
+            self.fail(ptr, f"must be a text object of type {' or '.join(allowed)}")
+        elif not isinstance(obj.get("text"), str) or not obj["text"]:
+            self.fail(f"{ptr}/text", "must be more than 0 characters")
+        elif len(obj["text"]) > max_len:
+            self.fail(f"{ptr}/text", f"must be less than {max_len + 1} characters")
+
+    def element(self, e: Any, ptr: str, action_ids: set[str]) -> None:
+        if not isinstance(e, dict) or not isinstance(e.get("type"), str):
+            self.fail(ptr, "must be an element object with a type")
+            return
+        action_id = e.get("action_id")
+        if action_id is not None:
+            self.length(action_id, f"{ptr}/action_id", 255)
+            self.fail_if(action_id in action_ids, f"{ptr}/action_id", "action_id must be unique within its block")
+            action_ids.add(action_id)
+        self.text(e.get("placeholder"), f"{ptr}/placeholder", 150, plain=True, required=False)
+        if e["type"] == "button":
+            self.text(e.get("text"), f"{ptr}/text", 75, plain=True)
+            self.length(e.get("value"), f"{ptr}/value", 2000)
+            self.length(e.get("url"), f"{ptr}/url", 3000)
+            self.fail_if(e.get("style") not in (None, "primary", "danger"), f"{ptr}/style", "must be primary or danger")
+        if isinstance(e.get("options"), list) and len(e["options"]) > 100:
+            self.fail(f"{ptr}/options", "no more than 100 items allowed")
+
+    def elements(self, block: dict, ptr: str, max_items: int) -> list:
+        items = block.get("elements")
+        if not isinstance(items, list) or not items:
+            self.fail(f"{ptr}/elements", "must provide at least 1 item")
+            return []
+        self.fail_if(len(items) > max_items, f"{ptr}/elements", f"no more than {max_items} items allowed")
+        return items
+
+    def blocks(self, blocks: Any, max_blocks: int, ptr: str = "/blocks") -> None:
+        if not isinstance(blocks, list):
+            self.fail(ptr, "must be an array")
+            return
+        self.fail_if(len(blocks) > max_blocks, ptr, f"no more than {max_blocks} items allowed")
+        block_ids: set[str] = set()
+        for i, b in enumerate(blocks):
+            p = f"{ptr}/{i}"
+            if not isinstance(b, dict) or b.get("type") not in BLOCK_TYPES:
+                self.fail(f"{p}/type", "must be a known block type")
+                continue
+            if (block_id := b.get("block_id")) is not None:
+                self.length(block_id, f"{p}/block_id", 255)
+                if block_id in block_ids:
+                    self.fail(f"{p}/block_id", "block_id must be unique within the message or view")
+                block_ids.add(block_id)
+            self._block(b, p)
+
+    def _block(self, b: dict, p: str) -> None:
+        kind = b["type"]
+        if kind == "section":
+            self.fail_if("text" not in b and "fields" not in b, p, "must provide text or fields")
+            self.text(b.get("text"), f"{p}/text", 3000, required=False)
+            fields = b.get("fields") or []
+            self.fail_if(len(fields) > 10, f"{p}/fields", "no more than 10 items allowed")
+            for j, f in enumerate(fields):
+                self.text(f, f"{p}/fields/{j}", 2000)
+            if "accessory" in b:
+                self.element(b["accessory"], f"{p}/accessory", set())
+        elif kind == "header":
+            self.text(b.get("text"), f"{p}/text", 150, plain=True)
+        elif kind == "actions":
+            action_ids: set[str] = set()
+            for j, e in enumerate(self.elements(b, p, 25)):
+                self.element(e, f"{p}/elements/{j}", action_ids)
+        elif kind == "context":
+            for j, e in enumerate(self.elements(b, p, 10)):
+                if not isinstance(e, dict) or e.get("type") not in ("plain_text", "mrkdwn", "image"):
+                    self.fail(f"{p}/elements/{j}", "must be a text object or an image element")
+                elif e["type"] != "image":
+                    self.text(e, f"{p}/elements/{j}", 3000)
+        elif kind == "input":
+            self.text(b.get("label"), f"{p}/label", 2000, plain=True)
+            self.text(b.get("hint"), f"{p}/hint", 2000, plain=True, required=False)
+            self.element(b.get("element"), f"{p}/element", set())
+        elif kind == "image":
+            self.fail_if(not b.get("image_url") and not b.get("slack_file"), p, "must provide image_url or slack_file")
+            self.length(b.get("image_url"), f"{p}/image_url", 3000)
+            if not isinstance(b.get("alt_text"), str) or not 0 < len(b["alt_text"]) <= 2000:
+                self.fail(f"{p}/alt_text", "must be 1 to 2000 characters")
+
+
+def block_problems(blocks: Any, max_blocks: int = 50) -> list[str]:
+    check = _Check()
+    check.blocks(blocks, max_blocks)
+    return check.problems
+
+
+def view_problems(view: Any) -> list[str]:
+    check = _Check()
+    if not isinstance(view, dict):
+        return ["[ERROR] must be a view object [json-pointer:/view]"]
+    if view.get("type") != "modal":
+        check.fail("/view/type", "must be modal")
+    check.text(view.get("title"), "/view/title", 24, plain=True)
+    for button in ("submit", "close"):
+        check.text(view.get(button), f"/view/{button}", 24, plain=True, required=False)
+    check.blocks(view.get("blocks"), 100, "/view/blocks")
+    blocks = view.get("blocks") if isinstance(view.get("blocks"), list) else []
+    if view.get("submit") is None and any(isinstance(b, dict) and b.get("type") == "input" for b in blocks):
+        check.fail("/view/submit", "submit is required when the view has input blocks")
+    check.length(view.get("private_metadata"), "/view/private_metadata", 3000)
+    check.length(view.get("callback_id"), "/view/callback_id", 255)
+    check.length(view.get("external_id"), "/view/external_id", 255)
+    return check.problems
+
+
+@dataclass
+class Token:
+    user: str
+    scopes: frozenset[str]
+    is_bot: bool
+
+
+@dataclass
+class Call:
+    method: str
+    args: dict[str, Any]
+    time: float
+    token: str | None
+    status: int = 0
+    response: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class Channel:
+    id: str
+    name: str
+    is_private: bool = False
+    is_im: bool = False
+    is_mpim: bool = False
+    is_archived: bool = False
+    creator: str = ""
+    created: int = field(default_factory=lambda: int(time.time()))
+    members: list[str] = field(default_factory=list)
+    topic: dict[str, Any] = field(default_factory=lambda: {"value": "", "creator": "", "last_set": 0})
+    user: str | None = None  # the other party of an IM
+
+    @property
+    def kind(self) -> str:  # the scope prefix for this type of conversation
+        return "im" if self.is_im else "mpim" if self.is_mpim else "groups" if self.is_private else "channels"
+
+    def visible_to(self, user: str) -> bool:
+        return self.kind == "channels" or user in self.members
+
+    def to_api(self, viewer: str, num_members: bool = False) -> dict[str, Any]:
+        if self.is_im:
+            return {"id": self.id, "created": self.created, "is_im": True, "is_org_shared": False,
+                    "user": self.user, "is_open": True, "is_archived": self.is_archived}
+        out = {"id": self.id, "name": self.name, "name_normalized": self.name, "is_channel": not self.is_mpim,
+               "is_group": False, "is_im": False, "is_mpim": self.is_mpim, "is_private": self.is_private,
+               "is_archived": self.is_archived, "is_general": False, "is_shared": False, "is_ext_shared": False,
+               "is_org_shared": False, "created": self.created, "creator": self.creator,
+               "is_member": viewer in self.members, "topic": dict(self.topic),
+               "purpose": {"value": "", "creator": "", "last_set": 0}}
+        if num_members:
+            out["num_members"] = len(self.members)
+        return out
+
+
+class FakeSlack:
+    def __init__(self, *, token: str = "xoxb-fake-bot-token", scopes: set[str] | None = None,
+                 trigger_ttl: float = 3.0, team_id: str = "T0FAKE0001", bot_user_id: str = "U0FAKEBOT1",
+                 bot_id: str = "B0FAKEBOT1", app_id: str = "A0FAKEAPP1", bot_name: str = "triagebot",
+                 spec_dir: Path = SPEC_DIR):
+        self.specs = {p.stem: json.loads(p.read_text(encoding="utf-8")) for p in sorted(spec_dir.glob("*.json"))}
+        if not self.specs:
+            raise FileNotFoundError(f"no Slack method specs in {spec_dir}")
+        if scopes is None:  # by default the bot has every bot scope any specced method asks for
+            scopes = {s for spec in self.specs.values() for s in spec["scope"].get("bot", [])}
+        self.token, self.trigger_ttl, self.team_id = token, trigger_ttl, team_id
+        self.bot_user_id, self.bot_id, self.app_id = bot_user_id, bot_id, app_id
+        self.tokens: dict[str, Token] = {token: Token(bot_user_id, frozenset(scopes), True)}
+        self.users: dict[str, dict[str, Any]] = {}
+        self.channels: dict[str, Channel] = {}
+        self.messages: dict[str, list[dict[str, Any]]] = {}  # channel id -> messages, oldest first
+        self.ephemeral: list[dict[str, Any]] = []
+        self.views: dict[str, dict[str, Any]] = {}
+        self.triggers: dict[str, dict[str, Any]] = {}  # trigger id -> {"expires": monotonic, "used": bool}
+        self.calls: list[Call] = []
+        self.server_errors: list[str] = []  # exceptions inside the fake; a test fixture should assert it empty
+        self._dms: dict[frozenset[str], str] = {}
+        self._rate_limits: dict[str, list[int]] = {}  # method -> [calls left to refuse, retry_after]
+        self._seq, self._last_us = 0, 0
+        self._lock = threading.RLock()
+        self._server: ThreadingHTTPServer | None = None
+        self._thread: threading.Thread | None = None
+        self.add_user(bot_user_id, None, bot_name, is_bot=True)
+
+    # -- lifecycle --------------------------------------------------------------------------------------
+    def start(self) -> FakeSlack:
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
+        self._server.daemon_threads = True
+        self._server.fake = self  # type: ignore[attr-defined]
+        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.02,), name="fake-slack",
+                                        daemon=True)  # a short poll interval makes stop() quick
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+            self._thread.join(timeout=5)  # type: ignore[union-attr]
+            self._server = None
+
+    def __enter__(self) -> FakeSlack:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    @property
+    def base_url(self) -> str:
+        assert self._server is not None, "FakeSlack is not started"
+        return f"http://127.0.0.1:{self._server.server_address[1]}/api/"
+
+    # -- test helpers -----------------------------------------------------------------------------------
+    def add_user(self, user_id: str, email: str | None, name: str, *, real_name: str | None = None,
+                 is_bot: bool = False, deleted: bool = False) -> dict[str, Any]:
+        with self._lock:
+            profile = {"real_name": real_name or name, "display_name": name, "email": email}
+            self.users[user_id] = {"id": user_id, "team_id": self.team_id, "name": name, "deleted": deleted,
+                                   "real_name": real_name or name, "is_bot": is_bot, "is_app_user": False,
+                                   "profile": {k: v for k, v in profile.items() if v is not None}}
+            return self.users[user_id]
+
+    def add_token(self, token: str, scopes: set[str], *, user: str | None = None) -> str:
+        """Another token for the bot user (or, given `user`, a user token) with exactly these scopes."""
+        with self._lock:
+            self.tokens[token] = Token(user or self.bot_user_id, frozenset(scopes), user is None)
+            return token
+
+    def add_channel(self, name: str, *, is_private: bool = False, members: tuple[str, ...] = (),
+                    archived: bool = False, creator: str = "U0ADMIN001") -> str:
+        """A channel made by someone else; the bot is a member only if listed."""
+        with self._lock:
+            ch = Channel(self._new_id("C"), name, is_private=is_private, is_archived=archived, creator=creator,
+                         members=list(members))
+            self.channels[ch.id] = ch
+            return ch.id
+
+    def post_as_user(self, channel: str, user: str, text: str) -> str:
+        """A message a person wrote (the bot may not edit it); returns its ts."""
+        with self._lock:
+            msg = {"type": "message", "ts": self._new_ts(), "user": user, "text": text}
+            self.messages.setdefault(channel, []).append(msg)
+            return msg["ts"]
+
+    def new_trigger_id(self, ttl: float | None = None) -> str:
+        with self._lock:
+            trigger = f"{self._next()}.{int(time.time())}.{secrets.token_hex(8)}"
+            self.triggers[trigger] = {"expires": time.monotonic() + (self.trigger_ttl if ttl is None else ttl),
+                                      "used": False}
+            return trigger
+
+    def rate_limit(self, method: str, times: int = 1, retry_after: int = 1) -> None:
+        """The next `times` authenticated calls to `method` answer HTTP 429 with `Retry-After`."""
+        with self._lock:
+            self._rate_limits[method] = [times, retry_after]
+
+    def calls_to(self, method: str) -> list[Call]:
+        return [c for c in self.calls if c.method == method]
+
+    def messages_in(self, channel: str) -> list[dict[str, Any]]:
+        return self.messages.get(channel, [])
+
+    def channel_named(self, name: str) -> Channel | None:
+        return next((c for c in self.channels.values() if c.name == name and not c.is_im), None)
+
+    # -- HTTP -------------------------------------------------------------------------------------------
+    def handle(self, path: str, query: str, headers: Any, body: bytes) -> tuple[int, dict[str, str], dict]:
+        method = path.removeprefix("/api/")
+        args: dict[str, Any] = dict(parse_qsl(query, keep_blank_values=True))
+        content_type = (headers.get("Content-Type") or "").split(";")[0].strip().lower()
+        body_error, payload = None, None
+        if body and content_type == "application/json":
+            try:
+                payload = json.loads(body)
+                body_error = None if isinstance(payload, dict) else "json_not_object"
+            except ValueError:
+                body_error = "invalid_json"
+        elif body and content_type in ("", "application/x-www-form-urlencoded"):
+            args.update(parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True))
+        elif body:
+            raise NotImplementedError(f"FakeSlack does not read {content_type} bodies")
+        form_token = args.pop("token", None)
+        spec = self.specs.get(method)
+        if isinstance(payload, dict) and spec and spec.get("json_input_supported"):  # else Slack ignores it
+            args.update({k: v for k, v in payload.items() if k != "token"})  # never a token in a JSON body
+        auth = headers.get("Authorization") or ""
+        token = auth[len("Bearer "):].strip() if auth.startswith("Bearer ") else form_token
+        with self._lock:
+            call = Call(method, dict(args), time.time(), token)
+            self.calls.append(call)
+            call.status, extra_headers, call.response = self._answer(method, spec, token, args, body_error)
+            return call.status, extra_headers, call.response
+
+    def _answer(self, method: str, spec: dict | None, token: str | None, args: dict[str, Any],
+                body_error: str | None) -> tuple[int, dict[str, str], dict]:
+        if spec is None:
+            return 200, {}, {"ok": False, "error": "unknown_method", "req_method": method}
+        try:
+            fail_if(body_error, body_error)
+            grant = self._authorize(spec, token)
+            if (limit := self._rate_limits.get(method)) and limit[0] > 0:
+                limit[0] -= 1
+                return 429, {"Retry-After": str(limit[1])}, {"ok": False, "error": "ratelimited"}
+            for name in spec["args"].get("required", []):
+                value = args.get(name)  # an empty topic clears the topic
+                if name != "token" and (value is None or (value in ("", []) and name != "topic")):
+                    specific = MISSING_ARG_ERRORS.get(name)
+                    fail_if(specific in spec["errors"], specific)
+                    raise _invalid(f"[ERROR] missing required field: {name}")
+            handler = getattr(self, "_m_" + method.replace(".", "_"), None)
+            if handler is None:
+                raise NotImplementedError(f"FakeSlack does not implement {method}")
+            return 200, {}, {"ok": True, **handler(grant, args, spec)}
+        except SlackError as e:  # anything else reaches _Handler: HTTP 500 and fake.server_errors
+            if e.error not in spec["errors"] and e.error not in COMMON_ERRORS:
+                raise AssertionError(f"{method} answered undocumented error {e.error!r}") from e
+            return 200, {}, {"ok": False, "error": e.error, **e.extra}
+
+    def _authorize(self, spec: dict, token: str | None) -> Token:
+        fail_if(not token, "not_authed")
+        fail_if((grant := self.tokens.get(token)) is None, "invalid_auth")
+        if not spec.get("no_scope_required"):
+            self._need_scope(grant, spec, None)
+        return grant
+
+    def _need_scope(self, grant: Token, spec: dict, kind: str | None) -> None:
+        """One of the method's bot scopes; with `kind`, one for that type of conversation (groups:* for private)."""
+        wanted = [s for s in spec["scope"].get("bot", []) if kind is None or s.split(":")[0] == kind]
+        if wanted and not grant.scopes & set(wanted):
+            raise SlackError("missing_scope", needed=",".join(wanted), provided=",".join(sorted(grant.scopes)))
+
+    # -- state helpers ----------------------------------------------------------------------------------
+    def _next(self) -> int:
+        self._seq += 1
+        return self._seq
+
+    def _new_id(self, prefix: str) -> str:
+        return f"{prefix}{self._next():08X}"
+
+    def _new_ts(self) -> str:
+        self._last_us = max(int(time.time() * 1_000_000), self._last_us + 1)
+        return f"{self._last_us // 1_000_000}.{self._last_us % 1_000_000:06d}"
+
+    def _channel(self, grant: Token, ref: str, spec: dict, *, scope: bool = True) -> Channel:
+        ch = self.channels.get(ref)
+        fail_if(ch is None or not ch.visible_to(grant.user), "channel_not_found")
+        if scope:
+            self._need_scope(grant, spec, ch.kind)
+        return ch
+
+    def _conversation(self, grant: Token, ref: str, spec: dict) -> Channel:
+        """A channel (not a DM) the caller can see, with the scope for its type."""
+        ch = self._channel(grant, ref, spec)
+        fail_if(ch.is_im or ch.is_mpim, "method_not_supported_for_channel_type")
+        return ch
+
+    def _dm(self, user: str, others: list[str]) -> tuple[Channel, bool]:
+        key = frozenset([user, *others])
+        if key in self._dms:
+            return self.channels[self._dms[key]], False
+        if len(key) <= 2:
+            other = others[0] if others else user
+            ch = Channel(self._new_id("D"), other, is_im=True, user=other, creator=user, members=sorted(key))
+        else:
+            ch = Channel(self._new_id("C"), "mpdm-" + "--".join(sorted(key)), is_mpim=True, is_private=True,
+                         creator=user, members=sorted(key))
+        self.channels[ch.id], self._dms[key] = ch, ch.id
+        return ch, True
+
+    def _postable(self, grant: Token, ref: str) -> Channel:
+        if ref in self.users and ref not in self.channels:  # posting to a user id means the app's DM
+            return self._dm(grant.user, [ref])[0]
+        ch = self.channels.get(ref) or self.channel_named(ref.removeprefix("#"))
+        fail_if(ch is None or not ch.visible_to(grant.user), "channel_not_found")
+        fail_if(ch.is_archived, "is_archived")
+        fail_if(grant.user not in ch.members and "chat:write.public" not in grant.scopes, "not_in_channel")
+        return ch
+
+    def _content(self, args: dict[str, Any], *, require: bool = True) -> tuple[Any, Any]:
+        text, blocks, markdown = args.get("text"), args.get("blocks"), args.get("markdown_text")
+        fail_if(markdown and (text or blocks), "markdown_text_conflict")
+        if isinstance(blocks, str) and blocks:
+            try:
+                blocks = json.loads(blocks)
+            except ValueError:
+                raise SlackError("invalid_blocks_format") from None
+        fail_if(blocks is not None and not isinstance(blocks, list), "invalid_blocks_format")
+        if blocks and (problems := block_problems(blocks, 50)):
+            raise SlackError("invalid_blocks", response_metadata={"messages": problems})
+        fail_if(require and not (text or blocks or markdown or args.get("attachments")), "no_text")
+        return text if text is not None else markdown, blocks
+
+    @staticmethod
+    def _metadata(raw: Any) -> dict[str, Any] | None:
+        if raw in (None, ""):
+            return None
+        try:
+            meta = json.loads(raw) if isinstance(raw, str) else raw
+        except ValueError:
+            raise SlackError("invalid_metadata_format") from None
+        fail_if(not isinstance(meta, dict), "invalid_metadata_format")
+        if meta and not ((isinstance(meta.get("event_type"), str) and isinstance(meta.get("event_payload"), dict))
+                         or isinstance(meta.get("entities"), list)):
+            raise SlackError("invalid_metadata_schema")
+        return meta
+
+    def _view(self, raw: Any, view_id: str | None) -> dict[str, Any]:
+        try:
+            view = json.loads(raw) if isinstance(raw, str) else raw
+        except ValueError:
+            raise _invalid("[ERROR] view must be a JSON object [json-pointer:/view]") from None
+        fail_if(len(json.dumps(view)) > 250_000, "view_too_large")
+        if problems := view_problems(view):
+            raise _invalid(*problems)
+        external_id = view.get("external_id")
+        if external_id and any(v["external_id"] == external_id and v["id"] != view_id for v in self.views.values()):
+            raise SlackError("duplicate_external_id")
+        view_id = view_id or self._new_id("V")
+        return {"id": view_id, "team_id": self.team_id, "type": view["type"], "title": view["title"],
+                "blocks": view["blocks"], "close": view.get("close"), "submit": view.get("submit"),
+                "private_metadata": view.get("private_metadata", ""), "callback_id": view.get("callback_id", ""),
+                "external_id": external_id or "", "state": {"values": {}},
+                "hash": f"{int(time.time())}.{secrets.token_hex(4)}", "clear_on_close": False,
+                "notify_on_close": _flag(view.get("notify_on_close")), "root_view_id": view_id,
+                "previous_view_id": None, "app_id": self.app_id, "bot_id": self.bot_id}
+
+    # -- methods (each gets the token's grant, the arguments and the method's spec) ------------------------
+    def _m_auth_test(self, grant: Token, a: dict, spec: dict) -> dict:
+        out = {"url": "https://fake.slack.com/", "team": "Fake workspace", "user": self.users[grant.user]["name"]
+               if grant.user in self.users else grant.user, "team_id": self.team_id, "user_id": grant.user,
+               "is_enterprise_install": False}
+        return {**out, "bot_id": self.bot_id, "app_id": self.app_id} if grant.is_bot else out
+
+    def _m_conversations_create(self, grant: Token, a: dict, spec: dict) -> dict:
+        name, private = str(a["name"]), _flag(a.get("is_private"))
+        self._need_scope(grant, spec, "groups" if private else "channels")
+        fail_if(len(name) > 80, "invalid_name_maxlength")
+        fail_if(not name.strip("-_"), "invalid_name_punctuation")
+        fail_if(not CHANNEL_NAME.fullmatch(name), "invalid_name_specials")
+        if self.channel_named(name) is not None:  # archived channels keep their name
+            raise SlackError("name_taken")
+        ch = Channel(self._new_id("C"), name, is_private=private, creator=grant.user, members=[grant.user])
+        self.channels[ch.id] = ch
+        return {"channel": ch.to_api(grant.user)}
+
+    def _m_conversations_invite(self, grant: Token, a: dict, spec: dict) -> dict:
+        ch = self._conversation(grant, a["channel"], spec)
+        users = _ids(a["users"])
+        fail_if(not users, "no_user")
+        if len(users) > 100:
+            raise _invalid("[ERROR] no more than 100 users may be invited at once [json-pointer:/users]")
+        fail_if(ch.is_archived, "is_archived")
+        fail_if(grant.user not in ch.members, "not_in_channel")
+        errors = []
+        for user in users:
+            error = ("cant_invite_self" if user == grant.user else "user_not_found" if user not in self.users
+                     else "already_in_channel" if user in ch.members else None)
+            if error:
+                errors.append({"user": user, "ok": False, "error": error})
+        valid = [u for u in dict.fromkeys(users) if u not in {e["user"] for e in errors}]
+        if errors and (not _flag(a.get("force")) or not valid):
+            raise SlackError(errors[0]["error"], errors=errors)
+        ch.members.extend(valid)
+        return {"channel": ch.to_api(grant.user), **({"errors": errors} if errors else {})}
+
+    def _m_conversations_kick(self, grant: Token, a: dict, spec: dict) -> dict:
+        ch = self._conversation(grant, a["channel"], spec)
+        user = a.get("user")
+        fail_if(not user or user not in self.users, "user_not_found")
+        fail_if(user == grant.user, "cant_kick_self")
+        fail_if(user not in ch.members, "not_in_channel")
+        ch.members.remove(user)
+        return {"errors": {}}
+
+    def _m_conversations_setTopic(self, grant: Token, a: dict, spec: dict) -> dict:
+        ch = self._channel(grant, a["channel"], spec)
+        fail_if(ch.is_archived, "is_archived")
+        fail_if(grant.user not in ch.members, "not_in_channel")
+        fail_if(len(a["topic"]) > 250, "too_long")
+        ch.topic = {"value": a["topic"], "creator": grant.user, "last_set": int(time.time())}
+        return {"channel": ch.to_api(grant.user)}
+
+    def _m_conversations_archive(self, grant: Token, a: dict, spec: dict) -> dict:
+        ch = self._conversation(grant, a["channel"], spec)
+        fail_if(ch.is_archived, "already_archived")
+        fail_if(grant.user not in ch.members, "not_in_channel")
+        ch.is_archived = True
+        return {}
+
+    def _m_conversations_info(self, grant: Token, a: dict, spec: dict) -> dict:
+        ch = self._channel(grant, a["channel"], spec)
+        return {"channel": ch.to_api(grant.user, _flag(a.get("include_num_members")))}
+
+    def _m_conversations_members(self, grant: Token, a: dict, spec: dict) -> dict:
+        ch = self._channel(grant, a["channel"], spec)
+        try:
+            limit = int(a.get("limit") or 100)
+        except ValueError:
+            raise SlackError("invalid_limit") from None
+        fail_if(not 1 <= limit <= 1000, "invalid_limit")
+        try:
+            start = int(base64.b64decode(a["cursor"]).decode().removeprefix("offset:")) if a.get("cursor") else 0
+        except ValueError:
+            raise SlackError("invalid_cursor") from None
+        fail_if(not 0 <= start <= len(ch.members), "invalid_cursor")
+        end = start + limit
+        cursor = base64.b64encode(f"offset:{end}".encode()).decode() if end < len(ch.members) else ""
+        return {"members": ch.members[start:end], "response_metadata": {"next_cursor": cursor}}
+
+    def _m_conversations_open(self, grant: Token, a: dict, spec: dict) -> dict:
+        if a.get("channel"):
+            ch, created = self._channel(grant, a["channel"], spec, scope=False), False
+            fail_if(not (ch.is_im or ch.is_mpim), "method_not_supported_for_channel_type")
+            self._need_scope(grant, spec, ch.kind)
+        else:
+            users = _ids(a.get("users"))
+            fail_if(not users, "users_list_not_supplied")
+            fail_if(len(users) > 8, "too_many_users")
+            fail_if(any(u not in self.users for u in users), "user_not_found")
+            others = [u for u in users if u != grant.user]
+            self._need_scope(grant, spec, "mpim" if len(set(others)) > 1 else "im")
+            ch, created = self._dm(grant.user, others)
+        full = _flag(a.get("return_im"))
+        out = {"channel": ch.to_api(grant.user) if full else {"id": ch.id}}
+        return out if created else {"no_op": True, "already_open": True, **out}
+
+    def _m_chat_postMessage(self, grant: Token, a: dict, spec: dict) -> dict:
+        ch = self._postable(grant, a["channel"])
+        text, blocks = self._content(a)
+        msg = {"type": "message", "ts": self._new_ts(), "user": grant.user, "text": text or "",
+               "team": self.team_id, **({"bot_id": self.bot_id, "app_id": self.app_id} if grant.is_bot else {})}
+        if blocks:
+            msg["blocks"] = blocks
+        if (metadata := self._metadata(a.get("metadata"))) is not None:
+            msg["metadata"] = metadata
+        if a.get("thread_ts"):
+            msg["thread_ts"] = a["thread_ts"]
+        self.messages.setdefault(ch.id, []).append(msg)
+        return {"channel": ch.id, "ts": msg["ts"], "message": msg}
+
+    def _m_chat_update(self, grant: Token, a: dict, spec: dict) -> dict:
+        ch = self._channel(grant, a["channel"], spec)
+        msg = next((m for m in self.messages.get(ch.id, []) if m["ts"] == a["ts"]), None)
+        fail_if(msg is None, "message_not_found")
+        fail_if(msg.get("user") != grant.user, "cant_update_message")
+        fail_if(ch.is_archived, "is_inactive")
+        fail_if(len(a.get("text") or "") > 4000, "msg_too_long")
+        text, blocks = self._content(a)
+        if text is not None:
+            msg["text"] = text
+        if "blocks" in a:  # left out: the previous blocks stay; an empty list removes them
+            msg.pop("blocks", None)
+            msg.update({"blocks": blocks} if blocks else {})
+        if (metadata := self._metadata(a.get("metadata"))) is not None:  # {} removes it
+            msg.pop("metadata", None)
+            msg.update({"metadata": metadata} if metadata else {})
+        msg["edited"] = {"user": grant.user, "ts": self._new_ts()}
+        return {"channel": ch.id, "ts": msg["ts"], "text": msg["text"], "message": msg}
+
+    def _m_chat_postEphemeral(self, grant: Token, a: dict, spec: dict) -> dict:
+        ch = self._postable(grant, a["channel"])
+        fail_if(a["user"] not in ch.members, "user_not_in_channel")
+        text, blocks = self._content(a)
+        ts = self._new_ts()
+        self.ephemeral.append({"channel": ch.id, "user": a["user"], "text": text, "blocks": blocks,
+                               "message_ts": ts, "thread_ts": a.get("thread_ts")})
+        return {"message_ts": ts}
+
+    def _m_views_open(self, grant: Token, a: dict, spec: dict) -> dict:
+        trigger_id = a.get("trigger_id") or a.get("interactivity_pointer")
+        if not trigger_id:
+            raise _invalid("[ERROR] missing required field: trigger_id")
+        trigger = self.triggers.get(trigger_id) if TRIGGER_FORMAT.fullmatch(trigger_id) else None
+        fail_if(trigger is None, "invalid_trigger_id")
+        fail_if(trigger["used"], "exchanged_trigger_id")
+        fail_if(time.monotonic() > trigger["expires"], "expired_trigger_id")
+        view = self._view(a["view"], None)
+        trigger["used"] = True
+        self.views[view["id"]] = view
+        return {"view": view}
+
+    def _m_views_update(self, grant: Token, a: dict, spec: dict) -> dict:
+        if not a.get("view_id") and not a.get("external_id"):
+            raise _invalid("[ERROR] view_id or external_id is required")
+        old = self.views.get(a.get("view_id") or "") or next(
+            (v for v in self.views.values() if a.get("external_id") and v["external_id"] == a["external_id"]), None)
+        fail_if(old is None, "not_found")
+        fail_if(a.get("hash") and a["hash"] != old["hash"], "hash_conflict")
+        self.views[old["id"]] = view = self._view(a["view"], old["id"])
+        return {"view": view}
+
+    def _m_users_info(self, grant: Token, a: dict, spec: dict) -> dict:
+        fail_if(a["user"] not in self.users, "user_not_found")
+        return {"user": self.users[a["user"]]}
+
+    def _m_users_lookupByEmail(self, grant: Token, a: dict, spec: dict) -> dict:
+        email = a["email"].strip().lower()
+        user = next((u for u in self.users.values() if (u["profile"].get("email") or "").lower() == email), None)
+        fail_if(user is None or user["deleted"], "users_not_found")
+        return {"user": user}
+
+
+class _Handler(BaseHTTPRequestHandler):
+    def do_POST(self) -> None:
+        url = urlsplit(self.path)
+        body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        fake: FakeSlack = self.server.fake  # type: ignore[attr-defined]
+        try:
+            status, headers, payload = fake.handle(url.path, url.query, self.headers, body)
+        except Exception:
+            fake.server_errors.append(traceback.format_exc())
+            status, headers, payload = 500, {}, {"ok": False, "error": "internal_error"}
+        data = json.dumps(payload).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json; charset=utf-8")
+        self.send_header("Content-Length", str(len(data)))
+        for name, value in headers.items():
+            self.send_header(name, value)
+        self.end_headers()
+        self.wfile.write(data)
+
+    do_GET = do_POST
+
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - keep test output quiet
+        pass
