@@ -164,6 +164,7 @@ def human(event: dict[str, Any]) -> str:
         "ephemeral": f"alleen voor {event['to']}",
         "dm": f"bericht aan {event['to']}",
         "console": "console",
+        "archived": f"#{event['channel']} gearchiveerd",
     }[kind]
     buttons = "".join(f"\n    [{b['label']}]" for b in event["buttons"])
     body = ("\n    " + text.replace("\n", "\n    ")) if text and kind not in ("member_added",) else ""

@@ -21,6 +21,7 @@ class Channel:
     topic: str
     members: set[str] = field(default_factory=set)
     private: bool = True
+    archived: bool = False
 
 
 class ConsolePlatform:
@@ -91,6 +92,14 @@ class ConsolePlatform:
         self.shown += [(f"@{member}", b) for b in buttons]
         self._emit("dm", to=member, text=text, buttons=buttons)
         return ref
+
+    def archive(self, channel: str, text: str) -> None:
+        ch = self.channels.get(channel)
+        if ch is None:
+            raise PlatformError(f"channel_not_found: {channel}", permanent=True)
+        if not getattr(ch, "archived", False):   # archiving twice shows nothing new
+            ch.archived = True
+            self._emit("archived", channel=channel, text=text)
 
     def find(self, key: str) -> str | None:
         return self.by_key.get(key)

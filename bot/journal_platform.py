@@ -59,6 +59,10 @@ class JournalPlatform:
             self._append({"kind": "update", "channel": channel, "ref": ref, "text": text, "key": key,
                           "buttons": [b.action for b in buttons]})
 
+    def archive(self, channel: str, text: str) -> None:
+        if not self.find(f"archief:{channel}"):
+            self._append({"kind": "archived", "channel": channel, "text": text, "key": f"archief:{channel}"})
+
     def dm(self, member: str, text: str, buttons: list[RenderedButton], key: str) -> str:
         return self._append({"kind": "dm", "to": member, "text": text, "key": key,
                              "buttons": [b.action for b in buttons]})

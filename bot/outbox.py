@@ -45,7 +45,7 @@ class OutboxWriter:
 
     def add(self, message: Message, *, case: str | None, at: datetime, not_before: datetime | None = None) -> None:
         """Queue a message; `not_before` holds it back (e.g. until the receiver's office hours)."""
-        self.session.add(OutboxRow(**values(message, case, at, not_before)))
+        self.session.add(OutboxRow(**values(message, case, at, not_before or message.not_before)))
 
     def add_many(self, messages: list[tuple[Message, str | None]], at: datetime) -> None:
         """Queue many messages in one statement (the sweep)."""
@@ -149,6 +149,9 @@ class Dispatcher:
         text = self.renderer.render(row.template, context)
         if row.kind == Kind.OPEN_CHANNEL.value:
             return self.port.open_channel(row.channel, members, text)
+        if row.kind == Kind.ARCHIVE.value:
+            self.port.archive(row.channel, text)
+            return row.channel
         if row.kind == Kind.UPDATE.value:
             original = session.execute(
                 select(OutboxRow).where(OutboxRow.message_key == row.message_key,

@@ -30,11 +30,11 @@ from models.events import (
 )
 from models.lifecycle import Accepted
 from models.rules import Context, Refused
-from models.types import HANDOVER_ROUTES, OrgKind, Role, Route, Signal, Weight
+from models.types import HANDOVER_ROUTES, OrgKind, Role, Route, Signal, Status, Weight
 
 from . import access
 from .access import Denied
-from .messages import for_notes, handover_key
+from .messages import archive_message, for_notes, handover_key
 from .model import Audience, Click, Env, Message, Reply
 from .parse import Args, ParseError, case_from_channel, optional_date, parse_moment
 from .privacy import check_free_text
@@ -81,6 +81,10 @@ def _change(req: Request, number: str | None, events: Event | Sequence[Event], d
     def outbox(uow, before, after, accepted: Accepted) -> None:
         for message in for_notes(req.env.directory, before, after, accepted.notes, req.member.id):
             uow.outbox.add(message, case=after.number, at=req.env.now)
+        if after.status is Status.GESLOTEN and (before is None or before.status is not Status.GESLOTEN):
+            profile = req.env.profile   # the channel stays readable for a while, then it is archived
+            uow.outbox.add(archive_message(after.number, profile.calendar.due(req.env.now, profile.archive_after)),
+                           case=after.number, at=req.env.now)
 
     result = run(req.env.uow, number, events, req.ctx(), action=req.action, after=outbox,
                  detail={"kanaal": req.channel} if req.channel else None)

@@ -66,6 +66,11 @@ def _dm(to: str, template: str, **context: Any) -> Message:
     return Message(template, context, Audience.DM, to=to)
 
 
+def archive_message(number: str, not_before) -> Message:
+    return Message("kanaal_archief", {"case": number}, Audience.CHANNEL, kind=Kind.ARCHIVE,
+                   channel=channel_name(number), not_before=not_before)
+
+
 def handover_card(s: CaseState, h: Handover, kind: Kind = Kind.POST) -> Message:
     open_ = h.state.value == "open"
     value = f"{s.number}:{h.seq}"

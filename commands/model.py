@@ -42,6 +42,7 @@ class Audience(StrEnum):
 
 class Kind(StrEnum):
     OPEN_CHANNEL = "open_channel"
+    ARCHIVE = "archive"     # the case channel is archived (after the profile's grace period)
     POST = "post"
     UPDATE = "update"       # replaces the earlier message with the same key (a card)
 
@@ -66,6 +67,7 @@ class Message:
     buttons: tuple[Button, ...] = ()
     key: str | None = None              # a stable id, so an UPDATE can find the message it replaces
     members: tuple[str, ...] = ()       # for OPEN_CHANNEL: who is invited
+    not_before: datetime | None = None  # held back until then (e.g. archiving after a grace period)
 
 
 @dataclass

@@ -6,7 +6,7 @@ import hashlib
 import hmac
 import json
 import time
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -237,3 +237,13 @@ def test_the_demo_through_slack_gives_the_same_case_states_as_the_console(world)
         slack = case_report(world.bot.uow, number, actor="test", on_behalf_of=None, now=world.clock())
         local = case_report(console.bot.uow, number, actor="test", on_behalf_of=None, now=console.clock())
         assert comparable(slack) == comparable(local), number
+
+
+def test_closing_archives_the_slack_channel_after_the_grace_period(world):
+    world.command("vt-medewerker", "nieuw Arnhem")
+    world.command("vt-medewerker", "sluiten VT-2025-0001 reden: geen zorgen na gesprek")
+    world.bot.tick()
+    assert world.fake.calls_to("conversations.archive") == []
+    world.clock.now = world.clock.now + timedelta(days=31)
+    world.bot.tick()
+    assert len(world.fake.calls_to("conversations.archive")) == 1 and world.channel("VT-2025-0001").is_archived

@@ -184,6 +184,7 @@ def run(tmp_path_factory) -> dict[str, Any]:
         take_up(console)
         console.line("klok +15wd")          # reminders, lapses, rungs up to the gemeente
         gap_alarm(console)
+        console.line("klok +31d")           # the channel of the case closed above is archived
     with console.bot.uow() as uow:
         state = uow.cases.get("VT-2025-0003")
     ctx = Context(now=datetime(2025, 6, 10, 9, tzinfo=AMS), actor="vt-medewerker", actor_org="vt-gelderland-midden",

@@ -100,6 +100,15 @@ class SlackPlatform:
         cid, _, ts = ref.partition(":")
         self._call(self.client.chat_update, channel=cid, ts=ts, text=text, blocks=message_blocks(text, buttons))
 
+    def archive(self, channel: str, text: str) -> None:
+        cid = self._channel(channel)
+        self._call(self.client.chat_postMessage, channel=cid, text=text, blocks=message_blocks(text, []))
+        try:
+            self._call(self.client.conversations_archive, channel=cid)
+        except PlatformError as exc:
+            if "already_archived" not in str(exc):
+                raise
+
     def find(self, key: str) -> str | None:
         return self._sent.get(key)
 
