@@ -247,3 +247,44 @@ def test_closing_archives_the_slack_channel_after_the_grace_period(world):
     world.clock.now = world.clock.now + timedelta(days=31)
     world.bot.tick()
     assert len(world.fake.calls_to("conversations.archive")) == 1 and world.channel("VT-2025-0001").is_archived
+
+
+def submit(world, member: str, callback: str, metadata: str, values: dict):
+    payload = {"type": "view_submission", "team": {"id": world.fake.team_id}, "user": {"id": slack_id(member)},
+               "api_app_id": world.fake.app_id, "view": {"id": "V2", "type": "modal", "callback_id": callback,
+                                                          "private_metadata": metadata,
+                                                          "state": {"values": values}}}
+    return world.send(urlencode({"payload": json.dumps(payload)}))
+
+
+def opened_view(world) -> dict:
+    view = world.fake.calls_to("views.open")[-1].args["view"]
+    return json.loads(view) if isinstance(view, str) else view
+
+
+def test_a_new_melding_and_a_decision_by_form(world):
+    assert world.command("vt-medewerker", "nieuw").status == 200
+    form = opened_view(world)
+    assert form["callback_id"] == "casus_nieuw" and len(form["blocks"]) == 4
+    submit(world, "vt-medewerker", "casus_nieuw", form["private_metadata"], {
+        "gemeenten": {"v": {"type": "multi_static_select", "selected_options": [{"value": "Arnhem"}]}},
+        "ontvangen": {"v": {"type": "plain_text_input", "value": "2025-05-26T08:00"}},
+        "vlaggen": {"v": {"type": "checkboxes", "selected_options": [{"value": "spoed"}]}},
+        "signalen": {"v": {"type": "multi_static_select", "selected_options": []}}})
+    channel = world.channel("VT-2025-0001")
+    assert channel is not None
+    report = case_report(world.bot.uow, "VT-2025-0001", actor="test", on_behalf_of=None, now=world.clock())
+    assert report["spoed"] is True and report["received_at"] == "2025-05-26T06:00:00+00:00"
+
+    assert world.command("vt-medewerker", "besluit", channel_id=channel.id).status == 200
+    form = opened_view(world)
+    assert form["callback_id"] == "casus_besluit"
+    submit(world, "vt-medewerker", "casus_besluit", form["private_metadata"], {
+        "route": {"v": {"type": "static_select", "selected_option": {"value": "vv"}}},
+        "zwaarte": {"v": {"type": "static_select", "selected_option": {"value": "zwaar"}}},
+        "forceer": {"v": {"type": "checkboxes", "selected_options": []}},
+        "reden": {"v": {"type": "plain_text_input", "value": "veiligheidsvoorwaarden nodig"}}})
+    report = case_report(world.bot.uow, "VT-2025-0001", actor="test", on_behalf_of=None, now=world.clock())
+    assert (report["status"], report["route"], report["weight"]) == ("dienst", "vv", "zwaar")
+    private = [c.args["text"] for c in world.fake.calls_to("chat.postEphemeral")]
+    assert private[-1].startswith("Triagebesluit voor VT-2025-0001 vastgelegd")

@@ -16,9 +16,11 @@ from slack_sdk.models.blocks import InputBlock, PlainTextInputElement
 from slack_sdk.models.views import View
 
 from commands.model import Click, Invocation
+from commands.parse import case_from_channel
 
 from ..app import Bot
 from ..channel_map import ChannelMap
+from .forms import DECIDE_VIEW, NEW_VIEW, decision_form, decision_line, new_case_form, new_case_line
 from .spec import COMMANDS
 
 REFUSE_VIEW = "weiger_reden"
@@ -72,8 +74,36 @@ def build_app(bot: Bot, client: WebClient, signing_secret: str | None, channels:
 
     def on_command(ack, body):
         channel = channels.name_of(body.get("channel_id", ""))
-        invocation = Invocation(member_of(body["user_id"]), body["command"], body.get("text", ""), channel)
+        text = body.get("text", "").strip()
+        number = case_from_channel(channel)
+        form = None
+        if body["command"] == "/casus" and text == "nieuw":             # a form instead of a line
+            form = new_case_form(bot.directory, body.get("channel_id", ""))
+        elif body["command"] == "/casus" and text == "besluit" and number:
+            form = decision_form(number, f"{number}|{body.get('channel_id', '')}")
+        if form is not None:
+            ack()
+            client.views_open(trigger_id=body["trigger_id"], view=form)
+            return
+        invocation = Invocation(member_of(body["user_id"]), body["command"], text, channel)
         ack(text=answer([a.text for a in bot.command(invocation)]))   # ephemeral: only for who typed it
+
+    def from_form(ack, body, view, line_of) -> None:
+        """A submitted form runs as the command line it stands for; the answer comes privately."""
+        ack()
+        metadata = view["private_metadata"]
+        channel_id = metadata.rpartition("|")[2]
+        invocation = Invocation(member_of(body["user"]["id"]), "/casus", line_of(metadata, view["state"]["values"]),
+                                channels.name_of(channel_id))
+        tell({"user": body["user"], "channel": {"id": channel_id}}, [a.text for a in bot.command(invocation)])
+
+    @app.view(NEW_VIEW)
+    def on_new_form(ack, body, view):
+        from_form(ack, body, view, lambda metadata, values: new_case_line(values))
+
+    @app.view(DECIDE_VIEW)
+    def on_decision_form(ack, body, view):
+        from_form(ack, body, view, lambda metadata, values: decision_line(metadata.partition("|")[0], values))
 
     for name in COMMANDS:
         app.command(name)(on_command)
