@@ -288,3 +288,24 @@ def test_a_new_melding_and_a_decision_by_form(world):
     assert (report["status"], report["route"], report["weight"]) == ("dienst", "vv", "zwaar")
     private = [c.args["text"] for c in world.fake.calls_to("chat.postEphemeral")]
     assert private[-1].startswith("Triagebesluit voor VT-2025-0001 vastgelegd")
+
+
+def test_a_slack_rate_limit_holds_the_message_back_for_retry_after(world):
+    from sqlalchemy import select
+    from sqlmodel import Session
+
+    from models.tables import OutboxRow
+
+    world.command("vt-medewerker", "nieuw Arnhem")
+    world.fake.rate_limit("chat.postMessage", times=1, retry_after=7)
+    world.command("vt-medewerker", "stagnatie VT-2025-0001 reden: geen reactie van het gezin")
+    with Session(world.bot.engine) as s:
+        waiting = s.execute(select(OutboxRow).where(OutboxRow.state == "nieuw")).scalars().all()
+    assert waiting and all(r.last_error == "ratelimited" or r.attempts == 0 for r in waiting)
+    head = min(waiting, key=lambda r: r.id)
+    assert head.attempts == 1 and head.next_attempt_at == world.clock.now + timedelta(seconds=7)
+    world.bot.dispatcher.deliver(world.clock.now + timedelta(seconds=7))
+    with Session(world.bot.engine) as s:
+        assert s.execute(select(OutboxRow).where(OutboxRow.state == "nieuw")).all() == []
+    texts = [m["text"] for m in world.fake.messages_in(world.channel("VT-2025-0001").id)]
+    assert any("Stagnatie gemeld" in t for t in texts)
