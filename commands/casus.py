@@ -90,10 +90,9 @@ def _change(req: Request, number: str | None, events: Event | Sequence[Event], d
                  detail={"kanaal": req.channel} if req.channel else None)
     if isinstance(result.outcome, Refused):
         params = {k: v for k, v in result.outcome.params}
-        return Reply([refusal(req.member.id, result.outcome.key, {"case": number, **params})],
-                     case=number, ok=False)
+        return Reply([refusal(req.member.id, result.outcome.key, {"case": number, **params})])
     return Reply([answer(done, req.member.id, case=result.number, channel=channel_name(result.number),
-                         **context)], case=result.number)
+                         **context)])
 
 
 # ---- nieuw -------------------------------------------------------------------------------------

@@ -51,4 +51,4 @@ def refused(env: Env, user: str, action: str, number: str | None, exc: ParseErro
         uow.audit.add(at=env.now, actor=user, action=action, outcome=f"geweigerd:{exc.key}",
                       case_number=number if number and number.startswith("VT-") else None)
         uow.commit()
-    return Reply([refusal(user, exc.key, {"case": number, **exc.params})], case=number, ok=False)
+    return Reply([refusal(user, exc.key, {"case": number, **exc.params})])

@@ -75,8 +75,6 @@ class Reply:
     """The answer to one invocation or click: private answers now, the rest through the outbox."""
 
     private: list[Message] = field(default_factory=list)
-    case: str | None = None
-    ok: bool = True
 
 
 @dataclass(frozen=True)

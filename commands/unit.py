@@ -29,7 +29,6 @@ PROVISIONAL = "VT-0000-0000"
 class Done:
     outcome: Accepted | Refused
     number: str
-    before: CaseState | None = None
 
 
 def run(uow_factory: UowFactory, number: str | None, events: Event | Sequence[Event], ctx: Context, *,
@@ -80,7 +79,7 @@ def _once(uow_factory: UowFactory, number: str | None, batch: tuple[Event, ...],
         if isinstance(outcome, Refused):
             uow.audit.add(**audit, case_number=number, outcome=f"geweigerd:{outcome.key}")
             uow.commit()
-            return Done(outcome, number or "", before)
+            return Done(outcome, number or "")
         assert state is not None
         if new_case:
             number = uow.cases.next_number(ctx.now.astimezone(AMS).year)
@@ -91,4 +90,4 @@ def _once(uow_factory: UowFactory, number: str | None, batch: tuple[Event, ...],
         if after is not None:
             after(uow, before, saved, accepted)
         uow.commit()
-        return Done(accepted, saved.number, before)
+        return Done(accepted, saved.number)

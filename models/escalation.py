@@ -78,14 +78,6 @@ def ladder_from_data(data: list[dict[str, Any]]) -> Ladder:
     return tuple(Rung.from_dict(d) for d in data)
 
 
-def first_rung_to(ladder: Ladder, target: Target) -> int | None:
-    """Index of the first rung that goes to `target` (a refusal or stagnatie starts the ladder there)."""
-    for i, rung in enumerate(ladder):
-        if rung.kind is RungKind.VERLOPEN and rung.target is target:
-            return i
-    return None
-
-
 def next_rung(deadline: Deadline, calendar: WorkCalendar) -> tuple[int, Rung, datetime] | None:
     """The next rung of a deadline's own (snapshotted) ladder and the moment it is due, or None.
 

@@ -18,7 +18,8 @@ from models.escalation import (
     Rung,
     RungKind,
     Target,
-    first_rung_to,
+    escalation_start,
+    from_first_step,
     ladder_from_data,
     ladder_to_data,
     next_rung,
@@ -147,12 +148,15 @@ def test_a_rung_never_comes_before_the_previous_one():
     assert moments == sorted(moments)
 
 
-def test_first_rung_to():
+def test_a_stagnation_enters_the_ladder_at_its_first_step_above_the_owner_at_once():
     gm, zl = GM.escalation.ladder, ZL.escalation.ladder
-    assert [first_rung_to(gm, t) for t in Target] == [1, None, 2, 3]     # eigenaar, gedragsw., leiding., gemeente
-    assert [first_rung_to(zl, t) for t in Target] == [1, 2, 3, 4]
+    assert (escalation_start(gm), escalation_start(zl)) == (2, 2)          # after herinnering and eigenaar
+    assert [(r.target, r.offset) for r in from_first_step(gm)] == [
+        (Target.LEIDINGGEVENDE, Term(Unit.UREN, 0)), (Target.GEMEENTE, gm[3].offset)]
+    assert [r.target for r in from_first_step(zl)] == [Target.GEDRAGSWETENSCHAPPER, Target.LEIDINGGEVENDE,
+                                                       Target.GEMEENTE]
     reminder_only = (Rung(RungKind.HERINNERING, Target.EIGENAAR, Term(Unit.WERKDAGEN, 1)),)
-    assert first_rung_to(reminder_only, Target.EIGENAAR) is None          # a reminder is not an escalation
+    assert from_first_step(reminder_only) == ()                            # a reminder is not an escalation
 
 
 def test_ladder_is_a_snapshot_on_the_deadline():
