@@ -33,6 +33,7 @@ class Private:
 
     to: str
     text: str
+    refused: bool = False   # the answer says no (nothing was changed)
 
 
 class Bot:
@@ -70,7 +71,8 @@ class Bot:
         return self._render(dispatch.refused(self.env(), user, action, None, exc).private)
 
     def _render(self, messages: list[Message]) -> list[Private]:
-        return [Private(m.to or "", self.renderer.render(m.template, m.context)) for m in messages]
+        return [Private(m.to or "", self.renderer.render(m.template, m.context), m.template.startswith("weigering/"))
+                for m in messages]
 
     # ---- the clock's jobs ---------------------------------------------------------------------------
     def next_job_at(self, after: datetime) -> datetime | None:

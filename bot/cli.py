@@ -59,16 +59,17 @@ def main(argv: list[str] | None = None) -> int:
     check.add_argument("--directory")
 
     sub.add_parser("worker", help="de klokjobs in gesimuleerde tijd, berichten naar een journaal", add_help=False)
-    sub.add_parser("serve", help="de Slack-bot over HTTP (SLACK_BOT_TOKEN, SLACK_SIGNING_SECRET)", add_help=False)
+    sub.add_parser("serve", help="de bot over HTTP: Slack (standaard) of --platform mattermost", add_help=False)
+    sub.add_parser("check", help="controleer de instellingen voor een platform (--platform mattermost)",
+                   add_help=False)
     sub.add_parser("socket", help="de Slack-bot in Socket Mode (SLACK_BOT_TOKEN, SLACK_APP_TOKEN)", add_help=False)
     if argv is None:
         argv = sys.argv[1:]
     if argv[:1] == ["worker"]:
         from .worker import main as worker_main
         return worker_main(argv[1:])
-    if argv[:1] in (["serve"], ["socket"]):
-        from .slack import serve as slack_serve
-        return getattr(slack_serve, argv[0])(argv[1:])
+    if argv[:1] in (["serve"], ["socket"], ["check"]):
+        return _platform_command(argv[0], argv[1:])
     args = parser.parse_args(argv)
     try:
         if args.command == "console":
@@ -81,6 +82,19 @@ def main(argv: list[str] | None = None) -> int:
     except ConfigError as exc:
         print(f"Fout in de configuratie: {exc}", file=sys.stderr)
         return 2
+
+
+def _platform_command(command: str, argv: list[str]) -> int:
+    """serve / socket / check, per platform; each platform module reads its own settings."""
+    p = argparse.ArgumentParser(prog=f"triagebot {command}")
+    choices = {"serve": ["slack", "mattermost"], "socket": ["slack"], "check": ["mattermost"]}[command]
+    p.add_argument("--platform", choices=choices, default=choices[0])
+    args = p.parse_args(argv)
+    if args.platform == "mattermost":
+        from .mattermost import serve as mm
+        return mm.serve([]) if command == "serve" else mm.check_main([])
+    from .slack import serve as slack_serve
+    return getattr(slack_serve, command)([])
 
 
 def _build(args: argparse.Namespace, db_url: str, start: datetime):

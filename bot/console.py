@@ -37,6 +37,16 @@ class SimClock:
         return self.now
 
 
+def advance(bot: Bot, clock: SimClock, target: datetime) -> None:
+    """Move the simulated clock to `target`, running every job whose time passes, in order."""
+    bot.tick()
+    while (due := bot.next_job_at(after=clock.now)) is not None and due <= target:
+        clock.now = due
+        bot.tick()
+    clock.now = target
+    bot.tick()
+
+
 _STEP = re.compile(r"^\+(\d+)(m|h|d|wd)$")
 _ACTOR = re.compile(r"^([a-z0-9._-]+)\s*:\s*(.*)$")
 
@@ -118,15 +128,7 @@ class Console:
         if target < self.clock.now:
             self._say("klok: de tijd kan niet terug")
             return
-        self.bot.tick()
-        while True:   # run every job whose time passes, in order
-            due = self.bot.next_job_at(after=self.clock.now)
-            if due is None or due > target:
-                break
-            self.clock.now = due
-            self.bot.tick()
-        self.clock.now = target
-        self.bot.tick()
+        advance(self.bot, self.clock, target)
 
     def _target(self, arg: str) -> datetime:
         return clock_target(self.clock.now, arg, self.profile.calendar)

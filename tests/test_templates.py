@@ -23,6 +23,7 @@ from bot.config import load_directory, load_profile
 from bot.render import PLATFORMS, Renderer, templates_dir
 from commands.messages import for_notes
 from commands.model import Click, Invocation
+from commands.parse import ParseError
 from models.calendar import AMS
 from models.events import GemeenteAntwoord, OverdrachtGevraagd, StagnatieGemeld
 from models.rules import GUARDS, Context
@@ -185,6 +186,9 @@ def run(tmp_path_factory) -> dict[str, Any]:
         console.line("klok +15wd")          # reminders, lapses, rungs up to the gemeente
         gap_alarm(console)
         console.line("klok +31d")           # the channel of the case closed above is archived
+        for key in ADAPTER_KEYS:            # refusals the chat adapters find (forged tokens, buttons, forms)
+            console.bot.command_error("vt-medewerker", "klik", ParseError(key))
+        console.bot.renderer.render("storing", {})     # what an adapter answers when the bot itself fails
     with console.bot.uow() as uow:
         state = uow.cases.get("VT-2025-0003")
     ctx = Context(now=datetime(2025, 6, 10, 9, tzinfo=AMS), actor="vt-medewerker", actor_org="vt-gelderland-midden",
@@ -198,8 +202,12 @@ def run(tmp_path_factory) -> dict[str, Any]:
     return {"rendered": rendered, "notes": notes, "directory": load_directory(path)}
 
 
+ADAPTER_KEYS = {k for p in (ROOT / "bot").rglob("*.py")
+                for k in re.findall(r'ParseError\(\s*"(\w+)"', p.read_text(encoding="utf-8"))}
+
+
 def keys_in_source() -> set[str]:
-    found: set[str] = set()
+    found: set[str] = set(ADAPTER_KEYS)
     domain = [(p, r'Refused\.of\(\s*"(\w+)"') for p in (ROOT / "models/rules.py", ROOT / "models/lifecycle.py")]
     commands = [(p, r'(?:ParseError|Denied)\(\s*"(\w+)"') for p in (ROOT / "commands").glob("*.py")]
     for path, pattern in domain + commands:

@@ -1,0 +1,215 @@
+"""The bot's Mattermost endpoints, as a WSGI app: slash commands, button clicks and dialog submissions,
+translated into the bot's invocations and clicks. Like the Slack adapter it only translates.
+
+- Slash commands: the command's token (`Authorization: Token` and the form field, both checked in
+  constant time) must be the one Mattermost gave that command. A forged token is refused and audited.
+- Buttons: the context must carry the bot's signature (`signing.py`), else refused and audited; the
+  domain refuses a button whose request is no longer open. The answer is the click's ephemeral text.
+- Dialogs: the state must be signed, unexpired and unspent; a refusal keeps the dialog open with the
+  reason; on success the private answer goes to the slash command's `response_url` (or, for a dialog
+  opened by a button, which has none, as a direct message).
+"""
+
+from __future__ import annotations
+
+import hmac
+import json
+import logging
+from collections.abc import Callable, Iterable
+from typing import Any
+from urllib.parse import parse_qsl
+
+import httpx
+
+from commands.model import Click, Invocation
+from commands.parse import ParseError, case_from_channel
+
+from .. import forms
+from ..app import Bot, Private
+from ..channel_map import ChannelMap
+from .client import MattermostClient, MattermostError
+from .dialogs import dialog, values
+from .signing import Expired, Forged, Replayed, Signer
+
+COMMAND_PATH, ACTION_PATH, DIALOG_PATH = "/mattermost/opdracht", "/mattermost/knop", "/mattermost/formulier"
+MAX_BODY = 64 * 1024
+log = logging.getLogger("triagebot.mattermost")
+Response = tuple[int, dict[str, Any]]
+
+
+class MattermostApp:
+    def __init__(self, bot: Bot, client: MattermostClient, bot_user_id: str, signer: Signer, tokens: dict[str, str],
+                 channels: ChannelMap, public_url: str, post_answer: Callable[[str, dict], None] | None = None):
+        self.bot, self.client, self.bot_user_id, self.signer, self.channels = bot, client, bot_user_id, signer, channels
+        self.tokens = {command: token.encode() for command, token in tokens.items()}
+        self.dialog_url = public_url.rstrip("/") + DIALOG_PATH
+        self.post_answer = post_answer or (lambda url, body: httpx.post(url, json=body, timeout=10).raise_for_status())
+        self._members: dict[str, str] = {}
+        self.routes: dict[str, Callable[[dict[str, str], bytes], Response]] = {
+            COMMAND_PATH: self.command, ACTION_PATH: self.action, DIALOG_PATH: self.dialog}
+
+    # ---- WSGI ---------------------------------------------------------------------------------------
+    def __call__(self, environ: dict, start_response) -> Iterable[bytes]:
+        route = self.routes.get(environ.get("PATH_INFO", ""))
+        if route is None or environ.get("REQUEST_METHOD") != "POST":
+            status, body = 404, {"text": "Niet gevonden."}
+        else:
+            headers = {k[5:].replace("_", "-").lower(): v for k, v in environ.items() if k.startswith("HTTP_")}
+            headers["content-type"] = environ.get("CONTENT_TYPE", "")
+            length = min(int(environ.get("CONTENT_LENGTH") or 0), MAX_BODY)
+            try:
+                status, body = route(headers, environ["wsgi.input"].read(length))
+            except Exception:   # never a stack trace to a person; the log names no case data
+                log.exception("request failed", extra={"path": environ.get("PATH_INFO")})
+                text = self.bot.renderer.render("storing", {})
+                status, body = 500, {"response_type": "ephemeral", "ephemeral_text": text, "text": text}
+        data = json.dumps(body).encode()
+        start_response(f"{status} {'OK' if status == 200 else 'Error'}",
+                       [("Content-Type", "application/json"), ("Content-Length", str(len(data)))])
+        return [data]
+
+    # ---- slash commands -----------------------------------------------------------------------------
+    def command(self, headers: dict[str, str], raw: bytes) -> Response:
+        form = _form(headers, raw)
+        command, text = form.get("command", ""), form.get("text", "").strip()
+        if not self._token_ok(command, headers.get("authorization", ""), form.get("token", "")):
+            answer = self._refuse(f"mattermost:{form.get('user_id', '?')}", command or "opdracht",
+                                  ParseError("token_ongeldig"))
+            return 401, {"response_type": "ephemeral", "text": answer}
+        member = self.member_of(form.get("user_id", ""))
+        channel_id = form.get("channel_id", "")
+        channel = self.channels.name_of(channel_id)
+        number = case_from_channel(channel)
+        if command == "/casus" and (text == "nieuw" or (text == "besluit" and number)):
+            form_ = forms.new_case(self.bot.directory) if text == "nieuw" else forms.decision(number)
+            state = self.signer.state(formulier=form_.callback, kanaal=channel_id, nummer=number or "",
+                                      antwoord=form.get("response_url", ""))
+            if self._open(form.get("trigger_id", ""), form_, state):
+                return 200, {}
+            return 200, {"response_type": "ephemeral",
+                         "text": self._refuse(member, f"{command} {text}", ParseError("formulier_niet_geopend"))}
+        return 200, {"response_type": "ephemeral",
+                     "text": _joined(self.bot.command(Invocation(member, command, text, channel)))}
+
+    def _token_ok(self, command: str, authorization: str, field: str) -> bool:
+        expected = self.tokens.get(command, b"\0unknown command")
+        scheme, _, header = authorization.partition(" ")
+        given = [t for t in (field, header.strip() if scheme.lower() == "token" else "") if t]
+        matches = [hmac.compare_digest(t.encode(), expected) for t in given]   # every given token must match
+        return bool(matches) and all(matches)
+
+    # ---- buttons ------------------------------------------------------------------------------------
+    def action(self, headers: dict[str, str], raw: bytes) -> Response:
+        body = _json(raw)
+        member = self.member_of(str(body.get("user_id", "")))
+        channel_id = str(body.get("channel_id", ""))
+        try:
+            action, value = self.signer.check_context(body.get("context"))
+        except Forged:
+            return 200, {"ephemeral_text": self._refuse(member, "klik", ParseError("knop_vervalst"))}
+        if action == "weiger":   # a refusal needs its reason: ask for it in a dialog
+            state = self.signer.state(formulier=forms.REFUSE, kanaal=channel_id, waarde=value, antwoord="")
+            if self._open(str(body.get("trigger_id", "")), forms.refusal(), state):
+                return 200, {}
+            return 200, {"ephemeral_text": self._refuse(member, "klik:weiger", ParseError("formulier_niet_geopend"))}
+        answers = self.bot.click(Click(member, action, value, "", self.channels.name_of(channel_id)))
+        return 200, {"ephemeral_text": _joined(answers)}
+
+    # ---- dialogs ------------------------------------------------------------------------------------
+    def dialog(self, headers: dict[str, str], raw: bytes) -> Response:
+        body = _json(raw)
+        if body.get("cancelled"):
+            return 200, {}
+        user_id = str(body.get("user_id", ""))
+        member = self.member_of(user_id)
+        try:
+            state = self.signer.open_state(body.get("state"))
+            if not self.signer.spend(state):
+                raise Replayed("submitted twice at once")
+        except (Expired, Replayed):
+            return 200, {"error": self._refuse(member, "formulier", ParseError("formulier_verlopen"))}
+        except (Forged, ValueError, KeyError):      # ValueError, KeyError: not even the shape of our state
+            return 200, {"error": self._refuse(member, "formulier", ParseError("formulier_vervalst"))}
+        answers = self._submit(member, state, values(_form_named(state.get("formulier"), self.bot, state),
+                                                     body.get("submission")))
+        if any(a.refused for a in answers):     # the dialog stays open with the reason; it may be sent again
+            self.signer.unspend(state)
+            return 200, {"error": _joined(answers)}
+        self._tell(user_id, state.get("antwoord", ""), _joined(answers))
+        return 200, {}
+
+    def _submit(self, member: str, state: dict, filled: forms.Values) -> list[Private]:
+        channel = self.channels.name_of(state.get("kanaal", ""))
+        if state["formulier"] == forms.REFUSE:
+            return self.bot.click(Click(member, "weiger", state["waarde"], forms.reason_of(filled), channel))
+        line = (forms.new_case_line(filled) if state["formulier"] == forms.NEW
+                else forms.decision_line(state["nummer"], filled))
+        return self.bot.command(Invocation(member, "/casus", line, channel))
+
+    def _tell(self, user_id: str, response_url: str, text: str) -> None:
+        """The private answer after a dialog: to the command's response_url, else a direct message."""
+        try:
+            if response_url:
+                self.post_answer(response_url, {"response_type": "ephemeral", "text": text})
+            else:
+                dm = self.client.direct_channel(self.bot_user_id, user_id)
+                self.client.create_post(dm["id"], text)
+        except (httpx.HTTPError, MattermostError) as exc:   # the action itself stands
+            log.warning("private answer not delivered", extra={"error": type(exc).__name__})
+
+    # ---- helpers ------------------------------------------------------------------------------------
+    def _open(self, trigger_id: str, form: forms.Form, state: str) -> bool:
+        try:
+            self.client.open_dialog(trigger_id, self.dialog_url, dialog(form, state))
+            return True
+        except MattermostError as exc:
+            log.warning("dialog not opened", extra={"error": exc.error_id})
+            return False
+
+    def _refuse(self, member: str, action: str, exc: ParseError) -> str:
+        """A refusal found by the adapter: answered in Dutch and audited, like the commands' own."""
+        return _joined(self.bot.command_error(member, action, exc))
+
+    def member_of(self, user_id: str) -> str:
+        """The directory member behind a Mattermost user id: by username, else by e-mail."""
+        if user_id not in self._members:
+            try:
+                user = self.client.user(user_id)
+            except MattermostError:
+                return f"mattermost:{user_id}"      # the directory answers 'onbekend_lid'
+            m = self.bot.directory.by_chat_id("mattermost", user.get("username", ""))
+            if m is None and user.get("email"):
+                m = self.bot.directory.by_email(user["email"])
+            if m is None:
+                return f"mattermost:{user_id}"
+            self._members[user_id] = m.id
+        return self._members[user_id]
+
+
+def _form_named(callback: Any, bot: Bot, state: dict) -> forms.Form:
+    if callback == forms.NEW:
+        return forms.new_case(bot.directory)
+    if callback == forms.DECIDE:
+        return forms.decision(state["nummer"])
+    if callback == forms.REFUSE:
+        return forms.refusal()
+    raise KeyError(callback)
+
+
+def _joined(answers: list[Private]) -> str:
+    return "\n\n".join(a.text for a in answers) or " "
+
+
+def _form(headers: dict[str, str], raw: bytes) -> dict[str, str]:
+    if headers.get("content-type", "").startswith("application/json"):
+        data = _json(raw)
+        return {k: str(v) for k, v in data.items()}
+    return dict(parse_qsl(raw.decode("utf-8", "replace"), keep_blank_values=True))
+
+
+def _json(raw: bytes) -> dict[str, Any]:
+    try:
+        data = json.loads(raw or b"{}")
+    except ValueError:
+        return {}
+    return data if isinstance(data, dict) else {}

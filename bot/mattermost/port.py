@@ -1,0 +1,125 @@
+"""The platform port for Mattermost: the bot's messages as REST API v4 calls.
+
+- Directory members are Mattermost users by the `mattermost` username in the directory, or by e-mail.
+- Case channels are private (`type: "P"`). A name that is taken is looked up first: a channel of that
+  name the bot is in and that is not archived is the bot's own (made just before a crash) and is used;
+  otherwise the name gets a suffix.
+- Cards are Markdown posts with attachment buttons whose `integration.context` the bot signs
+  (`signing.py`); an update patches the post, clearing the buttons when none are left.
+- Every post carries its idempotency key in its props; `find` recognises what this process sent.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from models.directory import Directory
+
+from ..port import PlatformError, RenderedButton
+from .client import CHANNEL_EXISTS, MattermostClient, MattermostError, RateLimited
+from .signing import Signer
+
+KEY_PROP = "triagebot_key"
+
+
+class MattermostPlatform:
+    def __init__(self, client: MattermostClient, directory: Directory, team_id: str, bot_user_id: str,
+                 action_url: str, signer: Signer, channel_ids: Callable[[str], str | None],
+                 remember: Callable[[str, str], None]):
+        self.client, self.directory, self.team_id, self.bot_user_id = client, directory, team_id, bot_user_id
+        self.action_url, self.signer = action_url, signer
+        self.channel_id, self.remember = channel_ids, remember
+        self._users: dict[str, str] = {}
+        self._sent: dict[str, str] = {}
+
+    # ---- people and channels ----------------------------------------------------------------------
+    def user_id(self, member_id: str) -> str:
+        if member_id not in self._users:
+            m = self.directory.member(member_id)
+            if m is None:
+                raise PlatformError(f"unknown member {member_id}", permanent=True)
+            if username := m.chat_ids.get("mattermost"):
+                user = self._call(self.client.user_by_username, username)
+            elif m.email:
+                user = self._call(self.client.user_by_email, m.email)
+            else:
+                raise PlatformError(f"no Mattermost user for {member_id}", permanent=True)
+            self._users[member_id] = user["id"]
+        return self._users[member_id]
+
+    def _channel(self, name: str) -> str:
+        cid = self.channel_id(name)
+        if cid is None:
+            raise PlatformError(f"channel {name} not opened yet")
+        return cid
+
+    def open_channel(self, name: str, members: list[str], topic: str) -> str:
+        cid = self.channel_id(name) or self._create(name, topic)
+        self._call(self.client.add_members, cid, [self.user_id(m) for m in members])
+        return cid
+
+    def _create(self, name: str, topic: str) -> str:
+        for attempt in range(10):
+            candidate = name if attempt == 0 else f"{name}-{attempt + 1}"
+            try:
+                channel = self._call(self.client.create_private_channel, self.team_id, candidate, candidate,
+                                     topic[:1024])
+            except PlatformError as exc:
+                if CHANNEL_EXISTS not in str(exc):
+                    raise
+                channel = self._own(candidate)
+                if channel is None:
+                    continue
+            self.remember(name, channel["id"])
+            return channel["id"]
+        raise PlatformError(f"no free channel name for {name}", permanent=True)
+
+    def _own(self, name: str) -> dict | None:
+        """The taken name's channel if it is the bot's own, live one (it can only see private channels it is in)."""
+        try:
+            channel = self.client.channel_by_name(self.team_id, name)
+        except MattermostError:
+            return None
+        return channel if not channel.get("delete_at") else None
+
+    # ---- the port -----------------------------------------------------------------------------------
+    def post(self, channel: str, text: str, buttons: list[RenderedButton], key: str) -> str:
+        return self._post(self._channel(channel), text, buttons, key)
+
+    def dm(self, member: str, text: str, buttons: list[RenderedButton], key: str) -> str:
+        cid = self._call(self.client.direct_channel, self.bot_user_id, self.user_id(member))["id"]
+        return self._post(cid, text, buttons, key)
+
+    def _post(self, cid: str, text: str, buttons: list[RenderedButton], key: str) -> str:
+        post = self._call(self.client.create_post, cid, text, {**self._props(buttons), KEY_PROP: key})
+        self._sent[key] = post["id"]
+        return post["id"]
+
+    def update(self, channel: str, ref: str, text: str, buttons: list[RenderedButton]) -> None:
+        self._call(self.client.patch_post, ref, text, self._props(buttons))
+
+    def archive(self, channel: str, text: str) -> None:
+        cid = self._channel(channel)
+        self._call(self.client.create_post, cid, text, {})
+        self._call(self.client.archive_channel, cid)
+
+    def find(self, key: str) -> str | None:
+        return self._sent.get(key)
+
+    def _props(self, buttons: list[RenderedButton]) -> dict:
+        if not buttons:
+            return {"attachments": []}
+        return {"attachments": [{"actions": [
+            {"id": b.action, "type": "button", "name": b.label, "style": b.style,
+             "integration": {"url": self.action_url, "context": self.signer.context(b.action, b.value)}}
+            for b in buttons]}]}
+
+    # ---- errors -------------------------------------------------------------------------------------
+    @staticmethod
+    def _call(method, *args):
+        try:
+            return method(*args)
+        except RateLimited as exc:
+            raise PlatformError("rate_limited", retry_after=exc.retry_after) from None
+        except MattermostError as exc:
+            raise PlatformError(str(exc), permanent=exc.permanent) from None

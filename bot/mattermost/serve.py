@@ -1,0 +1,168 @@
+"""`triagebot serve --platform mattermost` and `triagebot check --platform mattermost`: the composition
+root of the Mattermost bot, from environment variables, and the administrator's check of them."""
+
+from __future__ import annotations
+
+import os
+import sys
+from dataclasses import dataclass
+from datetime import datetime
+
+from models.calendar import AMS
+from models.directory import Directory
+
+from ..app import Bot
+from ..channel_map import ChannelMap
+from ..config import Settings, load_directory, load_profile
+from ..db import make_engine, migrate
+from ..delivery import DeliveryWorker
+from ..render import Renderer
+from ..scheduler import build_scheduler
+from .app import ACTION_PATH, COMMAND_PATH, DIALOG_PATH, MattermostApp
+from .client import MattermostClient, MattermostError
+from .port import MattermostPlatform
+from .signing import Signer
+
+SETTINGS = {
+    "MATTERMOST_URL": "het adres van de Mattermost-server, bijvoorbeeld https://chat.voorbeeld.nl",
+    "MATTERMOST_BOT_TOKEN": "het toegangstoken van het bot-account",
+    "MATTERMOST_TEAM": "de naam (in de URL) van het team waarin de casuskanalen komen",
+    "MATTERMOST_CASUS_TOKEN": "het token dat Mattermost aan de slash-opdracht /casus gaf",
+    "MATTERMOST_TAFEL_TOKEN": "het token dat Mattermost aan de slash-opdracht /tafel gaf",
+    "MATTERMOST_SIGNING_SECRET": "een eigen geheim van minstens 32 tekens om knoppen en formulieren te ondertekenen",
+    "TRIAGEBOT_PUBLIC_URL": "het adres waarop de Mattermost-server de bot bereikt, bijvoorbeeld https://bot.voorbeeld.nl",
+}
+
+
+@dataclass(frozen=True)
+class MattermostSettings:
+    url: str
+    bot_token: str
+    team: str
+    tokens: dict[str, str]      # slash command → its token
+    signing_secret: str
+    public_url: str
+    port: int
+
+
+def problems_in(env=os.environ) -> list[str]:
+    """What is missing or wrong in the settings themselves (no network)."""
+    out = [f"{name} ontbreekt: {what}." for name, what in SETTINGS.items() if not env.get(name)]
+    secret = env.get("MATTERMOST_SIGNING_SECRET", "")
+    if secret and len(secret) < 32:
+        out.append("MATTERMOST_SIGNING_SECRET is te kort: gebruik minstens 32 willekeurige tekens.")
+    for name in ("MATTERMOST_URL", "TRIAGEBOT_PUBLIC_URL"):
+        if env.get(name) and not env[name].startswith(("https://", "http://")):
+            out.append(f"{name} moet met https:// (of http://) beginnen.")
+    if env.get("MATTERMOST_CASUS_TOKEN") and env.get("MATTERMOST_CASUS_TOKEN") == env.get("MATTERMOST_TAFEL_TOKEN"):
+        out.append("MATTERMOST_CASUS_TOKEN en MATTERMOST_TAFEL_TOKEN zijn gelijk; elke slash-opdracht heeft een "
+                   "eigen token.")
+    if env.get("PORT") and not env["PORT"].isdigit():
+        out.append("PORT moet een getal zijn.")
+    return out
+
+
+def read_settings(env=os.environ) -> MattermostSettings:
+    problems = problems_in(env)
+    if problems:
+        raise SystemExit("De Mattermost-bot kan niet starten:\n- " + "\n- ".join(problems) + "\nZie de README, "
+                         "'Installeren in Mattermost', of draai `triagebot check --platform mattermost`.")
+    return MattermostSettings(url=env["MATTERMOST_URL"], bot_token=env["MATTERMOST_BOT_TOKEN"],
+                              team=env["MATTERMOST_TEAM"],
+                              tokens={"/casus": env["MATTERMOST_CASUS_TOKEN"], "/tafel": env["MATTERMOST_TAFEL_TOKEN"]},
+                              signing_secret=env["MATTERMOST_SIGNING_SECRET"], public_url=env["TRIAGEBOT_PUBLIC_URL"],
+                              port=int(env.get("PORT", "3000")))
+
+
+def build(mm: MattermostSettings, settings: Settings, *, client: MattermostClient | None = None,
+          clock=None, with_jobs: bool = True, post_answer=None):
+    """The bot on Mattermost: returns (wsgi app, bot, delivery worker or None, scheduler or None)."""
+    engine = make_engine(settings.database_url)
+    migrate(engine)
+    directory = load_directory(settings.directory)
+    client = client or MattermostClient(mm.url, mm.bot_token)
+    me, team = client.me(), client.team_by_name(mm.team)
+    signer = Signer(mm.signing_secret)
+    channels = ChannelMap(engine, "mattermost")
+    platform = MattermostPlatform(client, directory, team["id"], me["id"], mm.public_url.rstrip("/") + ACTION_PATH,
+                                  signer, channels.get, channels.remember)
+    bot = Bot(directory, load_profile(settings.profile), engine, platform, Renderer(directory, "mattermost"),
+              clock or (lambda: datetime.now(AMS)))
+    worker = scheduler = None
+    if with_jobs:
+        worker = DeliveryWorker(bot.deliver_now).start()
+        bot.after_request = worker.nudge
+        scheduler = build_scheduler(bot)
+        scheduler.start()
+    app = MattermostApp(bot, client, me["id"], signer, mm.tokens, channels, mm.public_url, post_answer)
+    return app, bot, worker, scheduler
+
+
+def serve(argv: list[str]) -> int:
+    from ..slack.serve import http_server
+
+    mm = read_settings()
+    try:
+        app, *_ = build(mm, Settings.from_env())
+    except MattermostError as exc:
+        raise SystemExit(f"De Mattermost-bot kan niet starten: de server antwoordde {exc}. "
+                         "Draai `triagebot check --platform mattermost`.") from None
+    print(f"Triagetafel-bot (Mattermost) luistert op poort {mm.port} ({COMMAND_PATH}, {ACTION_PATH}, "
+          f"{DIALOG_PATH}).", file=sys.stderr)
+    http_server("0.0.0.0", mm.port, app).serve_forever()
+    return 0
+
+
+# ---- the administrator's check ------------------------------------------------------------------------
+def check(env=os.environ, client: MattermostClient | None = None, directory: Directory | None = None) -> list[str]:
+    """Everything an administrator must fix, in Dutch; empty when the bot can start and reach everyone."""
+    problems = problems_in(env)
+    if any(name in p for p in problems for name in ("MATTERMOST_URL ", "MATTERMOST_BOT_TOKEN ")):
+        return problems
+    client = client or MattermostClient(env["MATTERMOST_URL"], env["MATTERMOST_BOT_TOKEN"])
+    try:
+        me = client.me()
+    except MattermostError as exc:
+        what = "het token wordt niet geaccepteerd" if exc.status == 401 else f"de server antwoordde {exc}"
+        return problems + [f"Mattermost op {env['MATTERMOST_URL']} is niet bruikbaar: {what}."]
+    if not me.get("is_bot"):
+        problems.append(f"@{me.get('username')} is geen bot-account; maak een bot-account aan (Integraties → "
+                        "Bot-accounts) en gebruik zijn token.")
+    if env.get("MATTERMOST_TEAM"):
+        problems += _team_problems(client, env["MATTERMOST_TEAM"], me)
+    directory = directory or load_directory(env.get("TRIAGEBOT_DIRECTORY") or None)
+    for m in directory.members.values():
+        username = m.chat_ids.get("mattermost")
+        try:
+            if username:
+                client.user_by_username(username)
+            elif m.email:
+                client.user_by_email(m.email)
+            else:
+                problems.append(f"{m.id} in de adressenlijst heeft geen Mattermost-gebruikersnaam en geen e-mailadres.")
+        except MattermostError:
+            problems.append(f"{m.id} in de adressenlijst is in Mattermost niet gevonden "
+                            f"({'gebruikersnaam' if username else 'e-mailadres'} nakijken).")
+    return problems
+
+
+def _team_problems(client: MattermostClient, team_name: str, me: dict) -> list[str]:
+    try:
+        team = client.team_by_name(team_name)
+    except MattermostError:
+        return [f"Team '{team_name}' bestaat niet of de bot mag het niet zien."]
+    try:
+        client.team_member(team["id"], me["id"])
+    except MattermostError:
+        return [f"De bot is geen lid van team '{team_name}'; voeg @{me.get('username')} toe aan het team."]
+    return []
+
+
+def check_main(argv: list[str]) -> int:
+    problems = check()
+    if problems:
+        print("Nog niet in orde:\n- " + "\n- ".join(problems))
+        return 1
+    print("In orde: de instellingen zijn compleet, het bot-account werkt, het team klopt en alle leden van de "
+          "adressenlijst zijn in Mattermost gevonden.")
+    return 0

@@ -1,0 +1,101 @@
+"""The same scenarios on the console, on Slack and on Mattermost: the adapters only translate, so the bot
+records the same case states, answers and audit entries everywhere."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+from sqlmodel import Session
+
+from bot.cli import demo_script
+from models.tables import AuditRow
+from tests.fake_slack import FakeSlack
+from tests.worlds import ConsoleWorld, SlackWorld, World, chat_directory, mattermost_world
+
+PLATFORMS = ["console", "slack", "mattermost"]
+
+
+@pytest.fixture(params=PLATFORMS)
+def world(request, tmp_path):
+    start = "2025-05-26T08:30"
+    if request.param == "console":
+        yield ConsoleWorld(tmp_path, start)
+    elif request.param == "slack":
+        from bot.slack.spec import SCOPES
+
+        with FakeSlack(scopes=set(SCOPES)) as fake:
+            yield SlackWorld(fake, chat_directory(tmp_path), f"sqlite:///{tmp_path / 'slack.db'}", start)
+            assert fake.server_errors == []
+    else:
+        fake, w = mattermost_world(tmp_path, start)
+        try:
+            yield w
+            assert fake.server_errors == []
+        finally:
+            fake.stop()
+
+
+@pytest.fixture(scope="module")
+def console_demo(tmp_path_factory) -> World:
+    w = ConsoleWorld(tmp_path_factory.mktemp("console"), "2025-05-26T08:30")
+    w.run(demo_script())
+    return w
+
+
+def comparable(report: dict) -> dict:
+    keep = ("number", "status", "route", "weight", "holders", "ledger", "deadlines", "handovers")
+    out = {k: report[k] for k in keep}
+    for h in out["handovers"]:
+        h.pop("requested_at", None)     # the console clicks at the simulated minute, like the others
+    return out
+
+
+def test_the_demo_gives_the_same_case_states_everywhere(world, console_demo):
+    world.run(demo_script())
+    numbers = [f"VT-2025-{n:04d}" for n in range(1, 7)]
+    assert all(console_demo.report(n) is not None for n in numbers)
+    for number in numbers:
+        assert comparable(world.report(number)) == comparable(console_demo.report(number)), (world.name, number)
+
+
+def test_only_the_receiving_organisation_confirms_and_only_once(world):
+    world.line("vt-medewerker: /casus nieuw Arnhem")
+    world.line("vt-medewerker: /casus besluit VT-2025-0001 lt licht reden: gezin wil hulp")
+    outsider = world.line("vt-medewerker: klik bevestig VT-2025-0001")      # in the channel, not the receiver
+    first = world.line("lt-arnhem-medewerker: klik bevestig VT-2025-0001")
+    second = world.line("lt-arnhem-leidinggevende: klik bevestig VT-2025-0001")
+    assert outsider.startswith("Alleen Lokaal team Arnhem kan deze overdracht")
+    assert first.startswith("U heeft de overdracht van VT-2025-0001 bevestigd")
+    assert second is None or second.startswith("Deze overdracht is al bevestigd door")   # or the button is gone
+    report = world.report("VT-2025-0001")
+    outcomes = [(a["actor"], a["outcome"]) for a in report["audit"] if a["action"] == "klik:bevestig"]
+    assert outcomes[:2] == [("vt-medewerker", "geweigerd:niet_de_ontvanger"), ("lt-arnhem-medewerker", "ok")]
+    assert [c["by"] for c in report["handovers"][0]["confirmations"]] == ["lt-arnhem-medewerker"]
+
+
+def test_a_refused_handover_records_its_reason_and_returns_to_vt(world):
+    world.line("vt-medewerker: /casus nieuw Arnhem")
+    world.line("vt-medewerker: /casus besluit VT-2025-0001 lt licht")
+    world.line("lt-arnhem-medewerker: klik weiger VT-2025-0001 reden: hoort bij een ander team")
+    report = world.report("VT-2025-0001")
+    assert report["status"] == "te_overdragen"
+    assert report["handovers"][0]["refusal"]["reason"] == "hoort bij een ander team"
+
+
+@pytest.mark.parametrize("line, answer", [
+    ("/casus besluit VT-2025-0001 xyz", "route"),
+    ("/casus besluit VT-2025-0009 lt", "VT-2025-0009"),
+    ("/casus nieuw Utrecht", "Utrecht"),
+    ("/casus stagnatie VT-2025-0001 reden: bel 06-12345678", "telefoonnummer"),
+    ("/tafel bestaatniet", "bestaatniet"),
+])
+def test_bad_input_gets_a_dutch_answer_and_changes_nothing(world, line, answer):
+    world.line("vt-medewerker: /casus nieuw Arnhem")
+    before = world.report("VT-2025-0001")
+    text = world.line(f"vt-medewerker: {line}")
+    assert answer.lower() in text.lower() and "Traceback" not in text
+    assert comparable(world.report("VT-2025-0001")) == comparable(before)
+    assert world.report("VT-2025-0002") is None
+    with Session(world.bot.engine) as s:
+        last = s.execute(select(AuditRow).where(AuditRow.action != "casus show").order_by(AuditRow.id.desc())).first()
+    assert (last[0].actor, last[0].outcome.startswith("geweigerd:")) == ("vt-medewerker", True)
