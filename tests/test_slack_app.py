@@ -6,113 +6,20 @@ import hashlib
 import hmac
 import json
 import time
-from datetime import datetime, timedelta
-from pathlib import Path
+from datetime import timedelta
 from urllib.parse import urlencode
 
 import pytest
-import yaml
-from slack_bolt.request import BoltRequest
-from slack_sdk import WebClient
 
-from bot.app import Bot
-from bot.channel_map import ChannelMap
-from bot.cli import demo_script
-from bot.config import load_directory, load_profile
-from bot.console import SimClock, clock_target
-from bot.db import make_engine, migrate
 from bot.inspect import case_report
-from bot.render import Renderer
-from bot.slack.app import build_app
-from bot.slack.port import SlackPlatform
 from bot.slack.spec import SCOPES
-from models.calendar import AMS
 from tests.fake_slack import FakeSlack
-from tests.harness import make_console, play
-
-SECRET = "geheim-ondertekensleutel"
-DEMO_DIR = Path(__file__).resolve().parent.parent / "bot" / "demo" / "directory.yaml"
-
-
-def slack_id(member: str) -> str:
-    return "U" + hashlib.sha1(member.encode()).hexdigest()[:9].upper()
+from tests.worlds import SECRET, SlackWorld, chat_directory, slack_id
 
 
 @pytest.fixture
 def directory_file(tmp_path) -> str:
-    data = yaml.safe_load(DEMO_DIR.read_text(encoding="utf-8"))
-    for org in data["organisaties"]:
-        for m in org["leden"]:
-            m["chat"] = {"slack": slack_id(m["id"])}
-    path = tmp_path / "adressen.yaml"
-    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
-    return str(path)
-
-
-class SlackWorld:
-    def __init__(self, fake: FakeSlack, directory_file: str, db: str, start: str = "2025-05-26T08:30"):
-        self.fake = fake
-        self.directory = load_directory(directory_file)
-        for m in self.directory.members.values():
-            fake.add_user(slack_id(m.id), None, m.id)
-        self.clock = SimClock(datetime.fromisoformat(start).replace(tzinfo=AMS))
-        engine = make_engine(db)
-        migrate(engine)
-        client = WebClient(token=fake.token, base_url=fake.base_url)
-        self.channels = ChannelMap(engine, "slack")
-        platform = SlackPlatform(client, self.directory, self.channels.get, self.channels.remember)
-        self.bot = Bot(self.directory, load_profile("gelderland-midden"), engine, platform,
-                       Renderer(self.directory, "slack"), self.clock)
-        # in tests the whole listener runs before the response, so what Slack received can be checked at once
-        self.app = build_app(self.bot, client, SECRET, self.channels, answer_first=False)
-
-    # ---- signed requests ---------------------------------------------------------------------------
-    def send(self, body: str, *, ts: int | None = None, signature: str | None = None,
-             content_type: str = "application/x-www-form-urlencoded"):
-        ts = int(time.time()) if ts is None else ts
-        if signature is None:
-            digest = hmac.new(SECRET.encode(), f"v0:{ts}:{body}".encode(), hashlib.sha256).hexdigest()
-            signature = f"v0={digest}"
-        request = BoltRequest(body=body, headers={
-            "content-type": [content_type], "x-slack-request-timestamp": [str(ts)],
-            "x-slack-signature": [signature]})
-        return self.app.dispatch(request)
-
-    def command(self, member: str, text: str, command: str = "/casus", channel_id: str = "D0GENERAL", **kw):
-        return self.send(urlencode({
-            "token": "legacy", "team_id": self.fake.team_id, "channel_id": channel_id, "user_id": slack_id(member),
-            "user_name": member, "command": command, "text": text, "trigger_id": self.fake.new_trigger_id(),
-            "response_url": "http://127.0.0.1:9/response"}), **kw)
-
-    def click(self, member: str, action: str, value: str, channel_id: str):
-        payload = {"type": "block_actions", "team": {"id": self.fake.team_id}, "user": {"id": slack_id(member)},
-                   "api_app_id": self.fake.app_id, "trigger_id": self.fake.new_trigger_id(),
-                   "channel": {"id": channel_id}, "container": {"type": "message"},
-                   "actions": [{"type": "button", "action_id": action, "block_id": "b", "value": value,
-                                "action_ts": "1"}]}
-        return self.send(urlencode({"payload": json.dumps(payload)}))
-
-    def submit_reason(self, member: str, private_metadata: str, reason: str):
-        payload = {"type": "view_submission", "team": {"id": self.fake.team_id}, "user": {"id": slack_id(member)},
-                   "api_app_id": self.fake.app_id, "view": {
-                       "id": "V1", "type": "modal", "callback_id": "weiger_reden", "private_metadata": private_metadata,
-                       "state": {"values": {"reden": {"reden": {"type": "plain_text_input", "value": reason}}}}}}
-        return self.send(urlencode({"payload": json.dumps(payload)}))
-
-    # ---- what Slack has ----------------------------------------------------------------------------
-    def channel(self, number: str):
-        return self.fake.channel_named("casus-" + number.removeprefix("VT-"))
-
-    def latest_button(self, number: str, action: str) -> tuple[str, str] | None:
-        """(value, channel id) of the latest button with this action for a case, in its channel or a DM."""
-        candidates = []
-        for cid, messages in self.fake.messages.items():
-            for msg in messages:
-                for block in msg.get("blocks") or []:
-                    for el in block.get("elements", []) if block.get("type") == "actions" else []:
-                        if el.get("action_id") == action and el.get("value", "").startswith(number + ":"):
-                            candidates.append((float(msg["ts"]), el["value"], cid))
-        return max(candidates)[1:] if candidates else None
+    return chat_directory(tmp_path)
 
 
 @pytest.fixture
@@ -193,50 +100,6 @@ def test_a_refusal_asks_for_its_reason_in_a_form(world):
     report = case_report(world.bot.uow, "VT-2025-0001", actor="test", on_behalf_of=None, now=world.clock())
     assert report["status"] == "te_overdragen" and report["handovers"][0]["refusal"]["reason"] == \
         "hoort bij een ander team"
-
-
-def comparable(report: dict) -> dict:
-    keep = ("number", "status", "route", "weight", "holders", "ledger", "deadlines", "handovers")
-    out = {k: report[k] for k in keep}
-    for h in out["handovers"]:
-        h.pop("requested_at", None)
-    return out
-
-
-def test_the_demo_through_slack_gives_the_same_case_states_as_the_console(world):
-    console = make_console(start="2025-05-26T08:30")
-    play(console, "\n".join(demo_script()))
-    for line in demo_script():
-        line = line.strip()
-        if not line or line.startswith("#"):
-            continue
-        if line.startswith("klok"):
-            step = clock_target(world.clock.now, line[4:].strip(), world.bot.profile.calendar)
-            while (due := world.bot.next_job_at(after=world.clock.now)) and due <= step:
-                world.clock.now = due
-                world.bot.tick()
-            world.clock.now = step
-            world.bot.tick()
-            continue
-        member, rest = (part.strip() for part in line.split(":", 1))
-        if rest.startswith("/"):
-            command, _, text = rest.partition(" ")
-            assert world.command(member, text, command=command).status == 200
-        else:
-            head, _, reason = rest.partition("reden:")
-            words = head.split()
-            found = world.latest_button(words[2], words[1])
-            if found is not None:
-                world.click(member, words[1], *found)
-                if words[1] == "weiger":                 # Slack asks for the reason in a form
-                    view = world.fake.calls_to("views.open")[-1].args["view"]
-                    view = json.loads(view) if isinstance(view, str) else view
-                    world.submit_reason(member, view["private_metadata"], reason.strip())
-    numbers = [f"VT-2025-{n:04d}" for n in range(1, 7)]
-    for number in numbers:
-        slack = case_report(world.bot.uow, number, actor="test", on_behalf_of=None, now=world.clock())
-        local = case_report(console.bot.uow, number, actor="test", on_behalf_of=None, now=console.clock())
-        assert comparable(slack) == comparable(local), number
 
 
 def test_closing_archives_the_slack_channel_after_the_grace_period(world):
