@@ -25,8 +25,10 @@ class AuditLog:
 
     def add(self, *, at: datetime, actor: str, action: str, outcome: str, case_number: str | None = None,
             on_behalf_of: str | None = None, detail: dict[str, Any] | None = None) -> None:
-        self.session.add(AuditRow(at=at, actor=actor, on_behalf_of=on_behalf_of, case_number=case_number,
-                                  action=action, outcome=outcome, detail=detail or {}))
+        # what a person typed can be longer than a column: shortened, never refused (the entry must be written)
+        self.session.add(AuditRow(at=at, actor=_fit("actor", actor), on_behalf_of=_fit("on_behalf_of", on_behalf_of),
+                                  case_number=_fit("case_number", case_number), action=_fit("action", action),
+                                  outcome=_fit("outcome", outcome), detail=detail or {}))
 
     def for_case(self, number: str) -> list[AuditRow]:
         stmt = select(AuditRow).where(AuditRow.case_number == number).order_by(AuditRow.id)
@@ -34,6 +36,11 @@ class AuditLog:
 
     def all(self) -> list[AuditRow]:
         return list(self.session.execute(select(AuditRow).order_by(AuditRow.id)).scalars())
+
+
+def _fit(column: str, value: str | None) -> str | None:
+    limit = AuditRow.__table__.c[column].type.length
+    return value if value is None or len(value) <= limit else value[:limit - 1] + "…"
 
 
 class SqlUnitOfWork:

@@ -5,8 +5,10 @@ from __future__ import annotations
 import pytest
 import sqlalchemy as sa
 
-from bot.config import load_profile
+from bot.config import load_directory, load_profile
 from bot.repository import CaseRepository
+from commands import dispatch
+from commands.model import Click, Env, Invocation
 from commands.unit import run
 from models.events import (
     DienstAfgerond,
@@ -173,3 +175,16 @@ def test_the_migrations_build_exactly_the_schema_of_the_tables(engine):
     with engine.connect() as c:
         diff = compare_metadata(MigrationContext.configure(c), SQLModel.metadata)
     assert [d for d in diff if not (isinstance(d, tuple) and d[0] == "modify_type")] == []
+
+
+def test_overlong_input_is_audited_shortened_and_answered(uow):
+    """On PostgreSQL a too long value would fail the audit insert, and with it the answer."""
+    env = Env(load_directory(), GM, uow, ams(2025, 5, 26, 10))
+    reply = dispatch.handle(env, Invocation("x" * 200, "/casus", "y" * 300, "casus-2025-0001"))
+    assert reply.private[0].template == "weigering/onbekend_lid"
+    reply = dispatch.handle_click(env, Click("vt-medewerker", "bevestig", "VT-2025-" + "1" * 100 + ":1"))
+    assert reply.private[0].template.startswith("weigering/")
+    with uow() as u:
+        rows = [(r.actor, r.action, r.case_number) for r in u.audit.all()]
+    assert [len(actor) for actor, _, _ in rows] == [64, len("vt-medewerker")]
+    assert rows[0][1].startswith("/casus") and len(rows[1][2]) == 16
