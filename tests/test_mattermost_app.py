@@ -25,7 +25,7 @@ def mm(tmp_path):
     fake, world = mattermost_world(tmp_path)
     try:
         yield world
-        assert fake.server_errors == []
+        assert fake.server_errors == [] and fake.integration_errors == []
     finally:
         fake.stop()
 
@@ -248,8 +248,9 @@ def test_a_failure_inside_the_bot_gets_a_dutch_answer_and_no_stack_trace(mm, mon
 
     monkeypatch.setattr(mm.bot, "command", broken)
     reply = mm.fake.slash("vt-medewerker", "/casus status VT-2025-0001", mm.general)
-    assert reply.status == 500 and reply.json["text"].startswith("Er ging iets mis bij de bot")
+    assert reply.status == 200 and reply.json["text"].startswith("Er ging iets mis bij de bot")
     assert "database weg" not in reply.text and "Traceback" not in reply.text
+    assert mm.fake.ephemeral_for("vt-medewerker")[-1].startswith("Er ging iets mis bij de bot")
 
 
 def test_a_dialog_state_expires(mm):

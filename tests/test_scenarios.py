@@ -30,7 +30,7 @@ def world(request, tmp_path):
         fake, w = mattermost_world(tmp_path, start)
         try:
             yield w
-            assert fake.server_errors == []
+            assert fake.server_errors == [] and fake.integration_errors == []
         finally:
             fake.stop()
 

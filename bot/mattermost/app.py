@@ -61,8 +61,10 @@ class MattermostApp:
                 status, body = route(headers, environ["wsgi.input"].read(length))
             except Exception:   # never a stack trace to a person; the log names no case data
                 log.exception("request failed", extra={"path": environ.get("PATH_INFO")})
+                # 200, because Mattermost shows only its own English error for anything else; the one body
+                # fits all three routes (a command's text, a button's ephemeral text, a dialog's error)
                 text = self.bot.renderer.render("storing", {})
-                status, body = 500, {"response_type": "ephemeral", "ephemeral_text": text, "text": text}
+                status, body = 200, {"response_type": "ephemeral", "text": text, "ephemeral_text": text, "error": text}
         data = json.dumps(body).encode()
         start_response(f"{status} {'OK' if status == 200 else 'Error'}",
                        [("Content-Type", "application/json"), ("Content-Length", str(len(data)))])
