@@ -13,22 +13,33 @@ from sqlmodel import create_engine
 MIGRATIONS = Path(__file__).with_name("migrations")
 
 
+# A server has some 16 threads that may hold a connection at once (HTTP pool, work after the answer,
+# delivery, the clock's jobs); the default pool of 5 (+10 overflow) made the rest open and close a
+# connection per use, or wait for one.
+POOL = {"pool_size": 16, "max_overflow": 16}
+
+
 def make_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+        memory = ":memory:" in url or url.rstrip("/") == "sqlite:"
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30},
+                               **({} if memory else POOL))
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_conn, _record) -> None:   # pragma: no cover - trivial
             cur = dbapi_conn.cursor()
             cur.execute("PRAGMA foreign_keys=ON")
-            if ":memory:" not in url:
+            if not memory:
+                # WAL: readers never wait for the writer. synchronous stays FULL (WAL's NORMAL would be
+                # faster, but can lose the last commits, audit entries included, on a power failure)
                 cur.execute("PRAGMA journal_mode=WAL")
+                cur.execute("PRAGMA synchronous=FULL")
             cur.execute("PRAGMA busy_timeout=30000")
             cur.close()
         return engine
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
-    return create_engine(url, pool_pre_ping=True)
+    return create_engine(url, pool_pre_ping=True, **POOL)
 
 
 def alembic_config(engine: Engine) -> Config:

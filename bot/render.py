@@ -34,6 +34,7 @@ class Renderer:
             loader=jinja2.FileSystemLoader(templates_dir()),
             undefined=jinja2.StrictUndefined,
             trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=False, autoescape=False,
+            auto_reload=False,   # the templates do not change under a running bot: no stat() per render
         )
         self.words = self.env.get_template("_woorden.j2").module
         self.env.filters.update(

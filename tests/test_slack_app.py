@@ -172,3 +172,24 @@ def test_a_slack_rate_limit_holds_the_message_back_for_retry_after(world):
         assert s.execute(select(OutboxRow).where(OutboxRow.state == "nieuw")).all() == []
     texts = [m["text"] for m in world.fake.messages_in(world.channel("VT-2025-0001").id)]
     assert any("Stagnatie gemeld" in t for t in texts)
+
+
+def test_a_refused_form_stays_open_with_the_reason_and_changes_nothing(world):
+    world.command("vt-medewerker", "nieuw")
+    form = opened_view(world)
+    response = submit(world, "vt-medewerker", "casus_nieuw", form["private_metadata"], {
+        "gemeenten": {"v": {"type": "multi_static_select", "selected_options": [{"value": "Arnhem"}]}},
+        "ontvangen": {"v": {"type": "plain_text_input", "value": "gisteren"}}})
+    body = json.loads(response.body)
+    assert body["response_action"] == "errors" and "gisteren" in body["errors"]["gemeenten"]
+    assert world.channel("VT-2025-0001") is None and world.fake.calls_to("chat.postEphemeral") == []
+
+
+def test_a_private_answer_slack_refuses_in_the_channel_comes_as_a_direct_message(world):
+    world.command("vt-medewerker", "nieuw Arnhem")
+    world.command("vt-medewerker", "besluit VT-2025-0001 lt licht")
+    value, channel_id = world.latest_button("VT-2025-0001", "bevestig")
+    world.click("lt-ede-medewerker", "bevestig", value, channel_id)     # not in the channel: no ephemeral there
+    dms = [m["text"] for c in world.fake.channels.values() if c.is_im and slack_id("lt-ede-medewerker") in c.members
+           for m in world.fake.messages_in(c.id)]
+    assert dms and dms[-1].startswith("Alleen Lokaal team Arnhem kan deze overdracht")

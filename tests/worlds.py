@@ -173,7 +173,7 @@ class SlackWorld(World):
         payload = {"type": "view_submission", "team": {"id": self.fake.team_id}, "user": {"id": slack_id(member)},
                    "api_app_id": self.fake.app_id, "view": {
                        "id": "V1", "type": "modal", "callback_id": "weiger_reden", "private_metadata": private_metadata,
-                       "state": {"values": {"reden": {"reden": {"type": "plain_text_input", "value": reason}}}}}}
+                       "state": {"values": {"reden": {"v": {"type": "plain_text_input", "value": reason}}}}}}
         return self.send(urlencode({"payload": json.dumps(payload)}))
 
     # ---- the world's lines -------------------------------------------------------------------------

@@ -15,9 +15,9 @@ from ..app import Bot
 from ..channel_map import ChannelMap
 from ..config import Settings, load_directory, load_profile
 from ..db import make_engine, migrate
-from ..delivery import DeliveryWorker
 from ..render import Renderer
 from ..scheduler import build_scheduler
+from ..serving import deliver_in_background, http_server, settle_heap
 from .app import ACTION_PATH, COMMAND_PATH, DIALOG_PATH, MattermostApp
 from .client import MattermostClient, MattermostError
 from .port import MattermostPlatform
@@ -86,12 +86,12 @@ def build(mm: MattermostSettings, settings: Settings, *, client: MattermostClien
     channels = ChannelMap(engine, "mattermost")
     platform = MattermostPlatform(client, directory, team["id"], me["id"], mm.public_url.rstrip("/") + ACTION_PATH,
                                   signer, channels.get, channels.remember)
-    bot = Bot(directory, load_profile(settings.profile), engine, platform, Renderer(directory, "mattermost"),
+    renderer = Renderer(directory, "mattermost")
+    bot = Bot(directory, load_profile(settings.profile), engine, platform, renderer,
               clock or (lambda: datetime.now(AMS)))
     worker = scheduler = None
     if with_jobs:
-        worker = DeliveryWorker(bot.deliver_now).start()
-        bot.after_request = worker.nudge
+        worker = deliver_in_background(bot, engine)
         scheduler = build_scheduler(bot)
         scheduler.start()
     app = MattermostApp(bot, client, me["id"], signer, mm.tokens, channels, mm.public_url, post_answer)
@@ -99,14 +99,13 @@ def build(mm: MattermostSettings, settings: Settings, *, client: MattermostClien
 
 
 def serve(argv: list[str]) -> int:
-    from ..slack.serve import http_server
-
     mm = read_settings()
     try:
         app, *_ = build(mm, Settings.from_env())
     except MattermostError as exc:
         raise SystemExit(f"De Mattermost-bot kan niet starten: de server antwoordde {exc}. "
                          "Draai `triagebot check --platform mattermost`.") from None
+    settle_heap()
     print(f"Triagetafel-bot (Mattermost) luistert op poort {mm.port} ({COMMAND_PATH}, {ACTION_PATH}, "
           f"{DIALOG_PATH}).", file=sys.stderr)
     http_server("0.0.0.0", mm.port, app).serve_forever()

@@ -8,22 +8,24 @@ import logging
 import threading
 import time
 from collections import OrderedDict
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 
 from slack_bolt import App, BoltResponse
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
-from slack_sdk.models.blocks import InputBlock, PlainTextInputElement
-from slack_sdk.models.views import View
 
 from commands.model import Click, Invocation
 from commands.parse import case_from_channel
+from models.directory import Member
 
-from ..app import Bot
+from .. import forms
+from ..app import Bot, Private
 from ..channel_map import ChannelMap
-from .forms import DECIDE_VIEW, NEW_VIEW, decision_form, decision_line, new_case_form, new_case_line
+from .forms import modal, values_of
 from .spec import COMMANDS
 
-REFUSE_VIEW = "weiger_reden"
+ERROR_LIMIT = 2000      # characters of a form field's error (Slack shows it under the field)
 log = logging.getLogger("triagebot.slack")
 
 
@@ -44,12 +46,62 @@ class ReplayGuard:
             return True
 
 
+class EmailLookups:
+    """Members found through Slack's `users.info` (the directory gives their email, not their Slack id),
+    remembered for `ttl` seconds: without it every command of such a member waits for a call to Slack
+    before it can be answered. Only a member found is remembered (not a failed call, nor an email the
+    directory does not know), and only for a while, so that an email changed in Slack counts again."""
+
+    def __init__(self, ttl: float = 600.0):
+        self.ttl, self.found, self.lock = ttl, {}, threading.Lock()
+
+    def get(self, user_id: str) -> Member | None:
+        with self.lock:
+            hit = self.found.get(user_id)
+        if hit is None or hit[0] < time.monotonic():
+            return None
+        return hit[1]
+
+    def put(self, user_id: str, member: Member | None) -> None:
+        if member is None:
+            return
+        with self.lock:
+            self.found[user_id] = (time.monotonic() + self.ttl, member)
+
+
+class AfterAnswer:
+    """Work that follows the answer (a click's private answer, opening a form): on a few background
+    threads, so that the request thread returns Slack's answer at once. A failure is logged, as Bolt
+    logs a failing listener."""
+
+    def __init__(self, threads: int = 4):
+        self.pool = ThreadPoolExecutor(threads, thread_name_prefix="slack-after")
+
+    def __call__(self, work: Callable[[], None]) -> None:
+        self.pool.submit(self._run, work)
+
+    @staticmethod
+    def _run(work: Callable[[], None]) -> None:
+        try:
+            work()
+        except Exception:
+            log.exception("work after the answer failed")
+
+
+def _at_once(work: Callable[[], None]) -> None:
+    work()
+
+
 def build_app(bot: Bot, client: WebClient, signing_secret: str | None, channels: ChannelMap,
               token_verification: bool = True, answer_first: bool = True) -> App:
-    # process_before_response=False: Slack gets its answer as soon as `ack` is called; what follows
-    # (the private answer to a click) happens after the response
+    # Every listener runs in the request's own thread (process_before_response=True): Bolt's other mode
+    # runs it on a pool of five threads and polls every 10 ms for `ack`, which under load makes requests
+    # queue for a thread and adds up to 10 ms to each answer. A command's answer is its `ack`, after its
+    # unit of work (with the audit entry) has committed. What follows an answer goes to `later`: in the
+    # background when answering first, at once in tests (so that what Slack received can be checked).
     app = App(client=client, signing_secret=signing_secret, token_verification_enabled=token_verification,
-              request_verification_enabled=signing_secret is not None, process_before_response=not answer_first)
+              request_verification_enabled=signing_secret is not None, process_before_response=True)
+    later: Callable[[Callable[[], None]], None] = AfterAnswer() if answer_first else _at_once
     guard = ReplayGuard()
 
     @app.middleware
@@ -59,92 +111,106 @@ def build_app(bot: Bot, client: WebClient, signing_secret: str | None, channels:
             return BoltResponse(status=401, body="replayed request")
         return next()
 
+    by_email = EmailLookups()
+
     def member_of(user_id: str) -> str:
         m = bot.directory.by_chat_id("slack", user_id)
+        if m is None:
+            m = by_email.get(user_id)
         if m is None:
             try:
                 email = client.users_info(user=user_id)["user"]["profile"].get("email")
             except Exception:   # unknown to Slack or no scope: the directory answers 'onbekend_lid'
-                email = None
+                return f"slack:{user_id}"
             m = bot.directory.by_email(email) if email else None
+            by_email.put(user_id, m)
         return m.id if m else f"slack:{user_id}"
 
-    def answer(texts: list[str]) -> str:
-        return "\n\n".join(texts) or " "
+    def channel_name(channel_id: str) -> str | None:
+        """The case channel a request comes from. A direct message (id 'D...') never is one: no lookup."""
+        if not channel_id or channel_id.startswith("D"):
+            return None
+        return channels.name_of(channel_id)
+
+    def answer(answers: list[Private]) -> str:
+        return "\n\n".join(a.text for a in answers) or " "
 
     def on_command(ack, body):
-        channel = channels.name_of(body.get("channel_id", ""))
+        channel_id = body.get("channel_id", "")
+        channel = channel_name(channel_id)
         text = body.get("text", "").strip()
         number = case_from_channel(channel)
         form = None
         if body["command"] == "/casus" and text == "nieuw":             # a form instead of a line
-            form = new_case_form(bot.directory, body.get("channel_id", ""))
+            form = modal(forms.new_case(bot.directory), f"|{channel_id}")
         elif body["command"] == "/casus" and text == "besluit" and number:
-            form = decision_form(number, f"{number}|{body.get('channel_id', '')}")
+            form = modal(forms.decision(number), f"{number}|{channel_id}")
         if form is not None:
             ack()
-            client.views_open(trigger_id=body["trigger_id"], view=form)
+            later(lambda: client.views_open(trigger_id=body["trigger_id"], view=form))
             return
         invocation = Invocation(member_of(body["user_id"]), body["command"], text, channel)
-        ack(text=answer([a.text for a in bot.command(invocation)]))   # ephemeral: only for who typed it
+        ack(text=answer(bot.command(invocation)))   # ephemeral: only for who typed it
 
-    def from_form(ack, body, view, line_of) -> None:
-        """A submitted form runs as the command line it stands for; the answer comes privately."""
+    def submitted(ack, body, answers: list[Private], where: dict, field: str) -> None:
+        """A form's answer: a refusal stays in the form, under `field`, to be corrected; else it comes privately."""
+        if any(a.refused for a in answers):
+            ack(response_action="errors", errors={field: answer(answers)[:ERROR_LIMIT]})
+            return
         ack()
-        metadata = view["private_metadata"]
-        channel_id = metadata.rpartition("|")[2]
-        invocation = Invocation(member_of(body["user"]["id"]), "/casus", line_of(metadata, view["state"]["values"]),
-                                channels.name_of(channel_id))
-        tell({"user": body["user"], "channel": {"id": channel_id}}, [a.text for a in bot.command(invocation)])
+        later(lambda: tell(where, answers))
 
-    @app.view(NEW_VIEW)
-    def on_new_form(ack, body, view):
-        from_form(ack, body, view, lambda metadata, values: new_case_line(values))
-
-    @app.view(DECIDE_VIEW)
-    def on_decision_form(ack, body, view):
-        from_form(ack, body, view, lambda metadata, values: decision_line(metadata.partition("|")[0], values))
+    @app.view(forms.NEW)
+    @app.view(forms.DECIDE)
+    def on_form(ack, body, view):
+        """A submitted form runs as the command line it stands for."""
+        number, _, channel_id = view["private_metadata"].partition("|")
+        values = values_of(view["state"]["values"])
+        line = forms.new_case_line(values) if view["callback_id"] == forms.NEW else forms.decision_line(number, values)
+        answers = bot.command(Invocation(member_of(body["user"]["id"]), "/casus", line, channel_name(channel_id)))
+        first = forms.new_case(bot.directory) if view["callback_id"] == forms.NEW else forms.decision(number)
+        submitted(ack, body, answers, {"user": body["user"], "channel": {"id": channel_id}}, first.fields[0].name)
 
     for name in COMMANDS:
         app.command(name)(on_command)
 
-    def click(body, action, reason: str = "") -> list[str]:
-        channel = channels.name_of(body.get("channel", {}).get("id", ""))
-        answers = bot.click(Click(member_of(body["user"]["id"]), action["action_id"], action["value"],
-                                  reason, channel))
-        return [a.text for a in answers]
+    def click(body, action, reason: str = "") -> list[Private]:
+        channel = channel_name(body.get("channel", {}).get("id", ""))
+        return bot.click(Click(member_of(body["user"]["id"]), action["action_id"], action["value"], reason, channel))
 
-    def tell(body, texts: list[str]) -> None:
-        """The private answer to a click; if Slack refuses it, the action itself still stands."""
-        channel = body.get("channel", {}).get("id")
-        if channel:
+    def tell(body, answers: list[Private]) -> None:
+        """The private answer to a click or a form: ephemeral where the person acted, else a direct message
+        (Slack refuses an ephemeral message to someone outside the channel). The action itself stands."""
+        text, user = answer(answers), body["user"]["id"]
+        try:
+            channel = body.get("channel", {}).get("id")
             try:
-                client.chat_postEphemeral(channel=channel, user=body["user"]["id"], text=answer(texts))
-            except SlackApiError as exc:
-                log.warning("private answer not delivered", extra={"error": exc.response.get("error")})
+                client.chat_postEphemeral(channel=channel, user=user, text=text)
+            except SlackApiError:
+                dm = client.conversations_open(users=user)["channel"]["id"]
+                client.chat_postMessage(channel=dm, text=text)
+        except SlackApiError as exc:
+            log.warning("private answer not delivered", extra={"error": exc.response.get("error")})
 
     @app.action("bevestig")
     @app.action("oppakken")
     def on_button(ack, body, action):
+        answers = click(body, action)   # committed (with its audit entry) before Slack hears back
         ack()
-        tell(body, click(body, action))
+        later(lambda: tell(body, answers))
 
     @app.action("weiger")
     def on_refuse(ack, body, action):
         ack()   # a refusal needs a reason: ask for it in a form
-        client.views_open(trigger_id=body["trigger_id"], view=View(
-            type="modal", callback_id=REFUSE_VIEW, title="Overdracht weigeren", submit="Weiger",
-            close="Annuleer", private_metadata=f"{action['value']}|{body.get('channel', {}).get('id', '')}",
-            blocks=[InputBlock(block_id="reden", label="Reden van de weigering",
-                               element=PlainTextInputElement(action_id="reden", multiline=True))]))
+        metadata = f"{action['value']}|{body.get('channel', {}).get('id', '')}"
+        later(lambda: client.views_open(trigger_id=body["trigger_id"], view=modal(forms.refusal(), metadata)))
 
-    @app.view(REFUSE_VIEW)
+    @app.view(forms.REFUSE)
     def on_refuse_reason(ack, body, view):
         value, _, channel_id = view["private_metadata"].partition("|")
-        reason = view["state"]["values"]["reden"]["reden"]["value"] or ""
-        ack()
-        texts = click({"user": body["user"], "channel": {"id": channel_id}},
-                      {"action_id": "weiger", "value": value}, reason)
-        tell({"user": body["user"], "channel": {"id": channel_id}}, texts)
+        where = {"user": body["user"], "channel": {"id": channel_id}}
+        answers = click(where, {"action_id": "weiger", "value": value},
+                        forms.reason_of(values_of(view["state"]["values"])))
+        submitted(ack, body, answers, where, "reden")
 
     return app

@@ -1,5 +1,5 @@
-"""The forms (modals) that are kinder than a line of text: a new melding and a triagebesluit. A submitted
-form becomes the same command line a fast typist would write, so both go through the same code."""
+"""The bot's forms (`bot/forms.py`) as Slack modals, built with slack_sdk's block classes (which check
+Block Kit's limits), and a submitted modal's state back as the form's values."""
 
 from __future__ import annotations
 
@@ -13,64 +13,42 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
-from models.directory import Directory
-from models.types import Route, Signal, Weight
+from ..forms import Field, Form, Values
 
-NEW_VIEW, DECIDE_VIEW = "casus_nieuw", "casus_besluit"
-
-
-def _options(values: list[str]) -> list[Option]:
-    return [Option(text=v, value=v) for v in values]
+CHECKBOXES_UP_TO = 5     # a choice among a few is a row of checkboxes; among more, a multi-select
 
 
-def new_case_form(directory: Directory, metadata: str) -> View:
-    return View(type="modal", callback_id=NEW_VIEW, title="Nieuwe melding", submit="Registreer", close="Annuleer",
+def modal(form: Form, metadata: str) -> View:
+    return View(type="modal", callback_id=form.callback, title=form.title, submit=form.submit, close="Annuleer",
                 private_metadata=metadata, blocks=[
-        InputBlock(block_id="gemeenten", label="Gemeente(n), één of twee", element=StaticMultiSelectElement(
-            action_id="v", options=_options(directory.gemeenten), max_selected_items=2)),
-        InputBlock(block_id="ontvangen", label="Ontvangen (JJJJ-MM-DDTUU:MM), leeg: nu", optional=True,
-                   element=PlainTextInputElement(action_id="v", placeholder="2025-05-26T10:00")),
-        InputBlock(block_id="vlaggen", label="Kenmerken", optional=True, element=CheckboxesElement(
-            action_id="v", options=_options(["spoed", "anoniem", "gezinsvoogd"]))),
-        InputBlock(block_id="signalen", label="Signalen", optional=True, element=StaticMultiSelectElement(
-            action_id="v", options=_options([s.value for s in Signal]))),
-    ])
+                    InputBlock(block_id=f.name, label=f.label, element=_element(f), optional=f.optional,
+                               hint=f.help or None) for f in form.fields])
 
 
-def decision_form(number: str, metadata: str) -> View:
-    return View(type="modal", callback_id=DECIDE_VIEW, title="Triagebesluit", submit="Leg vast", close="Annuleer",
-                private_metadata=metadata, blocks=[
-        InputBlock(block_id="route", label=f"Route voor {number}", element=StaticSelectElement(
-            action_id="v", options=_options([r.value for r in Route]))),
-        InputBlock(block_id="zwaarte", label="Zwaarte", optional=True, element=StaticSelectElement(
-            action_id="v", options=_options([w.value for w in Weight]))),
-        InputBlock(block_id="forceer", label="Afwijken van een regel", optional=True, element=CheckboxesElement(
-            action_id="v", options=_options(["forceer"]))),
-        InputBlock(block_id="reden", label="Onderbouwing (bij forceren verplicht)", optional=True,
-                   element=PlainTextInputElement(action_id="v", multiline=True)),
-    ])
+def _element(f: Field):
+    placeholder = f.placeholder or None
+    if f.kind in ("text", "long"):
+        return PlainTextInputElement(action_id="v", multiline=f.kind == "long", placeholder=placeholder)
+    options = [Option(text=o, value=o) for o in f.options]
+    if f.max_selected == 1:
+        return StaticSelectElement(action_id="v", options=options, placeholder=placeholder)
+    if f.max_selected is None and len(options) <= CHECKBOXES_UP_TO:
+        return CheckboxesElement(action_id="v", options=options)
+    return StaticMultiSelectElement(action_id="v", options=options, max_selected_items=f.max_selected,
+                                    placeholder=placeholder)
 
 
-def _value(values: dict, block: str) -> list[str]:
-    state = values.get(block, {}).get("v", {})
-    if state.get("type") in ("multi_static_select", "checkboxes"):
-        return [o["value"] for o in state.get("selected_options") or []]
-    if state.get("type") == "static_select":
-        return [state["selected_option"]["value"]] if state.get("selected_option") else []
-    return [state["value"]] if state.get("value") else []
-
-
-def new_case_line(values: dict) -> str:
-    words = ["nieuw", ",".join(_value(values, "gemeenten"))]
-    words += [f"ontvangen={v.strip()}" for v in _value(values, "ontvangen")]
-    words += _value(values, "vlaggen")
-    signals = _value(values, "signalen")
-    if signals:
-        words.append("signalen=" + ",".join(signals))
-    return " ".join(words)
-
-
-def decision_line(number: str, values: dict) -> str:
-    words = ["besluit", number, *_value(values, "route"), *_value(values, "zwaarte"), *_value(values, "forceer")]
-    reason = " ".join(_value(values, "reden")).strip()
-    return " ".join(words) + (f" reden: {reason}" if reason else "")
+def values_of(state: dict) -> Values:
+    """A modal's `state.values` as field name → what was picked or typed."""
+    out: Values = {}
+    for name, actions in state.items():
+        element = actions.get("v", {})
+        if element.get("type") in ("multi_static_select", "checkboxes"):
+            picked = [o["value"] for o in element.get("selected_options") or []]
+        elif element.get("type") == "static_select":
+            picked = [element["selected_option"]["value"]] if element.get("selected_option") else []
+        else:
+            picked = [element["value"]] if element.get("value") else []
+        if picked:
+            out[name] = picked
+    return out

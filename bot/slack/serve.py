@@ -7,8 +7,6 @@ import os
 import sys
 from dataclasses import dataclass
 from datetime import datetime
-from socketserver import ThreadingMixIn
-from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 from slack_sdk import WebClient
 
@@ -18,9 +16,9 @@ from ..app import Bot
 from ..channel_map import ChannelMap
 from ..config import Settings, load_directory, load_profile
 from ..db import make_engine, migrate
-from ..delivery import DeliveryWorker
 from ..render import Renderer
 from ..scheduler import build_scheduler
+from ..serving import deliver_in_background, http_server, settle_heap
 from .app import build_app
 from .port import SlackPlatform
 
@@ -59,10 +57,9 @@ def build(slack: SlackSettings, settings: Settings, *, with_jobs: bool = True, t
     client = WebClient(token=slack.bot_token, base_url=slack.api_url)
     channels = ChannelMap(engine, "slack")
     platform = SlackPlatform(client, directory, channels.get, channels.remember)
-    bot = Bot(directory, load_profile(settings.profile), engine, platform, Renderer(directory, "slack"),
-              lambda: datetime.now(AMS))
-    worker = DeliveryWorker(bot.deliver_now).start()
-    bot.after_request = worker.nudge
+    renderer = Renderer(directory, "slack")
+    bot = Bot(directory, load_profile(settings.profile), engine, platform, renderer, lambda: datetime.now(AMS))
+    worker = deliver_in_background(bot, engine)
     scheduler = build_scheduler(bot) if with_jobs else None
     if scheduler is not None:
         scheduler.start()
@@ -70,23 +67,13 @@ def build(slack: SlackSettings, settings: Settings, *, with_jobs: bool = True, t
     return app, bot, worker, scheduler
 
 
-class _ThreadingServer(ThreadingMixIn, WSGIServer):
-    daemon_threads = True
-    request_queue_size = 128    # the default of 5 resets connections when a table full of people click
-
-
-class _QuietHandler(WSGIRequestHandler):
-    def log_message(self, format, *args):   # noqa: A002 - no request lines (they carry no case data, but noise)
-        pass
-
-
 def serve(argv: list[str]) -> int:
     from slack_bolt.adapter.wsgi import SlackRequestHandler
 
     slack = read_settings("serve")
     app, *_ = build(slack, Settings.from_env())
-    server = make_server("0.0.0.0", slack.port, SlackRequestHandler(app), server_class=_ThreadingServer,
-                         handler_class=_QuietHandler)
+    settle_heap()
+    server = http_server("0.0.0.0", slack.port, SlackRequestHandler(app))
     print(f"Triagetafel-bot luistert op poort {slack.port} (/slack/events).", file=sys.stderr)
     server.serve_forever()
     return 0
@@ -97,5 +84,6 @@ def socket(argv: list[str]) -> int:
 
     slack = read_settings("socket")
     app, *_ = build(slack, Settings.from_env())
+    settle_heap()
     SocketModeHandler(app, slack.app_token).start()
     return 0
