@@ -1,16 +1,23 @@
-"""Benchmark: how fast `triagebot serve` acknowledges Slack, compared with a bare slack-bolt app.
+"""Benchmark: how fast `triagebot serve` answers Slack and Mattermost, compared with a bare app.
 
     python bench/ack.py [--requests 200] [--pg postgresql://postgres@127.0.0.1:5432/test]
+                        [--platform slack|mattermost|beide]
 
-Starts the fake Slack Web API (tests/fake_slack.py, in a process of its own so that its work does not
-share the load generator's GIL), `triagebot serve` against it (SQLite file, or with --pg a fresh schema
-in that PostgreSQL database, dropped afterwards; the demo directory with Slack ids), and a bare Bolt app
-that only acks, both on loopback, behind the same HTTP server (`bot.slack.serve.http_server`) and with
-Bolt in the same mode (the listener runs in the request's thread).
-Sends signed slash commands (`/casus status` of a real case, `/tafel agenda`) and button clicks on that
-case's handover card at 1, 10 and 50 concurrent requests and prints p50/p99 of the time until the answer,
-for both, the ratio, and the server's CPU time per request. Targets on this machine: p99 under 150 ms at
-50 concurrent, within 1.5× of bare Bolt.
+Slack: starts the fake Slack Web API (tests/fake_slack.py, in a process of its own so that its work does
+not share the load generator's GIL), `triagebot serve` against it and a bare Bolt app that only acks,
+behind the same HTTP server (`bot.serving.http_server`) and with Bolt in the same mode (the listener runs
+in the request's thread). Sends signed slash commands (`/casus status` of a real case, `/tafel agenda`)
+and button clicks on that case's handover card.
+
+Mattermost: starts the fake Mattermost server (tests/fake_mattermost.py, its own process), `triagebot
+serve --platform mattermost` against it and a bare WSGI app that only answers, behind the same HTTP
+server. Sends what the Mattermost server would: slash commands with their tokens and button clicks with
+the bot's signed context.
+
+The bot runs on SQLite (a fresh file) or with --pg in a fresh schema of that PostgreSQL database, dropped
+afterwards. At 1, 10 and 50 concurrent requests it prints p50/p99 of the time until the answer, for the
+bot and the bare app, the ratio, and the server's CPU time per request. Targets on this machine: p99
+under 150 ms at 50 concurrent, within 1.5× of the bare app.
 """
 
 from __future__ import annotations
@@ -134,6 +141,76 @@ def one(port: int, body: str) -> float:
     return post(port, body)[0]
 
 
+# ---- Mattermost: the bench plays the Mattermost server's part (token-carrying commands, signed contexts) ----
+MM = {"tokens": {"/casus": "bench-casus-token", "/tafel": "bench-tafel-token"},
+      "secret": "bench-mattermost-signing-secret-0123456789", "users": {}}
+
+# a bare WSGI app that only answers, behind the same HTTP server: the difference is the bot's own work
+BARE_MM = """
+import sys
+from bot.serving import http_server
+def app(environ, start_response):
+    environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0))
+    body = b'{"response_type": "ephemeral", "text": "ok"}'
+    start_response("200 OK", [("Content-Type", "application/json"), ("Content-Length", str(len(body)))])
+    return [body]
+http_server("127.0.0.1", int(sys.argv[1]), app).serve_forever()
+"""
+
+# the fake Mattermost server in its own process; usernames come on stdin, it answers address, token and ids
+FAKE_MM = """
+import json, sys
+from tests.fake_mattermost import FakeMattermost
+fake = FakeMattermost(team_name="triagetafel").start()
+ids = {name: fake.add_user(name) for name in json.loads(sys.stdin.readline())}
+print(fake.base_url, fake.token, json.dumps(ids), flush=True)
+sys.stdin.read()
+fake.stop()
+"""
+
+
+def mm_command(command: str, text: str, user: str = "vt-medewerker") -> tuple[str, dict, bytes]:
+    token = MM["tokens"][command]
+    form = urlencode({"token": token, "command": command, "text": text, "user_id": MM["users"][user],
+                      "channel_id": "bench0channel0id000000000a", "trigger_id": f"t{time.time_ns()}"})
+    return "/mattermost/opdracht", {"Authorization": f"Token {token}",
+                                    "Content-Type": "application/x-www-form-urlencoded"}, form.encode()
+
+
+def mm_bodies(n: int, number: str) -> list[tuple[str, dict, bytes]]:
+    from bot.mattermost.signing import Signer
+
+    context = Signer(MM["secret"]).context("bevestig", f"{number}:1")
+    out = []
+    for i in range(n):
+        if i % 3 == 2:
+            click = {"user_id": MM["users"]["lt-arnhem-medewerker"], "channel_id": "bench0channel0id000000000a",
+                     "post_id": "bench0post0id0000000000000", "trigger_id": f"t{i}", "type": "button",
+                     "context": context}
+            out.append(("/mattermost/knop", {"Content-Type": "application/json"}, json.dumps(click).encode()))
+        else:
+            out.append(mm_command("/casus", f"status {number}") if i % 3 == 0 else mm_command("/tafel", "agenda"))
+    return out
+
+
+def post_mm(port: int, request: tuple[str, dict, bytes]) -> tuple[float, bytes]:
+    path, headers, body = request
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    start = time.perf_counter()
+    conn.request("POST", path, body=body, headers=headers)
+    response = conn.getresponse()
+    data = response.read()
+    elapsed = time.perf_counter() - start
+    conn.close()
+    if response.status != 200:
+        raise RuntimeError(f"status {response.status}")
+    return elapsed, data
+
+
+def one_mm(port: int, request) -> float:
+    return post_mm(port, request)[0]
+
+
 def cpu_seconds(pid: int) -> float:
     """User + system CPU time of a process so far (Linux), all its threads."""
     try:
@@ -143,9 +220,10 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def load(port: int, concurrency: int, n: int, number: str) -> list[float]:
+def load(port: int, concurrency: int, n: int, number: str, bodies_of) -> list[float]:
+    send = one if bodies_of is bodies else one_mm
     with ThreadPoolExecutor(concurrency) as pool:
-        return list(pool.map(lambda b: one(port, b), bodies(n, number)))
+        return list(pool.map(lambda b: send(port, b), bodies_of(n, number)))
 
 
 def settle(pid: int, timeout: float = 10) -> None:
@@ -160,11 +238,11 @@ def settle(pid: int, timeout: float = 10) -> None:
         last = now
 
 
-def measured(port: int, pid: int, concurrency: int, n: int, number: str) -> tuple[list[float], float]:
+def measured(port: int, pid: int, concurrency: int, n: int, number: str, bodies_of) -> tuple[list[float], float]:
     """Latencies, and the server's CPU time per request (ms) over the run, work after the answer included."""
     settle(pid)
     before = cpu_seconds(pid)
-    times = load(port, concurrency, n, number)
+    times = load(port, concurrency, n, number, bodies_of)
     settle(pid)
     return times, (cpu_seconds(pid) - before) / n * 1000
 
@@ -192,23 +270,30 @@ def pct(values: list[float], q: float) -> float:
     return statistics.quantiles(values, n=100)[int(q) - 1] * 1000 if len(values) > 1 else values[0] * 1000
 
 
-def main() -> None:
-    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--requests", type=int, default=200)
-    p.add_argument("--pg", metavar="URL", help="run the bot on PostgreSQL (a fresh schema in this database)")
-    args = p.parse_args()
-    folder = Path(tempfile.mkdtemp(prefix="bench-ack-"))
-    directory = yaml.safe_load((ROOT / "bot" / "demo" / "directory.yaml").read_text(encoding="utf-8"))
-    for org in directory["organisaties"]:
-        for m in org["leden"]:
-            m["chat"] = {"slack": slack_id(m["id"])}
-    (folder / "adressen.yaml").write_text(yaml.safe_dump(directory, allow_unicode=True), encoding="utf-8")
-    database_url, cleanup = (pg_schema(args.pg) if args.pg else (f"sqlite:///{folder / 'b.db'}", lambda: None))
+def measure_all(label: str, base: str, port: int, pid: int, bare_port: int, bare_pid: int, requests: int,
+                number: str, bodies_of) -> None:
+    """Warm up, then 1, 10 and 50 at once against the bot and its bare counterpart; one line per step."""
+    for p in (port, bare_port):
+        load(p, 10, 30, number, bodies_of)               # warm up (fresh bodies: no two requests are alike)
+    time.sleep(1)                                        # the first card's messages are delivered
+    print(f"\n{label}, {requests} requests per row")
+    print(f"{'':12s} {'triagebot p50':>14s} {'p99':>8s} {base + ' p50':>14s} {'p99':>8s} {'ratio p99':>10s}"
+          f" {'CPU/req bot':>12s} {'bare':>6s}")
+    for concurrency in (1, 10, 50):
+        bot, bot_cpu = measured(port, pid, concurrency, requests, number, bodies_of)
+        bare, bare_cpu = measured(bare_port, bare_pid, concurrency, requests, number, bodies_of)
+        print(f"{concurrency:3d} parallel {pct(bot, 50):12.1f}ms {pct(bot, 99):7.1f}ms "
+              f"{pct(bare, 50):12.1f}ms {pct(bare, 99):7.1f}ms {pct(bot, 99) / pct(bare, 99):9.2f}×"
+              f" {bot_cpu:10.1f}ms {bare_cpu:4.1f}ms", flush=True)
+
+
+def run_slack(args, folder: Path, database_url: str) -> None:
+    directory = demo_directory(folder, "slack", slack_id)
     fake = subprocess.Popen([sys.executable, "-c", FAKE], cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                             text=True)
     procs: list[subprocess.Popen] = []
     try:
-        users = [[slack_id(m["id"]), m["id"]] for org in directory["organisaties"] for m in org["leden"]]
+        users = [[slack_id(m), m] for m in members(directory)]
         fake.stdin.write(json.dumps(users) + "\n")
         fake.stdin.flush()
         base_url, token = fake.stdout.readline().split()
@@ -228,25 +313,85 @@ def main() -> None:
         decided = post(bot_port, body.replace("nieuw+Arnhem", f"besluit+{number}+lt+licht"))[1].decode()
         if not number.startswith("VT-") or "vastgelegd" not in decided:
             raise RuntimeError(f"the bot did not register and decide a case: {answer!r}, {decided!r}")
-        for port in (bot_port, bare_port):
-            load(port, 10, 30, number)                   # warm up (fresh bodies: no two requests are alike)
-        time.sleep(1)                                    # the first card's messages are delivered
-        print(f"triagebot on {'PostgreSQL' if args.pg else 'SQLite'}, {args.requests} requests per row")
-        print(f"{'':12s} {'triagebot p50':>14s} {'p99':>8s} {'bare Bolt p50':>14s} {'p99':>8s} {'ratio p99':>10s}"
-              f" {'CPU/req bot':>12s} {'bare':>6s}")
-        for concurrency in (1, 10, 50):
-            bot, bot_cpu = measured(bot_port, procs[0].pid, concurrency, args.requests, number)
-            bare, bare_cpu = measured(bare_port, procs[1].pid, concurrency, args.requests, number)
-            print(f"{concurrency:3d} parallel {pct(bot, 50):12.1f}ms {pct(bot, 99):7.1f}ms "
-                  f"{pct(bare, 50):12.1f}ms {pct(bare, 99):7.1f}ms {pct(bot, 99) / pct(bare, 99):9.2f}×"
-                  f" {bot_cpu:10.1f}ms {bare_cpu:4.1f}ms", flush=True)
+        measure_all(f"Slack: triagebot serve on {database_name(args)}", "bare Bolt", bot_port, procs[0].pid,
+                    bare_port, procs[1].pid, args.requests, number, bodies)
     finally:
         for proc in procs:
             proc.terminate()
             proc.wait(timeout=10)
         fake.stdin.close()
         fake.wait(timeout=10)
-        cleanup()
+
+
+def run_mattermost(args, folder: Path, database_url: str) -> None:
+    directory = demo_directory(folder, "mattermost", lambda member: member)
+    fake = subprocess.Popen([sys.executable, "-c", FAKE_MM], cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                            text=True)
+    procs: list[subprocess.Popen] = []
+    try:
+        fake.stdin.write(json.dumps(members(directory)) + "\n")
+        fake.stdin.flush()
+        base_url, token, user_ids = fake.stdout.readline().split(" ", 2)
+        MM["users"] = json.loads(user_ids)
+        bot_port, bare_port = free_port(), free_port()
+        env = {**os.environ, "MATTERMOST_URL": base_url, "MATTERMOST_BOT_TOKEN": token,
+               "MATTERMOST_TEAM": "triagetafel",
+               "MATTERMOST_CASUS_TOKEN": MM["tokens"]["/casus"], "MATTERMOST_TAFEL_TOKEN": MM["tokens"]["/tafel"],
+               "MATTERMOST_SIGNING_SECRET": MM["secret"], "TRIAGEBOT_PUBLIC_URL": f"http://127.0.0.1:{bot_port}",
+               "PORT": str(bot_port), "DATABASE_URL": database_url,
+               "TRIAGEBOT_DIRECTORY": str(folder / "adressen.yaml")}
+        procs = [subprocess.Popen([sys.executable, "-m", "bot.cli", "serve", "--platform", "mattermost"], cwd=ROOT,
+                                  env=env, stderr=open(folder / "serve-mm.log", "w")),
+                 subprocess.Popen([sys.executable, "-c", BARE_MM, str(bare_port)], cwd=ROOT)]
+        wait_for(bot_port)
+        wait_for(bare_port)
+        answer = json.loads(post_mm(bot_port, mm_command("/casus", "nieuw Arnhem"))[1])["text"]
+        number = answer.split()[1]
+        decided = json.loads(post_mm(bot_port, mm_command("/casus", f"besluit {number} lt licht"))[1])["text"]
+        if not number.startswith("VT-") or "vastgelegd" not in decided:
+            raise RuntimeError(f"the bot did not register and decide a case: {answer!r}, {decided!r}")
+        measure_all(f"Mattermost: triagebot serve --platform mattermost on {database_name(args)}", "bare WSGI",
+                    bot_port, procs[0].pid, bare_port, procs[1].pid, args.requests, number, mm_bodies)
+    finally:
+        for proc in procs:
+            proc.terminate()
+            proc.wait(timeout=10)
+        fake.stdin.close()
+        fake.wait(timeout=10)
+
+
+def demo_directory(folder: Path, platform: str, chat_id) -> dict:
+    directory = yaml.safe_load((ROOT / "bot" / "demo" / "directory.yaml").read_text(encoding="utf-8"))
+    for org in directory["organisaties"]:
+        for m in org["leden"]:
+            m["chat"] = {platform: chat_id(m["id"])}
+    (folder / "adressen.yaml").write_text(yaml.safe_dump(directory, allow_unicode=True), encoding="utf-8")
+    return directory
+
+
+def members(directory: dict) -> list[str]:
+    return [m["id"] for org in directory["organisaties"] for m in org["leden"]]
+
+
+def database_name(args) -> str:
+    return "PostgreSQL" if args.pg else "SQLite"
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--requests", type=int, default=200)
+    p.add_argument("--pg", metavar="URL", help="run the bot on PostgreSQL (a fresh schema in this database)")
+    p.add_argument("--platform", choices=["slack", "mattermost", "beide"], default="beide")
+    args = p.parse_args()
+    for platform, run in (("slack", run_slack), ("mattermost", run_mattermost)):
+        if args.platform not in (platform, "beide"):
+            continue
+        folder = Path(tempfile.mkdtemp(prefix=f"bench-ack-{platform}-"))
+        database_url, cleanup = (pg_schema(args.pg) if args.pg else (f"sqlite:///{folder / 'b.db'}", lambda: None))
+        try:
+            run(args, folder, database_url)
+        finally:
+            cleanup()
 
 
 if __name__ == "__main__":
