@@ -106,7 +106,7 @@ def wait_for(port: int, timeout: float = 30) -> None:
     raise RuntimeError(f"nothing listens on {port}")
 
 
-def bodies(n: int, number: str) -> list[str]:
+def bodies(n: int, number: str) -> list[Request]:
     out = []
     for i in range(n):
         if i % 3 == 2:
@@ -115,19 +115,23 @@ def bodies(n: int, number: str) -> list[str]:
                        "channel": {"id": "D0BENCH"}, "container": {"type": "message"},
                        "actions": [{"type": "button", "action_id": "bevestig", "block_id": "b",
                                     "value": f"{number}:1", "action_ts": f"{i}.{time.time_ns()}"}]}
-            out.append(urlencode({"payload": json.dumps(payload)}))
+            out.append(slack_request(urlencode({"payload": json.dumps(payload)})))
         else:
             command, text = ("/casus", f"status {number}") if i % 3 == 0 else ("/tafel", "agenda")
-            out.append(urlencode({"team_id": "T0FAKE0001", "channel_id": "D0BENCH", "command": command,
-                                  "user_id": slack_id("vt-medewerker"), "text": text,
-                                  "trigger_id": f"{i}.{time.time_ns()}.x"}))
+            out.append(slack_request(urlencode({
+                "team_id": "T0FAKE0001", "channel_id": "D0BENCH", "command": command,
+                "user_id": slack_id("vt-medewerker"), "text": text, "trigger_id": f"{i}.{time.time_ns()}.x"})))
     return out
 
 
-def post(port: int, body: str) -> tuple[float, bytes]:
+Request = tuple[str, dict, bytes]     # path, headers, body
+
+
+def post(port: int, request: Request) -> tuple[float, bytes]:
+    path, headers, body = request
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
     start = time.perf_counter()
-    conn.request("POST", "/slack/events", body=body.encode(), headers=signed(body))
+    conn.request("POST", path, body=body, headers=headers)
     response = conn.getresponse()
     data = response.read()
     elapsed = time.perf_counter() - start
@@ -137,8 +141,12 @@ def post(port: int, body: str) -> tuple[float, bytes]:
     return elapsed, data
 
 
-def one(port: int, body: str) -> float:
-    return post(port, body)[0]
+def slack_request(body: str) -> Request:
+    return "/slack/events", signed(body), body.encode()
+
+
+def one(port: int, request: Request) -> float:
+    return post(port, request)[0]
 
 
 # ---- Mattermost: the bench plays the Mattermost server's part (token-carrying commands, signed contexts) ----
@@ -169,7 +177,7 @@ fake.stop()
 """
 
 
-def mm_command(command: str, text: str, user: str = "vt-medewerker") -> tuple[str, dict, bytes]:
+def mm_command(command: str, text: str, user: str = "vt-medewerker") -> Request:
     token = MM["tokens"][command]
     form = urlencode({"token": token, "command": command, "text": text, "user_id": MM["users"][user],
                       "channel_id": "bench0channel0id000000000a", "trigger_id": f"t{time.time_ns()}"})
@@ -177,7 +185,7 @@ def mm_command(command: str, text: str, user: str = "vt-medewerker") -> tuple[st
                                     "Content-Type": "application/x-www-form-urlencoded"}, form.encode()
 
 
-def mm_bodies(n: int, number: str) -> list[tuple[str, dict, bytes]]:
+def mm_bodies(n: int, number: str) -> list[Request]:
     from bot.mattermost.signing import Signer
 
     context = Signer(MM["secret"]).context("bevestig", f"{number}:1")
@@ -193,24 +201,6 @@ def mm_bodies(n: int, number: str) -> list[tuple[str, dict, bytes]]:
     return out
 
 
-def post_mm(port: int, request: tuple[str, dict, bytes]) -> tuple[float, bytes]:
-    path, headers, body = request
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-    start = time.perf_counter()
-    conn.request("POST", path, body=body, headers=headers)
-    response = conn.getresponse()
-    data = response.read()
-    elapsed = time.perf_counter() - start
-    conn.close()
-    if response.status != 200:
-        raise RuntimeError(f"status {response.status}")
-    return elapsed, data
-
-
-def one_mm(port: int, request) -> float:
-    return post_mm(port, request)[0]
-
-
 def cpu_seconds(pid: int) -> float:
     """User + system CPU time of a process so far (Linux), all its threads."""
     try:
@@ -221,9 +211,8 @@ def cpu_seconds(pid: int) -> float:
 
 
 def load(port: int, concurrency: int, n: int, number: str, bodies_of) -> list[float]:
-    send = one if bodies_of is bodies else one_mm
     with ThreadPoolExecutor(concurrency) as pool:
-        return list(pool.map(lambda b: send(port, b), bodies_of(n, number)))
+        return list(pool.map(lambda b: one(port, b), bodies_of(n, number)))
 
 
 def settle(pid: int, timeout: float = 10) -> None:
@@ -308,19 +297,16 @@ def run_slack(args, folder: Path, database_url: str) -> None:
         wait_for(bare_port)
         body = urlencode({"team_id": "T0FAKE0001", "channel_id": "D0BENCH", "command": "/casus",
                           "user_id": slack_id("vt-medewerker"), "text": "nieuw Arnhem", "trigger_id": "0.1.x"})
-        answer = post(bot_port, body)[1].decode()            # a case to look at and a card to click
-        number = answer.split()[1]                           # "Casus VT-2026-0001 is geregistreerd; ..."
-        decided = post(bot_port, body.replace("nieuw+Arnhem", f"besluit+{number}+lt+licht"))[1].decode()
+        answer = post(bot_port, slack_request(body))[1].decode()    # a case to look at and a card to click
+        number = answer.split()[1]                                  # "Casus VT-2026-0001 is geregistreerd; ..."
+        decision = body.replace("nieuw+Arnhem", f"besluit+{number}+lt+licht")
+        decided = post(bot_port, slack_request(decision))[1].decode()
         if not number.startswith("VT-") or "vastgelegd" not in decided:
             raise RuntimeError(f"the bot did not register and decide a case: {answer!r}, {decided!r}")
         measure_all(f"Slack: triagebot serve on {database_name(args)}", "bare Bolt", bot_port, procs[0].pid,
                     bare_port, procs[1].pid, args.requests, number, bodies)
     finally:
-        for proc in procs:
-            proc.terminate()
-            proc.wait(timeout=10)
-        fake.stdin.close()
-        fake.wait(timeout=10)
+        stop(procs, fake)
 
 
 def run_mattermost(args, folder: Path, database_url: str) -> None:
@@ -345,19 +331,23 @@ def run_mattermost(args, folder: Path, database_url: str) -> None:
                  subprocess.Popen([sys.executable, "-c", BARE_MM, str(bare_port)], cwd=ROOT)]
         wait_for(bot_port)
         wait_for(bare_port)
-        answer = json.loads(post_mm(bot_port, mm_command("/casus", "nieuw Arnhem"))[1])["text"]
+        answer = json.loads(post(bot_port, mm_command("/casus", "nieuw Arnhem"))[1])["text"]
         number = answer.split()[1]
-        decided = json.loads(post_mm(bot_port, mm_command("/casus", f"besluit {number} lt licht"))[1])["text"]
+        decided = json.loads(post(bot_port, mm_command("/casus", f"besluit {number} lt licht"))[1])["text"]
         if not number.startswith("VT-") or "vastgelegd" not in decided:
             raise RuntimeError(f"the bot did not register and decide a case: {answer!r}, {decided!r}")
         measure_all(f"Mattermost: triagebot serve --platform mattermost on {database_name(args)}", "bare WSGI",
                     bot_port, procs[0].pid, bare_port, procs[1].pid, args.requests, number, mm_bodies)
     finally:
-        for proc in procs:
-            proc.terminate()
-            proc.wait(timeout=10)
-        fake.stdin.close()
-        fake.wait(timeout=10)
+        stop(procs, fake)
+
+
+def stop(procs: list[subprocess.Popen], fake: subprocess.Popen) -> None:
+    for proc in procs:
+        proc.terminate()
+        proc.wait(timeout=10)
+    fake.stdin.close()       # the fake stops when its stdin closes
+    fake.wait(timeout=10)
 
 
 def demo_directory(folder: Path, platform: str, chat_id) -> dict:

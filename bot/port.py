@@ -6,6 +6,7 @@ rendered for the platform.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -17,6 +18,14 @@ class PlatformError(RuntimeError):
         super().__init__(message)
         self.retry_after = retry_after
         self.permanent = permanent
+
+
+def opened(channel_id: Callable[[str], str | None], name: str) -> str:
+    """The platform id of a case channel the outbox opened earlier; until then the message waits."""
+    cid = channel_id(name)
+    if cid is None:
+        raise PlatformError(f"channel {name} not opened yet")
+    return cid
 
 
 @dataclass(frozen=True)

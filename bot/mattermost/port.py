@@ -15,7 +15,7 @@ from collections.abc import Callable
 
 from models.directory import Directory
 
-from ..port import PlatformError, RenderedButton
+from ..port import PlatformError, RenderedButton, opened
 from .client import CHANNEL_EXISTS, MattermostClient, MattermostError, RateLimited
 from .signing import Signer
 
@@ -46,12 +46,6 @@ class MattermostPlatform:
                 raise PlatformError(f"no Mattermost user for {member_id}", permanent=True)
             self._users[member_id] = user["id"]
         return self._users[member_id]
-
-    def _channel(self, name: str) -> str:
-        cid = self.channel_id(name)
-        if cid is None:
-            raise PlatformError(f"channel {name} not opened yet")
-        return cid
 
     def open_channel(self, name: str, members: list[str], topic: str) -> str:
         cid = self.channel_id(name) or self._create(name, topic)
@@ -84,7 +78,7 @@ class MattermostPlatform:
 
     # ---- the port -----------------------------------------------------------------------------------
     def post(self, channel: str, text: str, buttons: list[RenderedButton], key: str) -> str:
-        return self._post(self._channel(channel), text, buttons, key)
+        return self._post(opened(self.channel_id, channel), text, buttons, key)
 
     def dm(self, member: str, text: str, buttons: list[RenderedButton], key: str) -> str:
         cid = self._call(self.client.direct_channel, self.bot_user_id, self.user_id(member))["id"]
@@ -99,7 +93,7 @@ class MattermostPlatform:
         self._call(self.client.patch_post, ref, text, self._props(buttons))
 
     def archive(self, channel: str, text: str) -> None:
-        cid = self._channel(channel)
+        cid = opened(self.channel_id, channel)
         self._call(self.client.create_post, cid, text, {})
         self._call(self.client.archive_channel, cid)
 

@@ -18,7 +18,7 @@ from slack_sdk.errors import SlackApiError
 
 from models.directory import Directory
 
-from ..port import PlatformError, RenderedButton
+from ..port import PlatformError, RenderedButton, opened
 from .blocks import message_blocks
 
 PERMANENT = {"channel_not_found", "not_in_channel", "is_archived", "user_not_found", "users_not_found",
@@ -50,12 +50,6 @@ class SlackPlatform:
         self._users[member_id] = uid
         return uid
 
-    def _channel(self, name: str) -> str:
-        cid = self.channel_id(name)
-        if cid is None:
-            raise PlatformError(f"channel {name} not opened yet")
-        return cid
-
     # ---- the port -----------------------------------------------------------------------------------
     def open_channel(self, name: str, members: list[str], topic: str) -> str:
         cid = self.channel_id(name)
@@ -82,7 +76,7 @@ class SlackPlatform:
         return cid
 
     def post(self, channel: str, text: str, buttons: list[RenderedButton], key: str) -> str:
-        return self._post(self._channel(channel), text, buttons, key)
+        return self._post(opened(self.channel_id, channel), text, buttons, key)
 
     def dm(self, member: str, text: str, buttons: list[RenderedButton], key: str) -> str:
         cid = self._call(self.client.conversations_open, users=self.user_id(member))["channel"]["id"]
@@ -101,7 +95,7 @@ class SlackPlatform:
         self._call(self.client.chat_update, channel=cid, ts=ts, text=text, blocks=message_blocks(text, buttons))
 
     def archive(self, channel: str, text: str) -> None:
-        cid = self._channel(channel)
+        cid = opened(self.channel_id, channel)
         self._call(self.client.chat_postMessage, channel=cid, text=text, blocks=message_blocks(text, []))
         try:
             self._call(self.client.conversations_archive, channel=cid)
