@@ -19,7 +19,7 @@ from ..render import Renderer
 from ..scheduler import build_scheduler
 from ..serving import deliver_in_background, http_server, settle_heap
 from .app import ACTION_PATH, COMMAND_PATH, DIALOG_PATH, MattermostApp
-from .client import MattermostClient, MattermostError
+from .client import MattermostClient, MattermostError, Unreachable
 from .port import MattermostPlatform
 from .signing import Signer
 
@@ -103,7 +103,7 @@ def serve(argv: list[str]) -> int:
     try:
         app, *_ = build(mm, Settings.from_env())
     except MattermostError as exc:
-        raise SystemExit(f"De Mattermost-bot kan niet starten: de server antwoordde {exc}. "
+        raise SystemExit(f"De Mattermost-bot kan niet starten: {_why(exc)}. "
                          "Draai `triagebot check --platform mattermost`.") from None
     settle_heap()
     print(f"Triagetafel-bot (Mattermost) luistert op poort {mm.port} ({COMMAND_PATH}, {ACTION_PATH}, "
@@ -122,8 +122,7 @@ def check(env=os.environ, client: MattermostClient | None = None, directory: Dir
     try:
         me = client.me()
     except MattermostError as exc:
-        what = "het token wordt niet geaccepteerd" if exc.status == 401 else f"de server antwoordde {exc}"
-        return problems + [f"Mattermost op {env['MATTERMOST_URL']} is niet bruikbaar: {what}."]
+        return problems + [f"Mattermost op {env['MATTERMOST_URL']} is niet bruikbaar: {_why(exc)}."]
     if not me.get("is_bot"):
         problems.append(f"@{me.get('username')} is geen bot-account; maak een bot-account aan (Integraties → "
                         "Bot-accounts) en gebruik zijn token.")
@@ -143,6 +142,14 @@ def check(env=os.environ, client: MattermostClient | None = None, directory: Dir
             problems.append(f"{m.id} in de adressenlijst is in Mattermost niet gevonden "
                             f"({'gebruikersnaam' if username else 'e-mailadres'} nakijken).")
     return problems
+
+
+def _why(exc: MattermostError) -> str:
+    if isinstance(exc, Unreachable):
+        return f"de server is niet bereikbaar ({exc.message})"
+    if exc.status == 401:
+        return "het token wordt niet geaccepteerd"
+    return f"de server antwoordde {exc.status} ({exc.error_id})"
 
 
 def _team_problems(client: MattermostClient, team_name: str, me: dict) -> list[str]:
