@@ -149,7 +149,8 @@ def test_a_forged_button_context_is_refused_audited_and_changes_nothing(mm, tamp
     reply = mm.fake.click("lt-arnhem-medewerker", post_id, "bevestig", context=context)
     assert "niet door de bot gemaakt" in reply.json["ephemeral_text"]
     assert mm.report("VT-2025-0001")["handovers"][0]["state"] == "open"
-    assert [r.actor for r in audits(mm, "geweigerd:knop_vervalst")] == ["lt-arnhem-medewerker"]
+    claimed = f"mattermost:{mm.users['lt-arnhem-medewerker']}"      # an unsigned click: its user is only claimed
+    assert [r.actor for r in audits(mm, "geweigerd:knop_vervalst")] == [claimed]
 
 
 def test_a_stale_button_is_refused_when_its_request_is_no_longer_open(mm):
@@ -196,7 +197,7 @@ def test_a_refused_dialog_stays_open_and_its_state_cannot_be_replayed(mm):
     replay = mm.fake.submit_dialog("vt-medewerker", {"gemeenten": "Arnhem"}, state=state)
     assert "al verstuurd of verlopen" in replay.json["error"]
     assert mm.report("VT-2025-0002") is None
-    assert [r.actor for r in audits(mm, "geweigerd:formulier_verlopen")] == ["vt-medewerker"]
+    assert [r.actor for r in audits(mm, "geweigerd:formulier_verlopen")] == [f"mattermost:{mm.users['vt-medewerker']}"]
 
 
 def test_a_forged_dialog_state_is_refused_and_audited(mm):

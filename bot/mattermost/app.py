@@ -103,12 +103,12 @@ class MattermostApp:
     # ---- buttons ------------------------------------------------------------------------------------
     def action(self, headers: dict[str, str], raw: bytes) -> Response:
         body = _json(raw)
-        member = self.member_of(str(body.get("user_id", "")))
-        channel_id = str(body.get("channel_id", ""))
+        user_id, channel_id = str(body.get("user_id", "")), str(body.get("channel_id", ""))
         try:
             action, value = self.signer.check_context(body.get("context"))
-        except Forged:
-            return 200, {"ephemeral_text": self._refuse(member, "klik", ParseError("knop_vervalst"))}
+        except Forged:   # unsigned request: the user id is only claimed, so it is not looked up
+            return 200, {"ephemeral_text": self._refuse(f"mattermost:{user_id}", "klik", ParseError("knop_vervalst"))}
+        member = self.member_of(user_id)
         if action == "weiger":   # a refusal needs its reason: ask for it in a dialog
             state = self.signer.state(formulier=forms.REFUSE, kanaal=channel_id, waarde=value, antwoord="")
             if self._open(str(body.get("trigger_id", "")), forms.refusal(), state):
@@ -123,15 +123,16 @@ class MattermostApp:
         if body.get("cancelled"):
             return 200, {}
         user_id = str(body.get("user_id", ""))
-        member = self.member_of(user_id)
+        claimed = f"mattermost:{user_id}"   # until the state is checked, the user id is only claimed
         try:
             state = self.signer.open_state(body.get("state"))
             if not self.signer.spend(state):
                 raise Replayed("submitted twice at once")
         except (Expired, Replayed):
-            return 200, {"error": self._refuse(member, "formulier", ParseError("formulier_verlopen"))}
+            return 200, {"error": self._refuse(claimed, "formulier", ParseError("formulier_verlopen"))}
         except (Forged, ValueError, KeyError):      # ValueError, KeyError: not even the shape of our state
-            return 200, {"error": self._refuse(member, "formulier", ParseError("formulier_vervalst"))}
+            return 200, {"error": self._refuse(claimed, "formulier", ParseError("formulier_vervalst"))}
+        member = self.member_of(user_id)
         answers = self._submit(member, state, values(_form_named(state.get("formulier"), self.bot, state),
                                                      body.get("submission")))
         if any(a.refused for a in answers):     # the dialog stays open with the reason; it may be sent again
