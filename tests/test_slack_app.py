@@ -193,3 +193,14 @@ def test_a_private_answer_slack_refuses_in_the_channel_comes_as_a_direct_message
     dms = [m["text"] for c in world.fake.channels.values() if c.is_im and slack_id("lt-ede-medewerker") in c.members
            for m in world.fake.messages_in(c.id)]
     assert dms and dms[-1].startswith("Alleen Lokaal team Arnhem kan deze overdracht")
+
+
+def test_a_form_slack_will_not_open_is_answered_privately_and_audited(world):
+    expired = world.fake.new_trigger_id(ttl=0)
+    world.send(urlencode({"team_id": world.fake.team_id, "channel_id": "C0ALGEMEEN", "command": "/casus",
+                          "user_id": slack_id("vt-medewerker"), "text": "nieuw", "trigger_id": expired}))
+    assert world.fake.calls_to("views.open")[-1].response["error"] == "expired_trigger_id"
+    dms = [m["text"] for c in world.fake.channels.values() if c.is_im for m in world.fake.messages_in(c.id)]
+    assert dms[-1].startswith("Het formulier kon niet worden geopend")
+    with world.bot.uow() as uow:
+        assert [a.outcome for a in uow.audit.all()] == ["geweigerd:formulier_niet_geopend"]

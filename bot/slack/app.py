@@ -16,7 +16,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from commands.model import Click, Invocation
-from commands.parse import case_from_channel
+from commands.parse import ParseError, case_from_channel
 from models.directory import Member
 
 from .. import forms
@@ -147,7 +147,7 @@ def build_app(bot: Bot, client: WebClient, signing_secret: str | None, channels:
             form = modal(forms.decision(number), f"{number}|{channel_id}")
         if form is not None:
             ack()
-            later(lambda: client.views_open(trigger_id=body["trigger_id"], view=form))
+            later(lambda: open_form(body["trigger_id"], form, body["user_id"], channel_id, f"{body['command']} {text}"))
             return
         invocation = Invocation(member_of(body["user_id"]), body["command"], text, channel)
         ack(text=answer(bot.command(invocation)))   # ephemeral: only for who typed it
@@ -192,6 +192,15 @@ def build_app(bot: Bot, client: WebClient, signing_secret: str | None, channels:
         except SlackApiError as exc:
             log.warning("private answer not delivered", extra={"error": exc.response.get("error")})
 
+    def open_form(trigger_id: str, form, user_id: str, channel_id: str, action: str) -> None:
+        """Open a form; if Slack will not (the trigger expired), say so privately, audited like a refusal."""
+        try:
+            client.views_open(trigger_id=trigger_id, view=form)
+        except SlackApiError as exc:
+            log.warning("form not opened", extra={"error": exc.response.get("error")})
+            answers = bot.command_error(member_of(user_id), action, ParseError("formulier_niet_geopend"))
+            tell({"user": {"id": user_id}, "channel": {"id": channel_id}}, answers)
+
     @app.action("bevestig")
     @app.action("oppakken")
     def on_button(ack, body, action):
@@ -203,7 +212,8 @@ def build_app(bot: Bot, client: WebClient, signing_secret: str | None, channels:
     def on_refuse(ack, body, action):
         ack()   # a refusal needs a reason: ask for it in a form
         metadata = f"{action['value']}|{body.get('channel', {}).get('id', '')}"
-        later(lambda: client.views_open(trigger_id=body["trigger_id"], view=modal(forms.refusal(), metadata)))
+        later(lambda: open_form(body["trigger_id"], modal(forms.refusal(), metadata), body["user"]["id"],
+                                body.get("channel", {}).get("id", ""), "klik:weiger"))
 
     @app.view(forms.REFUSE)
     def on_refuse_reason(ack, body, view):
