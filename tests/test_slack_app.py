@@ -5,6 +5,9 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import os
+import subprocess
+import sys
 import time
 from datetime import timedelta
 from urllib.parse import urlencode
@@ -204,3 +207,12 @@ def test_a_form_slack_will_not_open_is_answered_privately_and_audited(world):
     assert dms[-1].startswith("Het formulier kon niet worden geopend")
     with world.bot.uow() as uow:
         assert [a.outcome for a in uow.audit.all()] == ["geweigerd:formulier_niet_geopend"]
+
+
+@pytest.mark.parametrize("mode, missing", [("serve", ["SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET"]),
+                                           ("socket", ["SLACK_BOT_TOKEN", "SLACK_APP_TOKEN"])])
+def test_the_slack_bot_refuses_to_start_without_its_settings_and_says_which(mode, missing):
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SLACK_")}
+    done = subprocess.run([sys.executable, "-m", "bot.cli", mode], env=env, capture_output=True, text=True, timeout=60)
+    assert done.returncode != 0 and "Traceback" not in done.stderr
+    assert f"{' en '.join(missing)} ontbreken" in done.stderr and "Installeren in Slack" in done.stderr
