@@ -104,6 +104,9 @@ class ConsolePlatform:
     def find(self, key: str) -> str | None:
         return self.by_key.get(key)
 
+    def recover(self, key: str, channel: str | None, member: str | None) -> str | None:
+        return self.find(key)       # the console keeps everything it showed
+
     # ---- console only -------------------------------------------------------------------------------
     def ephemeral(self, member: str, channel: str | None, text: str) -> None:
         self._emit("ephemeral", channel=channel, to=member, text=text)

@@ -86,10 +86,11 @@ class Backoff:
 class Dispatcher:
     """Delivers pending outbox rows through a platform port: per queue, oldest first."""
 
-    def __init__(self, engine, port: PlatformPort, renderer: Renderer, backoff: Backoff = Backoff(),
-                 batch: int = 200):
+    def __init__(self, engine, port: PlatformPort, renderer: Renderer, started: datetime,
+                 backoff: Backoff = Backoff(), batch: int = 200):
         self.engine, self.port, self.renderer = engine, port, renderer
         self.backoff, self.batch = backoff, batch
+        self.started = started      # rows written before this process started may have been sent by another
 
     def _heads(self, session: Session, now: datetime, skip: set[str]) -> list[OutboxRow]:
         older = aliased(OutboxRow)
@@ -161,7 +162,10 @@ class Dispatcher:
                 raise PlatformError("the card to update was not sent", permanent=True)
             self.port.update(row.channel, original.platform_ref, text, self._buttons(row))
             return original.platform_ref
-        already = self.port.find(row.idempotency_key)   # sent before a crash, not marked: do not repeat
+        already = self.port.find(row.idempotency_key)   # sent, but not marked: do not repeat
+        if already is None and (row.attempts > 0 or row.created_at < self.started):
+            dm = row.audience == Audience.DM.value       # an attempt that failed may have arrived after all
+            already = self.port.recover(row.idempotency_key, None if dm else row.channel, row.recipient if dm else None)
         if already is not None:
             return already
         if row.audience == Audience.DM.value:

@@ -147,6 +147,7 @@ ROUTES = [
     _route("GET", "/api/v4/channels/{channel_id}", "_get_channel"),
     _route("DELETE", "/api/v4/channels/{channel_id}", "_delete_channel"),
     _route("GET", "/api/v4/channels/{channel_id}/members", "_get_members"),
+    _route("GET", "/api/v4/channels/{channel_id}/posts", "_get_channel_posts"),
     _route("POST", "/api/v4/channels/{channel_id}/members", "_add_members"),
     _route("POST", "/api/v4/posts", "_create_post"),
     _route("POST", "/api/v4/posts/ephemeral", "_create_ephemeral"),
@@ -645,6 +646,19 @@ class FakeMattermost:
         per_page = min(max(per_page, 1), 200)  # Mattermost pages members, 60 by default, at most 200
         chunk = ch.members[page * per_page:(page + 1) * per_page]
         return 200, [self._member_api(ch, u) for u in chunk]
+
+    def _get_channel_posts(self, r: _Request) -> tuple[int, Any]:
+        """A page of a channel's posts, newest first, as clients see them: {order, posts, next/prev_post_id}."""
+        ch = self._readable_channel(r)
+        try:
+            page, per_page = int(r.query.get("page", 0)), int(r.query.get("per_page", 60))
+        except ValueError:
+            raise bad_url("page") from None
+        per_page = min(max(per_page, 1), 200)  # 60 by default, at most 200
+        newest_first = [p for p in reversed(self._posts.values()) if p["channel_id"] == ch.id and not p["delete_at"]]
+        chunk = newest_first[page * per_page:(page + 1) * per_page]
+        return 200, {"order": [p["id"] for p in chunk], "posts": {p["id"]: client_view(p) for p in chunk},
+                     "next_post_id": "", "prev_post_id": ""}
 
     def _add_members(self, r: _Request) -> tuple[int, Any]:
         channel_id = self._id_param(r, "channel_id")

@@ -52,6 +52,9 @@ class FlakyPlatform:
     def find(self, key):
         return self.inner.find(key)
 
+    def recover(self, key, channel, member):
+        return self.inner.recover(key, channel, member)
+
 
 CLICKS = """
 lt-arnhem-medewerker: klik bevestig VT-2025-0001

@@ -320,6 +320,19 @@ def test_clients_never_see_an_actions_integration(fake, api, people):
     error(api.get("/posts/" + "c" * 26), 404)
 
 
+def test_a_channels_posts_come_newest_first_in_pages_without_integrations(fake, api, people):
+    channel_id = new_channel(api, fake)
+    ids = [api.post("/posts", json={"channel_id": channel_id, "message": f"bericht {i}",
+                                    "props": with_buttons(button("ok", {"hmac": "geheim"}))}).json()["id"]
+           for i in range(3)]
+    first = api.get(f"/channels/{channel_id}/posts", params={"per_page": 2}).json()
+    assert first["order"] == ids[::-1][:2] and set(first["posts"]) == set(ids[1:])
+    assert "integration" not in first["posts"][ids[2]]["props"]["attachments"][0]["actions"][0]
+    assert api.get(f"/channels/{channel_id}/posts", params={"per_page": 2, "page": 1}).json()["order"] == ids[:1]
+    with client_for(fake, people.anna) as anna:
+        error(anna.get(f"/channels/{channel_id}/posts"), 403)
+
+
 def test_only_the_author_may_patch_a_post(fake, api, people):
     channel_id = new_channel(api, fake, members=(people.anna,))
     own = api.post("/posts", json={"channel_id": channel_id, "message": "Casus VT-1",

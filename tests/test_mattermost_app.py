@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import select
 from sqlmodel import Session
 
-from bot.mattermost.client import MattermostClient
+from bot.mattermost.client import MattermostClient, Unreachable
 from bot.mattermost.serve import check, read_settings
 from bot.mattermost.signing import Expired, Forged, Signer
 from models.tables import AuditRow, OutboxRow
@@ -101,6 +101,45 @@ def test_a_rate_limit_holds_the_message_back_for_the_reset_time(mm):
     mm.bot.dispatcher.deliver(mm.clock.now + timedelta(seconds=7))
     posts = mm.fake.posts_in(mm.fake.channel_named("casus-2025-0001")["id"])
     assert any("Stagnatie gemeld" in p["message"] for p in posts)
+
+
+def pending(world) -> list[OutboxRow]:
+    with Session(world.bot.engine) as s:
+        return s.execute(select(OutboxRow).where(OutboxRow.state == "nieuw")).scalars().all()
+
+
+def stagnation_posts(world) -> list[str]:
+    posts = world.fake.posts_in(world.fake.channel_named("casus-2025-0001")["id"])
+    return [p["id"] for p in posts if "Stagnatie gemeld" in p["message"]]
+
+
+def test_a_post_that_arrived_although_the_call_timed_out_is_not_sent_twice(mm, monkeypatch):
+    mm.line("vt-medewerker: /casus nieuw Arnhem")
+    real = mm.client.create_post
+
+    def timed_out(*args):
+        real(*args)                                   # Mattermost has the post,
+        raise Unreachable("ReadTimeout")              # but its answer never came
+    monkeypatch.setattr(mm.client, "create_post", timed_out)
+    mm.line("vt-medewerker: /casus stagnatie VT-2025-0001 reden: geen reactie van het gezin")
+    monkeypatch.undo()
+    assert len(stagnation_posts(mm)) == 1 and pending(mm)          # sent, but the bot does not know
+    mm.bot.dispatcher.deliver(mm.clock.now + timedelta(minutes=5))
+    assert len(stagnation_posts(mm)) == 1 and pending(mm) == []
+
+
+def test_after_a_restart_a_message_the_previous_process_sent_is_not_sent_again(mm):
+    mm.line("vt-medewerker: /casus nieuw Arnhem")
+    mm.bot.after_request = lambda: None               # this process dies before it marks what it sends
+    mm.line("vt-medewerker: /casus stagnatie VT-2025-0001 reden: geen reactie van het gezin")
+    with Session(mm.bot.engine) as session:           # sent, and then the process died: never marked
+        for row in session.execute(select(OutboxRow).where(OutboxRow.state == "nieuw")).scalars():
+            mm.bot.dispatcher._send(session, row)
+    assert len(stagnation_posts(mm)) == 1
+    mm.clock.now += timedelta(minutes=1)
+    mm.restart()
+    mm.bot.deliver_now()
+    assert len(stagnation_posts(mm)) == 1 and pending(mm) == []
 
 
 def test_closing_archives_the_channel_after_the_grace_period(mm):

@@ -227,9 +227,13 @@ class MattermostWorld(World):
         settings = MattermostSettings(url=fake.base_url, bot_token=fake.token, team=TEAM,
                                       tokens=MM_TOKENS, signing_secret=MM_SECRET, public_url=BOT_URL, port=0)
         self.client = MattermostClient(fake.base_url, fake.token)
+        self._build = (settings, Settings(db, "gelderland-midden", directory_file))
+        self.restart()
+
+    def restart(self) -> None:
+        """A new bot process on the same database (nothing of the old one's memory survives)."""
         # no background worker: the outbox is delivered within the request, so tests can look at once
-        self.app, self.bot, _, _ = build(settings, Settings(db, "gelderland-midden", directory_file),
-                                         client=self.client, clock=self.clock, with_jobs=False)
+        self.app, self.bot, _, _ = build(*self._build, client=self.client, clock=self.clock, with_jobs=False)
 
     def wsgi(self, environ, start_response):   # what the fake calls (set up before the app exists)
         return self.app(environ, start_response)

@@ -90,6 +90,11 @@ class MattermostClient:
     def create_post(self, channel_id: str, message: str, props: dict[str, Any] | None = None) -> dict:
         return self._call("POST", "/posts", json={"channel_id": channel_id, "message": message, "props": props or {}})
 
+    def recent_posts(self, channel_id: str, count: int = 100) -> list[dict]:
+        """A channel's latest posts, newest first."""
+        page = self._call("GET", f"/channels/{quote(channel_id)}/posts", params={"per_page": str(count)})
+        return [page["posts"][post_id] for post_id in page["order"]]
+
     def patch_post(self, post_id: str, message: str, props: dict[str, Any]) -> dict:
         return self._call("PUT", f"/posts/{quote(post_id)}/patch", json={"message": message, "props": props})
 

@@ -6,7 +6,9 @@
   otherwise the name gets a suffix.
 - Cards are Markdown posts with attachment buttons whose `integration.context` the bot signs
   (`signing.py`); an update patches the post, clearing the buttons when none are left.
-- Every post carries its idempotency key in its props; `find` recognises what this process sent.
+- Every post carries its idempotency key in its props; `find` recognises what this process sent, and
+  `recover` finds it among a channel's latest posts after a crash or an attempt that timed out after
+  Mattermost had the post.
 """
 
 from __future__ import annotations
@@ -99,6 +101,20 @@ class MattermostPlatform:
 
     def find(self, key: str) -> str | None:
         return self._sent.get(key)
+
+    def recover(self, key: str, channel: str | None, member: str | None) -> str | None:
+        """Among the latest posts where the message would be, the bot's own with this key in its props."""
+        if channel is not None:
+            cid = self.channel_id(channel)
+            if cid is None:
+                return None
+        else:
+            cid = self._call(self.client.direct_channel, self.bot_user_id, self.user_id(member))["id"]
+        for post in self._call(self.client.recent_posts, cid):
+            if post.get("user_id") == self.bot_user_id and (post.get("props") or {}).get(KEY_PROP) == key:
+                self._sent[key] = post["id"]
+                return post["id"]
+        return None
 
     def _props(self, buttons: list[RenderedButton]) -> dict:
         if not buttons:

@@ -106,6 +106,9 @@ class SlackPlatform:
     def find(self, key: str) -> str | None:
         return self._sent.get(key)
 
+    def recover(self, key: str, channel: str | None, member: str | None) -> str | None:
+        return None     # no method this app may call finds a message by its metadata (see the module's note)
+
     # ---- errors -------------------------------------------------------------------------------------
     @staticmethod
     def _call(method, **kwargs):
