@@ -304,3 +304,14 @@ def test_a_dialog_state_expires(mm):
         signer.open_state(state)
     with pytest.raises(Forged):
         signer.open_state(state.replace(".", ".0", 1))
+
+
+def test_a_dialog_state_is_only_good_for_the_person_it_was_opened_for(mm):
+    mm.fake.slash("lt-arnhem-medewerker", "/casus nieuw", mm.general)      # the form opens for anyone
+    lt_state = mm.fake.dialogs[-1]["dialog"]["state"]
+    mm.fake.slash("vt-medewerker", "/casus nieuw", mm.general)
+    reply = mm.fake.submit_dialog("vt-medewerker", {"gemeenten": "Arnhem"}, state=lt_state)   # sent as VT
+    assert "niet door de bot geopend" in reply.json["error"] and mm.report("VT-2025-0001") is None
+    assert [r.actor for r in audits(mm, "geweigerd:formulier_vervalst")] == [f"mattermost:{mm.users['vt-medewerker']}"]
+    own = mm.fake.submit_dialog("vt-medewerker", {"gemeenten": "Arnhem"})           # the real one still works
+    assert not (own.json or {}).get("error") and mm.report("VT-2025-0001") is not None

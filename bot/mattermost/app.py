@@ -5,9 +5,10 @@ translated into the bot's invocations and clicks. Like the Slack adapter it only
   constant time) must be the one Mattermost gave that command. A forged token is refused and audited.
 - Buttons: the context must carry the bot's signature (`signing.py`), else refused and audited; the
   domain refuses a button whose request is no longer open. The answer is the click's ephemeral text.
-- Dialogs: the state must be signed, unexpired and unspent; a refusal keeps the dialog open with the
-  reason; on success the private answer goes to the slash command's `response_url` (or, for a dialog
-  opened by a button, which has none, as a direct message).
+- Dialogs: the state must be signed, unexpired, unspent and made for the user who submits it (the
+  submission itself is unsigned: without that, someone could send their form as a colleague); a refusal
+  keeps the dialog open with the reason; on success the private answer goes to the slash command's
+  `response_url` (or, for a dialog opened by a button, which has none, as a direct message).
 """
 
 from __future__ import annotations
@@ -56,8 +57,8 @@ class MattermostApp:
         else:
             headers = {k[5:].replace("_", "-").lower(): v for k, v in environ.items() if k.startswith("HTTP_")}
             headers["content-type"] = environ.get("CONTENT_TYPE", "")
-            length = min(int(environ.get("CONTENT_LENGTH") or 0), MAX_BODY)
             try:
+                length = min(int(environ.get("CONTENT_LENGTH") or 0), MAX_BODY)
                 status, body = route(headers, environ["wsgi.input"].read(length))
             except Exception:   # never a stack trace to a person; the log names no case data
                 log.exception("request failed", extra={"path": environ.get("PATH_INFO")})
@@ -84,8 +85,8 @@ class MattermostApp:
         number = case_from_channel(channel)
         if command == "/casus" and (text == "nieuw" or (text == "besluit" and number)):
             form_ = forms.new_case(self.bot.directory) if text == "nieuw" else forms.decision(number)
-            state = self.signer.state(formulier=form_.callback, kanaal=channel_id, nummer=number or "",
-                                      antwoord=form.get("response_url", ""))
+            state = self.signer.state(formulier=form_.callback, voor=form.get("user_id", ""), kanaal=channel_id,
+                                      nummer=number or "", antwoord=form.get("response_url", ""))
             if self._open(form.get("trigger_id", ""), form_, state):
                 return 200, {}
             return 200, {"response_type": "ephemeral",
@@ -110,7 +111,8 @@ class MattermostApp:
             return 200, {"ephemeral_text": self._refuse(f"mattermost:{user_id}", "klik", ParseError("knop_vervalst"))}
         member = self.member_of(user_id)
         if action == "weiger":   # a refusal needs its reason: ask for it in a dialog
-            state = self.signer.state(formulier=forms.REFUSE, kanaal=channel_id, waarde=value, antwoord="")
+            state = self.signer.state(formulier=forms.REFUSE, voor=user_id, kanaal=channel_id, waarde=value,
+                                      antwoord="")
             if self._open(str(body.get("trigger_id", "")), forms.refusal(), state):
                 return 200, {}
             return 200, {"ephemeral_text": self._refuse(member, "klik:weiger", ParseError("formulier_niet_geopend"))}
@@ -126,6 +128,8 @@ class MattermostApp:
         claimed = f"mattermost:{user_id}"   # until the state is checked, the user id is only claimed
         try:
             state = self.signer.open_state(body.get("state"))
+            if state["voor"] != user_id:       # a state is only good for the person the form was opened for
+                raise Forged("state of another user")
             if not self.signer.spend(state):
                 raise Replayed("submitted twice at once")
         except (Expired, Replayed):
