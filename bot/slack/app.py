@@ -1,6 +1,8 @@
-"""The Slack app (slack-bolt): slash commands, buttons and the refusal-reason modal, translated into the
-bot's invocations and clicks. It answers first (within Slack's 3 seconds) and leaves the rest to the
-outbox, which a background worker delivers."""
+"""The Slack app (slack-bolt): slash commands, buttons and forms (modals, `bot/forms.py`), translated into
+the bot's invocations and clicks. A command, click or form is committed (with its audit entry) before
+Slack gets its answer, well within Slack's 3 seconds; a click's or form's private answer and opening a
+form follow on a small pool of threads, and the messages to channels go through the outbox, which a
+background worker delivers."""
 
 from __future__ import annotations
 
