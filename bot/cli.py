@@ -68,10 +68,10 @@ def main(argv: list[str] | None = None) -> int:
     if argv[:1] == ["worker"]:
         from .worker import main as worker_main
         return worker_main(argv[1:])
-    if argv[:1] in (["serve"], ["socket"], ["check"]):
-        return _platform_command(argv[0], argv[1:])
-    args = parser.parse_args(argv)
     try:
+        if argv[:1] in (["serve"], ["socket"], ["check"]):
+            return _platform_command(argv[0], argv[1:])
+        args = parser.parse_args(argv)
         if args.command == "console":
             return _console(args)
         if args.command == "demo":

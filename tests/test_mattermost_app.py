@@ -278,6 +278,11 @@ def test_the_check_passes_on_a_good_setup_and_names_what_is_wrong(mm, tmp_path):
     (tmp_path / "adressen.yaml").write_text(data, encoding="utf-8")
     problems = check(env, MattermostClient(mm.fake.base_url, mm.fake.token))
     assert problems == ["vt-medewerker in de adressenlijst is in Mattermost niet gevonden (gebruikersnaam nakijken)."]
+    (tmp_path / "kapot.yaml").write_text("organisaties: [1]\n", encoding="utf-8")
+    problems = check({**env, "TRIAGEBOT_DIRECTORY": str(tmp_path / "kapot.yaml")},
+                     MattermostClient(mm.fake.base_url, mm.fake.token))
+    assert problems == [f"De adressenlijst klopt niet: {tmp_path / 'kapot.yaml'}: veld 'organisaties[0]': "
+                        "verwacht een mapping (sleutel: waarde)."]
     env.pop("MATTERMOST_CASUS_TOKEN")
     problems = check(env, MattermostClient(mm.fake.base_url, mm.fake.token))
     assert problems[0].startswith("MATTERMOST_CASUS_TOKEN ontbreekt")

@@ -216,3 +216,13 @@ def test_the_slack_bot_refuses_to_start_without_its_settings_and_says_which(mode
     done = subprocess.run([sys.executable, "-m", "bot.cli", mode], env=env, capture_output=True, text=True, timeout=60)
     assert done.returncode != 0 and "Traceback" not in done.stderr
     assert f"{' en '.join(missing)} ontbreken" in done.stderr and "Installeren in Slack" in done.stderr
+
+
+def test_a_broken_directory_stops_the_server_with_the_field_named(tmp_path):
+    (tmp_path / "kapot.yaml").write_text("organisaties: [1]\n", encoding="utf-8")
+    env = {**os.environ, "SLACK_BOT_TOKEN": "xoxb-x", "SLACK_SIGNING_SECRET": "s",
+           "TRIAGEBOT_DIRECTORY": str(tmp_path / "kapot.yaml"), "DATABASE_URL": f"sqlite:///{tmp_path / 'b.db'}"}
+    done = subprocess.run([sys.executable, "-m", "bot.cli", "serve"], env=env, capture_output=True, text=True,
+                          timeout=60)
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert "Fout in de configuratie" in done.stderr and "organisaties[0]" in done.stderr

@@ -10,6 +10,7 @@ from datetime import datetime
 
 from models.calendar import AMS
 from models.directory import Directory
+from models.schema import ConfigError
 
 from ..app import Bot
 from ..channel_map import ChannelMap
@@ -113,9 +114,14 @@ def serve(argv: list[str]) -> int:
 
 
 # ---- the administrator's check ------------------------------------------------------------------------
-def check(env=os.environ, client: MattermostClient | None = None, directory: Directory | None = None) -> list[str]:
+def check(env=os.environ, client: MattermostClient | None = None) -> list[str]:
     """Everything an administrator must fix, in Dutch; empty when the bot can start and reach everyone."""
     problems = problems_in(env)
+    try:
+        directory = load_directory(env.get("TRIAGEBOT_DIRECTORY") or None)
+    except ConfigError as exc:
+        problems.append(f"De adressenlijst klopt niet: {exc}.")
+        directory = None
     if any(name in p for p in problems for name in ("MATTERMOST_URL ", "MATTERMOST_BOT_TOKEN ")):
         return problems
     client = client or MattermostClient(env["MATTERMOST_URL"], env["MATTERMOST_BOT_TOKEN"])
@@ -128,7 +134,11 @@ def check(env=os.environ, client: MattermostClient | None = None, directory: Dir
                         "Bot-accounts) en gebruik zijn token.")
     if env.get("MATTERMOST_TEAM"):
         problems += _team_problems(client, env["MATTERMOST_TEAM"], me)
-    directory = directory or load_directory(env.get("TRIAGEBOT_DIRECTORY") or None)
+    return problems + (_member_problems(client, directory) if directory else [])
+
+
+def _member_problems(client: MattermostClient, directory: Directory) -> list[str]:
+    problems = []
     for m in directory.members.values():
         username = m.chat_ids.get("mattermost")
         try:
