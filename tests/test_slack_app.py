@@ -15,6 +15,7 @@ from urllib.parse import urlencode
 import pytest
 
 from bot.inspect import case_report
+from bot.slack.serve import read_settings
 from bot.slack.spec import SCOPES
 from tests.fake_slack import FakeSlack
 from tests.worlds import SECRET, SlackWorld, chat_directory, slack_id
@@ -216,6 +217,9 @@ def test_the_slack_bot_refuses_to_start_without_its_settings_and_says_which(mode
     done = subprocess.run([sys.executable, "-m", "bot.cli", mode], env=env, capture_output=True, text=True, timeout=60)
     assert done.returncode != 0 and "Traceback" not in done.stderr
     assert f"{' en '.join(missing)} ontbreken" in done.stderr and "Installeren in Slack" in done.stderr
+    with pytest.raises(SystemExit, match="PORT moet een getal zijn"):
+        read_settings(mode, {"SLACK_BOT_TOKEN": "x", "SLACK_SIGNING_SECRET": "y", "SLACK_APP_TOKEN": "z",
+                             "PORT": "drieduizend"})
 
 
 def test_a_broken_directory_stops_the_server_with_the_field_named(tmp_path):

@@ -45,6 +45,8 @@ def read_settings(mode: str, env=os.environ) -> SlackSettings:
             f"De Slack-bot kan niet starten: {' en '.join(missing)} {verb}.\n"
             "Zet de waarden uit de Slack-app (Basic Information en OAuth & Permissions) in de omgeving; "
             "zie de README, 'Installeren in Slack'.")
+    if not env.get("PORT", "3000").isdigit():
+        raise SystemExit(f"De Slack-bot kan niet starten: PORT moet een getal zijn, niet '{env['PORT']}'.")
     return SlackSettings(bot_token=env["SLACK_BOT_TOKEN"], signing_secret=env.get("SLACK_SIGNING_SECRET"),
                          app_token=env.get("SLACK_APP_TOKEN"),
                          api_url=env.get("SLACK_API_URL", "https://slack.com/api/"), port=int(env.get("PORT", "3000")))
