@@ -21,11 +21,13 @@ import threading
 import time
 import traceback
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any, TypeVar
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 import httpx
+
+from tests.loopback import Loopback
 
 ID_ALPHABET = "ybndrfg8ejkmcpqxot1uwisza345h769"  # the base32 alphabet of Mattermost's 26-character ids
 ID_FORMAT = re.compile(r"[a-z0-9]{26}")
@@ -241,8 +243,7 @@ class FakeMattermost:
         self._lock = threading.RLock()
         self._transport = bot_transport
         self._http: httpx.Client | None = None
-        self._server: ThreadingHTTPServer | None = None
-        self._thread: threading.Thread | None = None
+        self._loopback: Loopback | None = None
         self._add_user(self.bot_user_id, bot_username, f"{bot_username}@localhost", is_bot=True,
                        roles="system_user system_admin" if bot_is_admin else "system_user")
         self._team_members.append(self.bot_user_id)
@@ -251,21 +252,14 @@ class FakeMattermost:
 
     # -- lifecycle --------------------------------------------------------------------------------------
     def start(self) -> FakeMattermost:
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
-        self._server.daemon_threads = True
-        self._server.fake = self  # type: ignore[attr-defined]
-        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.02,), name="fake-mattermost",
-                                        daemon=True)  # a short poll interval makes stop() quick
-        self._thread.start()
+        self._loopback = Loopback(_Handler, self, "fake-mattermost")
         self._http = httpx.Client(transport=self._transport, timeout=COMMAND_TIMEOUT)
         return self
 
     def stop(self) -> None:
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            self._thread.join(timeout=5)  # type: ignore[union-attr]
-            self._server = None
+        if self._loopback is not None:
+            self._loopback.stop()
+            self._loopback = None
         if self._http is not None:
             self._http.close()
             self._http = None
@@ -278,8 +272,8 @@ class FakeMattermost:
 
     @property
     def base_url(self) -> str:
-        assert self._server is not None, "FakeMattermost is not started"
-        return f"http://127.0.0.1:{self._server.server_address[1]}"
+        assert self._loopback is not None, "FakeMattermost is not started"
+        return self._loopback.url
 
     # -- test helpers -----------------------------------------------------------------------------------
     def add_user(self, username: str, email: str | None = None, *, in_team: bool = True) -> str:

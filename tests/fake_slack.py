@@ -19,10 +19,12 @@ import threading
 import time
 import traceback
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
+
+from tests.loopback import Loopback
 
 SPEC_DIR = Path(__file__).resolve().parent.parent.parent / "shared" / "platform-specs" / "slack-methods"
 
@@ -272,26 +274,18 @@ class FakeSlack:
         self._rate_limits: dict[str, list[int]] = {}  # method -> [calls left to refuse, retry_after]
         self._seq, self._last_us = 0, 0
         self._lock = threading.RLock()
-        self._server: ThreadingHTTPServer | None = None
-        self._thread: threading.Thread | None = None
+        self._loopback: Loopback | None = None
         self.add_user(bot_user_id, None, bot_name, is_bot=True)
 
     # -- lifecycle --------------------------------------------------------------------------------------
     def start(self) -> FakeSlack:
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
-        self._server.daemon_threads = True
-        self._server.fake = self  # type: ignore[attr-defined]
-        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.02,), name="fake-slack",
-                                        daemon=True)  # a short poll interval makes stop() quick
-        self._thread.start()
+        self._loopback = Loopback(_Handler, self, "fake-slack")
         return self
 
     def stop(self) -> None:
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            self._thread.join(timeout=5)  # type: ignore[union-attr]
-            self._server = None
+        if self._loopback is not None:
+            self._loopback.stop()
+            self._loopback = None
 
     def __enter__(self) -> FakeSlack:
         return self.start()
@@ -301,8 +295,8 @@ class FakeSlack:
 
     @property
     def base_url(self) -> str:
-        assert self._server is not None, "FakeSlack is not started"
-        return f"http://127.0.0.1:{self._server.server_address[1]}/api/"
+        assert self._loopback is not None, "FakeSlack is not started"
+        return self._loopback.url + "/api/"
 
     # -- test helpers -----------------------------------------------------------------------------------
     def add_user(self, user_id: str, email: str | None, name: str, *, real_name: str | None = None,
