@@ -189,3 +189,13 @@ class CaseCounter(SQLModel, table=True):
 
     year: int = Field(primary_key=True)
     last: int = 0
+
+
+class SpentState(SQLModel, table=True):
+    """A form's signed state that was submitted: the same state again is a replay. Kept until the state
+    expires, in the database, so that a restart or a second bot process still refuses it."""
+
+    __tablename__ = "spent_states"
+
+    nonce: str = Field(primary_key=True, max_length=32)
+    until: datetime | None = _dt(nullable=False, index=True)

@@ -320,3 +320,13 @@ def test_a_dialog_state_is_only_good_for_the_person_it_was_opened_for(mm):
     assert [r.actor for r in audits(mm, "geweigerd:formulier_vervalst")] == [f"mattermost:{mm.users['vt-medewerker']}"]
     own = mm.fake.submit_dialog("vt-medewerker", {"gemeenten": "Arnhem"})           # the real one still works
     assert not (own.json or {}).get("error") and mm.report("VT-2025-0001") is not None
+
+
+def test_a_submitted_dialog_state_stays_spent_after_a_restart(mm):
+    mm.fake.slash("vt-medewerker", "/casus nieuw", mm.general)
+    state = mm.fake.dialogs[-1]["dialog"]["state"]
+    assert not (mm.fake.submit_dialog("vt-medewerker", {"gemeenten": "Arnhem"}).json or {}).get("error")
+    mm.restart()
+    mm.fake.slash("vt-medewerker", "/casus nieuw", mm.general)
+    replay = mm.fake.submit_dialog("vt-medewerker", {"gemeenten": "Arnhem"}, state=state)
+    assert "al verstuurd of verlopen" in replay.json["error"] and mm.report("VT-2025-0002") is None

@@ -31,6 +31,7 @@ from ..channel_map import ChannelMap
 from .client import MattermostClient, MattermostError
 from .dialogs import dialog, values
 from .signing import Expired, Forged, Replayed, Signer
+from .spent import SpentStates
 
 COMMAND_PATH, ACTION_PATH, DIALOG_PATH = "/mattermost/opdracht", "/mattermost/knop", "/mattermost/formulier"
 MAX_BODY = 64 * 1024
@@ -42,6 +43,7 @@ class MattermostApp:
     def __init__(self, bot: Bot, client: MattermostClient, bot_user_id: str, signer: Signer, tokens: dict[str, str],
                  channels: ChannelMap, public_url: str, post_answer: Callable[[str, dict], None] | None = None):
         self.bot, self.client, self.bot_user_id, self.signer, self.channels = bot, client, bot_user_id, signer, channels
+        self.spent = SpentStates(bot.engine, signer.clock)
         self.tokens = {command: token.encode() for command, token in tokens.items()}
         self.dialog_url = public_url.rstrip("/") + DIALOG_PATH
         self.post_answer = post_answer or (lambda url, body: httpx.post(url, json=body, timeout=10).raise_for_status())
@@ -130,8 +132,8 @@ class MattermostApp:
             state = self.signer.open_state(body.get("state"))
             if state["voor"] != user_id:       # a state is only good for the person the form was opened for
                 raise Forged("state of another user")
-            if not self.signer.spend(state):
-                raise Replayed("submitted twice at once")
+            if not self.spent.spend(state["nonce"], state["tot"]):
+                raise Replayed("state used before")
         except (Expired, Replayed):
             return 200, {"error": self._refuse(claimed, "formulier", ParseError("formulier_verlopen"))}
         except (Forged, ValueError, KeyError):      # ValueError, KeyError: not even the shape of our state
@@ -140,7 +142,7 @@ class MattermostApp:
         answers = self._submit(member, state, values(_form_named(state.get("formulier"), self.bot, state),
                                                      body.get("submission")))
         if any(a.refused for a in answers):     # the dialog stays open with the reason; it may be sent again
-            self.signer.unspend(state)
+            self.spent.unspend(state["nonce"])
             return 200, {"error": _joined(answers)}
         self._tell(user_id, state.get("antwoord", ""), _joined(answers))
         return 200, {}

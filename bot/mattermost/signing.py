@@ -4,8 +4,8 @@ bot knows) and checks them when they come back.
 
 - A button context is bound to the action and its value (the case and the pending request); the domain
   refuses a button whose request is no longer open, so a changed state makes the button stale.
-- A dialog state is bound to what it is for, expires, and carries a nonce that is spent when the dialog
-  is submitted successfully: the same state twice is a replay.
+- A dialog state is bound to what it is for and to whom, expires, and carries a nonce that is spent
+  (`spent.py`, in the database) when the dialog is submitted: the same state twice is a replay.
 """
 
 from __future__ import annotations
@@ -15,7 +15,6 @@ import hashlib
 import hmac
 import json
 import secrets
-import threading
 import time
 from collections.abc import Callable
 from typing import Any
@@ -38,8 +37,6 @@ class Signer:
         if len(secret) < 16:
             raise ValueError("the signing secret must be at least 16 characters")
         self.key, self.clock, self.state_ttl = secret.encode(), clock, state_ttl
-        self._spent: dict[str, float] = {}      # nonce → until when it must be remembered
-        self._lock = threading.Lock()
 
     def _mac(self, purpose: str, text: str) -> str:
         return hmac.new(self.key, f"{purpose}\n{text}".encode(), hashlib.sha256).hexdigest()
@@ -69,7 +66,8 @@ class Signer:
         return f"{text}.{self._mac('dialoog', text)}"
 
     def open_state(self, state: Any) -> dict[str, Any]:
-        """The content of a state this bot made, not expired and not spent; raises otherwise."""
+        """The content of a state this bot made and that has not expired; raises otherwise. Whether it was
+        used before is for `SpentStates` to say."""
         if not isinstance(state, str) or "." not in state:
             raise Forged("no state")
         text, _, sig = state.rpartition(".")
@@ -78,23 +76,4 @@ class Signer:
         body = json.loads(base64.urlsafe_b64decode(text.encode()))
         if body["tot"] < self.clock():
             raise Expired("state expired")
-        with self._lock:
-            if body["nonce"] in self._spent:
-                raise Replayed("state used before")
         return body
-
-    def spend(self, body: dict[str, Any]) -> bool:
-        """Mark a state as used; False if it already was (two submissions racing)."""
-        now = self.clock()
-        with self._lock:
-            for nonce in [n for n, until in self._spent.items() if until < now]:
-                del self._spent[nonce]
-            if body["nonce"] in self._spent:
-                return False
-            self._spent[body["nonce"]] = body["tot"]
-            return True
-
-    def unspend(self, body: dict[str, Any]) -> None:
-        """A submission that was refused may be corrected and sent again with the same state."""
-        with self._lock:
-            self._spent.pop(body["nonce"], None)
