@@ -44,12 +44,14 @@ def deliver_in_background(bot: Bot, engine: Engine) -> DeliveryWorker:
 class _PoolServer(WSGIServer):
     """A WSGI server that hands each connection to a fixed pool of threads, instead of starting a thread
     per request: under a burst, the requests beyond the pool wait their turn in a queue instead of all
-    contending for the interpreter (and the database) at once. Measured with bench/ack.py at 50 at once:
-    p99 about 450 instead of 800 ms, and a fifth less CPU per request. A client that stalls holds a
-    thread for at most `_QuietHandler.timeout` per read."""
+    contending for the interpreter (and the database) at once. A client that stalls holds a thread for
+    at most `_QuietHandler.timeout` per read."""
 
     request_queue_size = 128    # the default of 5 resets connections when a table full of people click
-    threads = 8
+    # the work is mostly Python under one interpreter lock on 2 cores: more threads only queue inside the
+    # process (bench/ack.py at 50 at once: p99 ~300 ms with 4, ~400 with 8, ~830 with 16); a few stay so
+    # that a request waiting on the network (a form opening, a first look-up of a user) blocks no one
+    threads = 4
 
     def server_activate(self) -> None:
         super().server_activate()
