@@ -8,6 +8,7 @@ would write, so both go through the same code.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from models.directory import Directory
 from models.types import Route, Signal, Weight
@@ -33,34 +34,40 @@ class Form:
     title: str                      # ≤ 24 characters (both platforms)
     submit: str
     fields: tuple[Field, ...]
+    cancel: str
 
 
 Values = dict[str, list[str]]       # field name → what was filled in or picked
 
 
-def new_case(directory: Directory) -> Form:
-    return Form(NEW, "Nieuwe melding", "Registreer", (
-        Field("gemeenten", "Gemeente(n)", "choose", tuple(directory.gemeenten), max_selected=2,
-              help="Eén gemeente, of twee als het gezin in twee gemeenten woont."),
-        Field("ontvangen", "Ontvangen", "text", optional=True, placeholder="2025-05-26T10:00",
-              help="Wanneer de melding binnenkwam (JJJJ-MM-DDTUU:MM); leeg: nu."),
-        Field("vlaggen", "Kenmerken", "choose", ("spoed", "anoniem", "gezinsvoogd"), optional=True, max_selected=None),
-        Field("signalen", "Signalen", "choose", tuple(s.value for s in Signal), optional=True, max_selected=None),
-    ))
+def _form(words: Any, callback: str, *fields: tuple, **params: str) -> Form:
+    """A form with its Dutch texts from `templates/_woorden.j2` (`formulieren`): (name, kind, options, extra)."""
+    texts = words.formulieren[callback]
+    made = []
+    for name, kind, options, extra in fields:
+        label, help_ = texts["velden"][name]
+        made.append(Field(name, label, kind, options, help=help_.format(**params), **extra))
+    return Form(callback, texts["titel"], texts["verstuur"], tuple(made), words.annuleer)
 
 
-def decision(number: str) -> Form:
-    return Form(DECIDE, "Triagebesluit", "Leg vast", (
-        Field("route", "Route", "choose", tuple(r.value for r in Route), help=f"Waar {number} heen gaat."),
-        Field("zwaarte", "Zwaarte", "choose", tuple(w.value for w in Weight), optional=True),
-        Field("forceer", "Afwijken van een regel", "choose", ("forceer",), optional=True, max_selected=None),
-        Field("reden", "Onderbouwing", "long", optional=True, help="Verplicht als u van een regel afwijkt."),
-    ))
+def new_case(directory: Directory, words: Any) -> Form:
+    return _form(words, NEW,
+                 ("gemeenten", "choose", tuple(directory.gemeenten), {"max_selected": 2}),
+                 ("ontvangen", "text", (), {"optional": True, "placeholder": "2025-05-26T10:00"}),
+                 ("vlaggen", "choose", ("spoed", "anoniem", "gezinsvoogd"), {"optional": True, "max_selected": None}),
+                 ("signalen", "choose", tuple(s.value for s in Signal), {"optional": True, "max_selected": None}))
 
 
-def refusal() -> Form:
-    return Form(REFUSE, "Overdracht weigeren", "Weiger", (
-        Field("reden", "Reden", "long", help="Waarom uw organisatie de overdracht niet aanneemt."),))
+def decision(number: str, words: Any) -> Form:
+    return _form(words, DECIDE,
+                 ("route", "choose", tuple(r.value for r in Route), {}),
+                 ("zwaarte", "choose", tuple(w.value for w in Weight), {"optional": True}),
+                 ("forceer", "choose", ("forceer",), {"optional": True, "max_selected": None}),
+                 ("reden", "long", (), {"optional": True}), nummer=number)
+
+
+def refusal(words: Any) -> Form:
+    return _form(words, REFUSE, ("reden", "long", (), {}))
 
 
 def new_case_line(values: Values) -> str:

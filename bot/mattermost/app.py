@@ -44,6 +44,7 @@ class MattermostApp:
                  channels: ChannelMap, public_url: str, post_answer: Callable[[str, dict], None] | None = None):
         self.bot, self.client, self.bot_user_id, self.signer, self.channels = bot, client, bot_user_id, signer, channels
         self.spent = SpentStates(bot.engine, signer.clock)
+        self.words = bot.renderer.words
         self.tokens = {command: token.encode() for command, token in tokens.items()}
         self.dialog_url = public_url.rstrip("/") + DIALOG_PATH
         self.post_answer = post_answer or (lambda url, body: httpx.post(url, json=body, timeout=10).raise_for_status())
@@ -86,7 +87,8 @@ class MattermostApp:
         channel = self.channels.name_of(channel_id)
         number = case_from_channel(channel)
         if command == "/casus" and (text == "nieuw" or (text == "besluit" and number)):
-            form_ = forms.new_case(self.bot.directory) if text == "nieuw" else forms.decision(number)
+            form_ = (forms.new_case(self.bot.directory, self.words) if text == "nieuw"
+                     else forms.decision(number, self.words))
             state = self.signer.state(formulier=form_.callback, voor=form.get("user_id", ""), kanaal=channel_id,
                                       nummer=number or "", antwoord=form.get("response_url", ""))
             if self._open(form.get("trigger_id", ""), form_, state):
@@ -115,7 +117,7 @@ class MattermostApp:
         if action == "weiger":   # a refusal needs its reason: ask for it in a dialog
             state = self.signer.state(formulier=forms.REFUSE, voor=user_id, kanaal=channel_id, waarde=value,
                                       antwoord="")
-            if self._open(str(body.get("trigger_id", "")), forms.refusal(), state):
+            if self._open(str(body.get("trigger_id", "")), forms.refusal(self.words), state):
                 return 200, {}
             return 200, {"ephemeral_text": self._refuse(member, "klik:weiger", ParseError("formulier_niet_geopend"))}
         answers = self.bot.click(Click(member, action, value, "", self.channels.name_of(channel_id)))
@@ -197,11 +199,11 @@ class MattermostApp:
 
 def _form_named(callback: Any, bot: Bot, state: dict) -> forms.Form:
     if callback == forms.NEW:
-        return forms.new_case(bot.directory)
+        return forms.new_case(bot.directory, bot.renderer.words)
     if callback == forms.DECIDE:
-        return forms.decision(state["nummer"])
+        return forms.decision(state["nummer"], bot.renderer.words)
     if callback == forms.REFUSE:
-        return forms.refusal()
+        return forms.refusal(bot.renderer.words)
     raise KeyError(callback)
 
 

@@ -105,6 +105,7 @@ def build_app(bot: Bot, client: WebClient, signing_secret: str | None, channels:
               request_verification_enabled=signing_secret is not None, process_before_response=True)
     later: Callable[[Callable[[], None]], None] = AfterAnswer() if answer_first else _at_once
     guard = ReplayGuard()
+    words = bot.renderer.words     # the forms' Dutch texts
 
     @app.middleware
     def refuse_replays(req, resp, next):   # noqa: A002 (bolt's name)
@@ -144,9 +145,9 @@ def build_app(bot: Bot, client: WebClient, signing_secret: str | None, channels:
         number = case_from_channel(channel)
         form = None
         if body["command"] == "/casus" and text == "nieuw":             # a form instead of a line
-            form = modal(forms.new_case(bot.directory), f"|{channel_id}")
+            form = modal(forms.new_case(bot.directory, words), f"|{channel_id}")
         elif body["command"] == "/casus" and text == "besluit" and number:
-            form = modal(forms.decision(number), f"{number}|{channel_id}")
+            form = modal(forms.decision(number, words), f"{number}|{channel_id}")
         if form is not None:
             ack()
             later(lambda: open_form(body["trigger_id"], form, body["user_id"], channel_id, f"{body['command']} {text}"))
@@ -170,7 +171,8 @@ def build_app(bot: Bot, client: WebClient, signing_secret: str | None, channels:
         values = values_of(view["state"]["values"])
         line = forms.new_case_line(values) if view["callback_id"] == forms.NEW else forms.decision_line(number, values)
         answers = bot.command(Invocation(member_of(body["user"]["id"]), "/casus", line, channel_name(channel_id)))
-        first = forms.new_case(bot.directory) if view["callback_id"] == forms.NEW else forms.decision(number)
+        first = (forms.new_case(bot.directory, words) if view["callback_id"] == forms.NEW
+                 else forms.decision(number, words))
         submitted(ack, body, answers, {"user": body["user"], "channel": {"id": channel_id}}, first.fields[0].name)
 
     for name in COMMANDS:
@@ -214,7 +216,7 @@ def build_app(bot: Bot, client: WebClient, signing_secret: str | None, channels:
     def on_refuse(ack, body, action):
         ack()   # a refusal needs a reason: ask for it in a form
         metadata = f"{action['value']}|{body.get('channel', {}).get('id', '')}"
-        later(lambda: open_form(body["trigger_id"], modal(forms.refusal(), metadata), body["user"]["id"],
+        later(lambda: open_form(body["trigger_id"], modal(forms.refusal(words), metadata), body["user"]["id"],
                                 body.get("channel", {}).get("id", ""), "klik:weiger"))
 
     @app.view(forms.REFUSE)

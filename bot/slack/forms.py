@@ -19,7 +19,7 @@ CHECKBOXES_UP_TO = 5     # a choice among a few is a row of checkboxes; among mo
 
 
 def modal(form: Form, metadata: str) -> View:
-    return View(type="modal", callback_id=form.callback, title=form.title, submit=form.submit, close="Annuleer",
+    return View(type="modal", callback_id=form.callback, title=form.title, submit=form.submit, close=form.cancel,
                 private_metadata=metadata, blocks=[
                     InputBlock(block_id=f.name, label=f.label, element=_element(f), optional=f.optional,
                                hint=f.help or None) for f in form.fields])
