@@ -240,7 +240,7 @@ def pg_schema(base: str) -> tuple[str, object]:
     """A fresh schema in the PostgreSQL database `base` and the URL that uses it; the cleanup drops it."""
     import sqlalchemy as sa
 
-    from bot.db import make_engine
+    from bot.storage.db import make_engine
 
     schema = f"bench_ack_{uuid.uuid4().hex[:8]}"
     admin = make_engine(base)

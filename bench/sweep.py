@@ -27,9 +27,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import sqlalchemy as sa  # noqa: E402
 
 from bot.config import load_directory, load_profile  # noqa: E402
-from bot.db import make_engine, migrate  # noqa: E402
-from bot.sweep import Sweeper  # noqa: E402
-from bot.uow import uow_factory  # noqa: E402
+from bot.delivery.sweep import Sweeper  # noqa: E402
+from bot.storage.db import make_engine, migrate  # noqa: E402
+from bot.storage.uow import uow_factory  # noqa: E402
 from models.escalation import ladder_to_data  # noqa: E402
 
 DUE = 1000

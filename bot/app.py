@@ -19,12 +19,12 @@ from models.profile import Profile
 from models.tables import DeadlineRow, OutboxRow
 
 from .config import load_profile
-from .janitor import Janitor
-from .outbox import Dispatcher
+from .delivery.janitor import Janitor
+from .delivery.outbox import Dispatcher
+from .delivery.sweep import Sweeper
 from .port import PlatformPort
 from .render import Renderer
-from .sweep import Sweeper
-from .uow import uow_factory
+from .storage.uow import uow_factory
 
 
 @dataclass(frozen=True)

@@ -66,7 +66,7 @@ def main(argv: list[str] | None = None) -> int:
     if argv is None:
         argv = sys.argv[1:]
     if argv[:1] == ["worker"]:
-        from .worker import main as worker_main
+        from .delivery.worker import main as worker_main
         return worker_main(argv[1:])
     try:
         if argv[:1] in (["serve"], ["socket"], ["check"]):
@@ -99,7 +99,7 @@ def _platform_command(command: str, argv: list[str]) -> int:
 
 def _build(args: argparse.Namespace, db_url: str, start: datetime):
     from .config import load_directory, load_profile
-    from .console import Console, attach
+    from .console.console import Console, attach
 
     console = Console.build(load_directory(args.directory), load_profile(args.profiel), db_url, start)
     attach(console, sys.stdout, getattr(args, "json", False))
@@ -141,9 +141,9 @@ def _demo(args: argparse.Namespace) -> int:
 
 def _show(args: argparse.Namespace) -> int:
     from .config import default_database_url, load_profile
-    from .db import make_engine, migrate
     from .inspect import case_report, render_report
-    from .uow import uow_factory
+    from .storage.db import make_engine, migrate
+    from .storage.uow import uow_factory
 
     engine = make_engine(args.db or default_database_url())
     migrate(engine)

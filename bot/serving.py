@@ -13,7 +13,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
 from .app import Bot
-from .delivery import DeliveryWorker
+from .delivery.background import DeliveryWorker
 
 
 def outbox_writes(engine: Engine) -> Callable[[], bool]:

@@ -17,8 +17,8 @@ from hypothesis import settings
 from sqlalchemy.engine import Engine
 
 from bot.config import load_profile
-from bot.db import make_engine, migrate
-from bot.uow import uow_factory
+from bot.storage.db import make_engine, migrate
+from bot.storage.uow import uow_factory
 
 # In CI the property tests run the same examples every time (a red build is reproducible and does not
 # depend on luck); on a developer's machine they explore new ones on every run.

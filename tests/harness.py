@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.config import load_directory, load_profile
-from bot.console import Console
+from bot.console.console import Console
 from bot.inspect import case_report
 from models.calendar import AMS
 

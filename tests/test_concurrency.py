@@ -8,7 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from bot.config import load_profile
-from bot.uow import uow_factory
+from bot.storage.uow import uow_factory
 from commands.ports import ConcurrentChange
 from commands.unit import run
 from models.events import OverdrachtBevestigd, OverdrachtGevraagd, StagnatieGemeld, TriageBesluit

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from bot.cli import main
-from bot.console import human
+from bot.console.console import human
 from models.calendar import AMS
 from tests.harness import answers, make_console, play, show
 

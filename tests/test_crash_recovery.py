@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.journal_platform import JournalPlatform
+from bot.console.journal_platform import JournalPlatform
 from tests.harness import make_console, play
 
 START, END = "2025-06-02T08:00", "2025-07-04T08:00"

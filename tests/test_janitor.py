@@ -7,7 +7,7 @@ from datetime import timedelta
 import sqlalchemy as sa
 from sqlmodel import Session
 
-from bot.scheduler import build_scheduler
+from bot.delivery.scheduler import build_scheduler
 from models.tables import DeadlineRow, LedgerRow, OutboxRow
 from tests.harness import make_console, play, show
 

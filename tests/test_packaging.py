@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-MIGRATION_ENV = "bot.migrations.env"     # run by alembic, not imported: it migrates when loaded
+MIGRATION_ENV = "bot.storage.migrations.env"     # run by alembic, not imported: it migrates when loaded
 
 
 def installed(script: str, cwd: Path) -> subprocess.CompletedProcess:

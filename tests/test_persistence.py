@@ -6,7 +6,7 @@ import pytest
 import sqlalchemy as sa
 
 from bot.config import load_directory, load_profile
-from bot.repository import CaseRepository
+from bot.storage.repository import CaseRepository
 from commands import dispatch
 from commands.model import Click, Env, Invocation
 from commands.unit import run
@@ -156,7 +156,7 @@ def test_deadlines_carry_the_moment_the_sweep_must_look_at_them(uow, engine):
 
 
 def test_migrating_again_keeps_the_data(uow, engine):
-    from bot.db import migrate
+    from bot.storage.db import migrate
 
     done = run(uow, None, melding(ams(2025, 5, 26, 10)), ctx(ams(2025, 5, 26, 11)), action="nieuw")
     migrate(engine)

@@ -23,14 +23,14 @@ from slack_sdk import WebClient
 from bot.app import Bot
 from bot.channel_map import ChannelMap
 from bot.config import Settings, load_directory, load_profile
-from bot.console import SimClock, advance, clock_target
-from bot.db import make_engine, migrate
+from bot.console.console import SimClock, advance, clock_target
 from bot.inspect import case_report
 from bot.mattermost.client import MattermostClient
 from bot.mattermost.serve import MattermostSettings, build
 from bot.render import Renderer
 from bot.slack.app import build_app
 from bot.slack.port import SlackPlatform
+from bot.storage.db import make_engine, migrate
 from models.calendar import AMS
 from models.case import channel_name
 from tests.fake_mattermost import FakeMattermost

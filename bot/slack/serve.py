@@ -15,10 +15,10 @@ from models.calendar import AMS
 from ..app import Bot
 from ..channel_map import ChannelMap
 from ..config import Settings, load_directory, load_profile
-from ..db import make_engine, migrate
+from ..delivery.scheduler import build_scheduler
 from ..render import Renderer
-from ..scheduler import build_scheduler
 from ..serving import deliver_in_background, http_server, settle_heap
+from ..storage.db import make_engine, migrate
 from .app import build_app
 from .port import SlackPlatform
 

@@ -23,10 +23,10 @@ from models.case import channel_name
 from models.directory import Directory
 from models.profile import Profile
 
-from .app import Bot
+from ..app import Bot
+from ..render import Renderer
+from ..storage.db import make_engine, migrate
 from .console_platform import ConsolePlatform
-from .db import make_engine, migrate
-from .render import Renderer
 
 
 class SimClock:

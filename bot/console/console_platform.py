@@ -12,7 +12,7 @@ from typing import Any
 
 from models.directory import Directory
 
-from .port import PlatformError, RenderedButton
+from ..port import PlatformError, RenderedButton
 
 
 @dataclass

@@ -12,12 +12,12 @@ from datetime import datetime, timedelta
 
 from models.calendar import AMS
 
-from .app import Bot
-from .config import load_directory, load_profile
-from .console import SimClock
-from .db import make_engine, migrate
-from .journal_platform import JournalPlatform
-from .render import Renderer
+from ..app import Bot
+from ..config import load_directory, load_profile
+from ..console.console import SimClock
+from ..console.journal_platform import JournalPlatform
+from ..render import Renderer
+from ..storage.db import make_engine, migrate
 
 
 def _moment(value: str) -> datetime:

@@ -27,8 +27,8 @@ from sqlmodel import Session
 from commands.model import Audience, Kind, Message
 from models.tables import OutboxRow
 
-from .port import PlatformError, PlatformPort, RenderedButton
-from .render import Renderer
+from ..port import PlatformError, PlatformPort, RenderedButton
+from ..render import Renderer
 
 log = logging.getLogger("triagebot.outbox")
 

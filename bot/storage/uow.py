@@ -13,7 +13,7 @@ from sqlmodel import Session
 from models.profile import Profile
 from models.tables import AuditRow
 
-from .outbox import OutboxWriter
+from ..delivery.outbox import OutboxWriter
 from .repository import CaseRepository
 
 

@@ -34,8 +34,8 @@ from models.rules import Context
 from models.tables import AuditRow, CaseRow, DeadlineRow
 from models.types import DeadlineKind, DeadlineState, Role, Status
 
+from ..storage.repository import deadline_from
 from .outbox import OutboxWriter
-from .repository import deadline_from
 
 log = logging.getLogger("triagebot.sweep")
 SYSTEM = "triagebot"

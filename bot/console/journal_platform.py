@@ -12,7 +12,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from .port import RenderedButton
+from ..port import RenderedButton
 
 
 class JournalPlatform:

@@ -1,4 +1,4 @@
-"""Alembic environment: runs against the engine that `bot.db.migrate` passes in."""
+"""Alembic environment: runs against the engine that `bot.storage.db.migrate` passes in."""
 
 from alembic import context
 from sqlmodel import SQLModel
