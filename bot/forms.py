@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from commands.privacy import LIMITS
 from models.directory import Directory
 from models.types import Route, Signal, Weight
 
@@ -26,6 +27,7 @@ class Field:
     max_selected: int | None = 1    # "choose": how many may be picked (None: any number)
     placeholder: str = ""
     help: str = ""                  # a line under the field (≤ 150 characters)
+    max_length: int | None = None   # "text", "long": as many characters as the command accepts there
 
 
 @dataclass(frozen=True)
@@ -63,11 +65,11 @@ def decision(number: str, words: Any) -> Form:
                  ("route", "choose", tuple(r.value for r in Route), {}),
                  ("zwaarte", "choose", tuple(w.value for w in Weight), {"optional": True}),
                  ("forceer", "choose", ("forceer",), {"optional": True, "max_selected": None}),
-                 ("reden", "long", (), {"optional": True}), nummer=number)
+                 ("reden", "long", (), {"optional": True, "max_length": LIMITS["reden"]}), nummer=number)
 
 
 def refusal(words: Any) -> Form:
-    return _form(words, REFUSE, ("reden", "long", (), {}))
+    return _form(words, REFUSE, ("reden", "long", (), {"max_length": LIMITS["reden"]}))
 
 
 def new_case_line(values: Values) -> str:

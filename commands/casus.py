@@ -190,7 +190,7 @@ def dienst(req: Request) -> Reply:
         raise ParseError("dienst_afgerond_verwacht")
     req.args.no_more(labels=("oordeel",))
     oordeel = req.args.text("oordeel")
-    check_free_text(oordeel)
+    check_free_text(oordeel, veld="oordeel")
     return _change(req, number, [DienstAfgerond(oordeel), OverdrachtGevraagd()], "klaar/dienst")
 
 
@@ -248,7 +248,7 @@ def monitoring(req: Request) -> Reply:
         raise ParseError("monitoring_uitkomst", uitkomst=word or "")
     req.args.no_more(labels=("toelichting",))
     text = req.args.text("toelichting")
-    check_free_text(text)
+    check_free_text(text, veld="toelichting")
     return _change(req, number, Monitoringsmoment(day, word == "positief", text), "klaar/monitoring")
 
 

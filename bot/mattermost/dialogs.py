@@ -20,7 +20,7 @@ def _elements(f: Field) -> list[dict[str, Any]]:
     base = {"optional": f.optional, "help_text": f.help, "placeholder": f.placeholder}
     if f.kind in ("text", "long"):
         return [{**base, "display_name": f.label, "name": f.name, "type": "textarea" if f.kind == "long" else "text",
-                 **({"max_length": 3000} if f.kind == "long" else {})}]
+                 **({"max_length": f.max_length or 3000} if f.kind == "long" or f.max_length else {})}]
     options = [{"text": o, "value": o} for o in f.options]
     if f.max_selected is None:
         return [{"display_name": o, "name": f"{f.name}_{i}", "type": "bool", "placeholder": "", "optional": True,

@@ -28,7 +28,8 @@ def modal(form: Form, metadata: str) -> View:
 def _element(f: Field):
     placeholder = f.placeholder or None
     if f.kind in ("text", "long"):
-        return PlainTextInputElement(action_id="v", multiline=f.kind == "long", placeholder=placeholder)
+        return PlainTextInputElement(action_id="v", multiline=f.kind == "long", placeholder=placeholder,
+                                     max_length=f.max_length)
     options = [Option(text=o, value=o) for o in f.options]
     if f.max_selected == 1:
         return StaticSelectElement(action_id="v", options=options, placeholder=placeholder)
