@@ -7,6 +7,8 @@ audited in a transaction of its own, so the audit log still shows that something
 
 from __future__ import annotations
 
+import random
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
@@ -21,8 +23,12 @@ from .ports import ConcurrentChange, UnitOfWork
 
 UowFactory = Callable[[], UnitOfWork]
 After = Callable[[UnitOfWork, CaseState | None, CaseState, Accepted], None]
-RETRIES = 3
+RETRIES = 5
 PROVISIONAL = "VT-0000-0000"
+
+
+class Failed(RuntimeError):
+    """An unexpected failure, rolled back and already audited (raised from the original exception)."""
 
 
 @dataclass(frozen=True)
@@ -46,13 +52,14 @@ def run(uow_factory: UowFactory, number: str | None, events: Event | Sequence[Ev
             return _once(uow_factory, number, batch, ctx, action, on_behalf_of, info, after)
         except ConcurrentChange:
             if attempt == RETRIES - 1:
-                raise
+                raise           # still in the way after all tries: the caller says "try again"
+            time.sleep(random.uniform(0.005, 0.02) * 2 ** attempt)   # let the other change finish first
         except Exception as exc:
             with uow_factory() as uow:
                 uow.audit.add(at=ctx.now, actor=ctx.actor, on_behalf_of=on_behalf_of, case_number=number,
                               action=action, outcome="fout", detail={**info, "error": type(exc).__name__})
                 uow.commit()
-            raise
+            raise Failed(type(exc).__name__) from exc
     raise AssertionError("unreachable")
 
 

@@ -9,7 +9,7 @@ from bot.config import load_directory, load_profile
 from bot.storage.repository import CaseRepository
 from commands import dispatch
 from commands.model import Click, Env, Invocation
-from commands.unit import run
+from commands.unit import Failed, run
 from models.events import (
     DienstAfgerond,
     EersteContact,
@@ -120,9 +120,10 @@ def test_a_failure_while_saving_the_children_rolls_back_the_case_row(uow, engine
         return original(self, model, case_id, wanted)
 
     monkeypatch.setattr(CaseRepository, "_upsert", failing_upsert)
-    with pytest.raises(OSError):
+    with pytest.raises(Failed) as failed:
         run(uow, done.number, TriageBesluit(Route.VV, Weight.MIDDELZWAAR, "x"), ctx(ams(2025, 5, 27, 9)),
             action="besluit")
+    assert isinstance(failed.value.__cause__, OSError)
     assert LedgerRow in calls
     monkeypatch.setattr(CaseRepository, "_upsert", original)
     with uow() as u:

@@ -21,9 +21,11 @@ import yaml
 from bot.cli import demo_script
 from bot.config import load_directory, load_profile
 from bot.render import PLATFORMS, Renderer, templates_dir
+from commands.dispatch import failure
 from commands.messages import for_notes
 from commands.model import Click, Invocation
 from commands.parse import ParseError
+from commands.ports import ConcurrentChange
 from models.calendar import AMS
 from models.events import GemeenteAntwoord, OverdrachtGevraagd, StagnatieGemeld
 from models.rules import GUARDS, Context
@@ -180,15 +182,19 @@ def run(tmp_path_factory) -> dict[str, Any]:
         demo.run(demo_script())
         console.run(SCENARIO.strip().splitlines() + [f"lt-ede-medewerker: /casus help {t}" for t in HELP])
         console.bot.command(Invocation("vt-medewerker", "/casus", "stagnatie reden: een reden: twee"))
+        for text in REFUSED_FREE_TEXT:      # the privacy check's refusals (commands/privacy.py)
+            console.bot.command(Invocation("vt-medewerker", "/casus", text))
         console.bot.click(Click("lt-arnhem-medewerker", "vergeet", "VT-2025-0003:2"))
         console.bot.click(Click("lt-arnhem-medewerker", "bevestig", "VT-2025-0003:9"))
         take_up(console)
         console.line("klok +15wd")          # reminders, lapses, rungs up to the gemeente
         gap_alarm(console)
         console.line("klok +31d")           # the channel of the case closed above is archived
-        for key in ADAPTER_KEYS:            # refusals the chat adapters find (forged tokens, buttons, forms)
+        for key in ADAPTER_KEYS:            # refusals the chat adapters find (forms, requests, failures)
             console.bot.command_error("vt-medewerker", "klik", ParseError(key))
-        console.bot.renderer.render("storing", {})     # what an adapter answers when the bot itself fails
+        for trouble in (ConcurrentChange("x"), RuntimeError("x")):   # a change in the way; a fault of the bot
+            console.bot._render(failure(console.bot.env(), "vt-medewerker", "/casus status", "VT-2025-0003",
+                                        trouble).private)
     with console.bot.uow() as uow:
         state = uow.cases.get("VT-2025-0003")
     ctx = Context(now=datetime(2025, 6, 10, 9, tzinfo=AMS), actor="vt-medewerker", actor_org="vt-gelderland-midden",
@@ -201,6 +207,13 @@ def run(tmp_path_factory) -> dict[str, Any]:
         rendered.append((f"weigering/{refused.key}", {"case": state.number, **dict(refused.params)}))
     return {"rendered": rendered, "notes": notes, "directory": load_directory(path)}
 
+
+# Free text the privacy check refuses: each kind of personal data (`wat`), each field too long, a hidden character.
+REFUSED_FREE_TEXT = [f"stagnatie VT-2025-0003 reden: {t}" for t in (
+    "bsn 123456782", "bel 06-12345678", "mail j@example.nl", "6811 AB", "geboren 3 maart 2019",
+    "NL91 ABNA 0417 1643 00", "Kerkstraat 12", "x" * 501, "piep\x07", "a\u202eb", "a\u200bb")] + [
+    "dienst VT-2025-0003 afgerond oordeel: " + "x" * 1001,
+    "monitoring VT-2025-0003 positief toelichting: " + "x" * 1001]
 
 ADAPTER_KEYS = {k for p in (ROOT / "bot").rglob("*.py")
                 for k in re.findall(r'ParseError\(\s*"(\w+)"', p.read_text(encoding="utf-8"))}

@@ -22,7 +22,9 @@ POOL = {"pool_size": 16, "max_overflow": 16}
 def make_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
         memory = ":memory:" in url or url.rstrip("/") == "sqlite:"
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30},
+        # isolation_level=None: the driver leaves transactions to us, so that `_begin` can start each one
+        # with BEGIN IMMEDIATE
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30, "isolation_level": None},
                                **({} if memory else POOL))
 
         @event.listens_for(engine, "connect")
@@ -36,6 +38,14 @@ def make_engine(url: str) -> Engine:
                 cur.execute("PRAGMA synchronous=FULL")
             cur.execute("PRAGMA busy_timeout=30000")
             cur.close()
+
+        @event.listens_for(engine, "begin")
+        def _begin(conn) -> None:
+            # A transaction that starts as a reader and then writes fails at once with "database is locked"
+            # when another connection wrote in between (SQLite cannot wait for that: its snapshot is stale).
+            # Taking the write lock at BEGIN makes every transaction wait its turn instead (busy_timeout),
+            # in this process and in others on the same file: SQLite's stand-in for PostgreSQL's row locks.
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
         return engine
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")

@@ -8,8 +8,10 @@ from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session
 
+from commands.ports import ConcurrentChange
 from models.profile import Profile
 from models.tables import AuditRow
 
@@ -38,6 +40,18 @@ class AuditLog:
         return list(self.session.execute(select(AuditRow).order_by(AuditRow.id)).scalars())
 
 
+# PostgreSQL: serialization failure, deadlock detected, lock not available
+CONTENDED_STATES = frozenset({"40001", "40P01", "55P03"})
+
+
+def contended(exc: DBAPIError) -> bool:
+    """Whether a database error means "another change got in the way" (worth trying again), not a fault."""
+    if getattr(exc.orig, "sqlstate", None) in CONTENDED_STATES:
+        return True
+    message = str(exc.orig).lower()
+    return "database is locked" in message or "database table is locked" in message or "busy" in message
+
+
 def _fit(column: str, value: str | None) -> str | None:
     limit = AuditRow.__table__.c[column].type.length
     return value if value is None or len(value) <= limit else value[:limit - 1] + "…"
@@ -56,11 +70,13 @@ class SqlUnitOfWork:
         self.outbox = OutboxWriter(self.session)
         return self
 
-    def __exit__(self, *exc: object) -> None:
+    def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
         if self.session is not None:
             self.session.rollback()   # a no-op after commit; undoes everything otherwise
             self.session.close()
             self.session = None
+        if isinstance(exc, DBAPIError) and contended(exc):
+            raise ConcurrentChange("the database was busy with another change") from exc
 
     def commit(self) -> None:
         assert self.session is not None
