@@ -42,7 +42,7 @@ class Bot:
         self.directory, self.profile, self.engine = directory, profile, engine
         self.port, self.renderer, self.clock = port, renderer, clock
         self.uow = uow_factory(engine, self.profile_for)
-        self.dispatcher = Dispatcher(engine, port, renderer, started=clock())
+        self.dispatcher = Dispatcher(engine, port, renderer)
         self.sweeper = Sweeper(engine, directory, profile, self.profile_for, self.uow)
         self.janitor = Janitor(engine, directory, self.uow)
         # what happens to the outbox after a request: the console delivers at once; a server answers

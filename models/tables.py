@@ -170,6 +170,9 @@ class OutboxRow(SQLModel, table=True):
     next_attempt_at: datetime | None = _dt(index=True)
     sent_at: datetime | None = _dt()
     last_error: str | None = None
+    # who is sending it now (one claim of one process), and until when (wall-clock time) the claim holds
+    claimed_by: str | None = Field(default=None, max_length=96)
+    claimed_until: datetime | None = _dt()
 
 
 class PlatformChannel(SQLModel, table=True):

@@ -4,16 +4,29 @@ rate limits with Retry-After. Everything arrives, in order per channel, nothing 
 from __future__ import annotations
 
 import random
+import subprocess
+import sys
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlmodel import Session
 
 from bot.port import PlatformError
 from models.tables import OutboxRow
 from tests.harness import make_console, play
 from tests.test_crash_recovery import SCENARIO
+
+
+def as_if_claimed_by_a_dead_process(engine, dispatcher) -> None:
+    """Make the rows this dispatcher claims look claimed by a process of this machine that has ended."""
+    ended = subprocess.Popen([sys.executable, "-c", "pass"])
+    ended.wait()
+    host = dispatcher.me.partition(":")[0]
+    with Session(engine) as s:
+        s.execute(update(OutboxRow).where(OutboxRow.claimed_by.like(dispatcher.me + "#%"))
+                  .values(claimed_by=f"{host}:{ended.pid}:dood#1"))
+        s.commit()
 
 
 class FlakyPlatform:

@@ -63,16 +63,19 @@ def test_a_case_with_nobody_holding_zicht_op_veiligheid_raises_the_alarm_once():
     assert c.bot.janitor.run(c.clock()).gaps == []                  # reported once
 
 
-def test_the_scheduler_runs_each_job_coalesced_and_one_at_a_time():
+def test_the_scheduler_runs_each_job_coalesced_and_one_at_a_time_and_wakes_the_one_delivery_loop():
     c = make_console()
-    scheduler = build_scheduler(c.bot, sweep_seconds=60, deliver_seconds=5, janitor_seconds=600)
+    woken = []
+    c.bot.after_request = lambda: woken.append(True)
+    scheduler = build_scheduler(c.bot, sweep_seconds=60, janitor_seconds=600)
     scheduler.start(paused=True)
     try:
         jobs = {j.id: j for j in scheduler.get_jobs()}
-        assert set(jobs) == {"sweep", "outbox", "janitor"}
+        assert set(jobs) == {"sweep", "janitor"}          # no second delivery loop beside the server's own
         assert all(j.coalesce and j.max_instances == 1 for j in jobs.values())
-        assert {j.id: j.trigger.interval.total_seconds() for j in jobs.values()} == {
-            "sweep": 60, "outbox": 5, "janitor": 600}
-        assert jobs["sweep"].func == c.bot.sweep_now and jobs["outbox"].func == c.bot.deliver_now
+        assert {j.id: j.trigger.interval.total_seconds() for j in jobs.values()} == {"sweep": 60, "janitor": 600}
+        jobs["sweep"].func()
+        jobs["janitor"].func()
+        assert woken == [True, True]        # what the sweep and the janitor wrote is delivered without waiting
     finally:
         scheduler.shutdown(wait=False)

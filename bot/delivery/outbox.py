@@ -9,18 +9,27 @@ Delivery guarantees:
 - no visible duplicates: each row carries an idempotency key that the port checks against what the
   platform already has (`find`) before sending, so a crash between sending and marking the row sent
   leads to a check, not a second message;
-- several processes may deliver at once: a queue's head row is claimed with `FOR UPDATE SKIP LOCKED`
-  (PostgreSQL) for the length of the send, so one queue is served by one process at a time.
+- one delivery loop per process (a lock), and several processes may deliver at once: a queue's head row
+  is *claimed* before it is sent — a compare-and-set on the row that names this claim and how long it
+  holds — so one row is sent by one process at a time, on SQLite as on PostgreSQL. A claim of a process
+  that died (same machine: its pid is gone) or that ran out is taken over; whoever takes over a row that
+  was claimed before looks it up on the platform first (`recover`), as it may have arrived.
 """
 
 from __future__ import annotations
 
+import itertools
 import logging
+import os
+import socket
+import threading
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
-from sqlalchemy import and_, func, insert, select
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import aliased
 from sqlmodel import Session
 
@@ -83,69 +92,152 @@ class Backoff:
         return timedelta(seconds=min(self.first * self.factor ** max(attempts - 1, 0), self.maximum))
 
 
+@dataclass(frozen=True)
+class Claimed:
+    """An outbox row this process claimed, as it was when claimed."""
+
+    id: int
+    token: str                  # this claim; the row is marked done only while it still carries it
+    earlier_attempts: int       # attempts before this one: if any, it may have arrived already
+    kind: str
+    queue: str
+    audience: str
+    channel: str | None
+    recipient: str | None
+    template: str
+    context: dict[str, Any]
+    buttons: list[dict[str, Any]]
+    message_key: str | None
+    idempotency_key: str
+
+
+def _process_id() -> str:
+    """This process, as other processes can check it: host and pid namespace, pid, and a random part."""
+    try:
+        namespace = os.stat("/proc/self/ns/pid").st_ino
+    except OSError:
+        namespace = 0
+    return f"{socket.gethostname()}/{namespace}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 class Dispatcher:
     """Delivers pending outbox rows through a platform port: per queue, oldest first."""
 
-    def __init__(self, engine, port: PlatformPort, renderer: Renderer, started: datetime,
-                 backoff: Backoff = Backoff(), batch: int = 200):
-        self.engine, self.port, self.renderer = engine, port, renderer
-        self.backoff, self.batch = backoff, batch
-        self.started = started      # rows written before this process started may have been sent by another
+    LEASE = timedelta(minutes=5)   # far longer than a platform call may take (its time-outs are 30 s and less)
 
-    def _heads(self, session: Session, now: datetime, skip: set[str]) -> list[OutboxRow]:
-        older = aliased(OutboxRow)
-        first = (select(func.min(older.id)).where(older.state == PENDING, older.queue == OutboxRow.queue)
-                 .scalar_subquery())
-        stmt = (select(OutboxRow)
-                .where(and_(OutboxRow.state == PENDING, OutboxRow.id == first, OutboxRow.next_attempt_at <= now))
-                .order_by(OutboxRow.id).limit(self.batch)
-                .with_for_update(skip_locked=True, of=OutboxRow))
-        return [r for r in session.execute(stmt).scalars() if r.queue not in skip]
+    def __init__(self, engine, port: PlatformPort, renderer: Renderer, backoff: Backoff = Backoff(), batch: int = 200,
+                 wall: Callable[[], datetime] = lambda: datetime.now(UTC)):
+        self.engine, self.port, self.renderer = engine, port, renderer
+        self.backoff, self.batch, self.wall = backoff, batch, wall
+        self.me = _process_id()
+        self._claims = itertools.count(1)
+        self._loop = threading.Lock()      # one delivery loop per process
 
     def deliver(self, now: datetime) -> int:
         """Send what is due; returns how many rows were sent. Safe to run in several processes."""
-        sent = 0
-        blocked: set[str] = set()
-        while True:
-            progressed = False
-            with Session(self.engine) as session:
-                rows = self._heads(session, now, blocked)
+        with self._loop:
+            sent = 0
+            blocked: set[str] = set()
+            while True:
+                rows = self._claim(now, blocked)
                 if not rows:
                     return sent
+                progressed = False
                 for row in rows:
-                    if self._deliver_one(session, row, now):
+                    if self._deliver_one(row, now):
                         sent += 1
                         progressed = True
                     else:
                         blocked.add(row.queue)   # keep order: nothing behind a failing row goes first
-                session.commit()
-            if not progressed:
-                return sent
+                if not progressed:
+                    return sent
 
-    def _deliver_one(self, session: Session, row: OutboxRow, now: datetime) -> bool:
+    # ---- claims -------------------------------------------------------------------------------------
+    def _takeable(self, claimed_by: str | None, until: datetime | None, wall: datetime) -> bool:
+        if claimed_by is None or until is None or until < wall:
+            return True
+        if claimed_by.startswith(self.me + "#"):
+            return True       # this process's own claim, left by a send that broke off: the loop is ours
+        owner, _, _ = claimed_by.partition("#")
+        host, _, rest = owner.partition(":")
+        pid = rest.partition(":")[0]
+        return host == self.me.partition(":")[0] and pid.isdigit() and not _alive(int(pid))
+
+    def _claim(self, now: datetime, blocked: set[str]) -> list[Claimed]:
+        wall = self.wall()
+        older = aliased(OutboxRow)
+        first = (select(func.min(older.id)).where(older.state == PENDING, older.queue == OutboxRow.queue)
+                 .scalar_subquery())
+        claimed = []
+        with Session(self.engine) as session:
+            heads = session.execute(
+                select(OutboxRow).where(OutboxRow.state == PENDING, OutboxRow.id == first,
+                                        OutboxRow.next_attempt_at <= now)
+                .order_by(OutboxRow.id).limit(self.batch)).scalars().all()
+            for row in heads:
+                if row.queue in blocked or not self._takeable(row.claimed_by, row.claimed_until, wall):
+                    continue
+                token = f"{self.me}#{next(self._claims)}"
+                seen = (OutboxRow.claimed_by.is_(None) if row.claimed_by is None
+                        else OutboxRow.claimed_by == row.claimed_by)
+                done = session.execute(
+                    update(OutboxRow).where(OutboxRow.id == row.id, OutboxRow.state == PENDING, seen)
+                    .values(claimed_by=token, claimed_until=wall + self.LEASE, attempts=OutboxRow.attempts + 1)
+                    .execution_options(synchronize_session=False))
+                if done.rowcount == 1:      # else another process was first
+                    claimed.append(Claimed(
+                        id=row.id, token=token, earlier_attempts=row.attempts, kind=row.kind, queue=row.queue,
+                        audience=row.audience, channel=row.channel, recipient=row.recipient, template=row.template,
+                        context=dict(row.context or {}), buttons=list(row.buttons or ()),
+                        message_key=row.message_key, idempotency_key=row.idempotency_key))
+            session.commit()
+        return claimed
+
+    def _finish(self, row: Claimed, **values: Any) -> None:
+        with Session(self.engine) as session:
+            done = session.execute(update(OutboxRow).where(OutboxRow.id == row.id, OutboxRow.claimed_by == row.token)
+                                   .values(**values, claimed_by=None, claimed_until=None))
+            session.commit()
+        if done.rowcount != 1:
+            log.warning("outbox claim was lost before the row was marked", extra={"outbox_id": row.id})
+
+    # ---- sending ------------------------------------------------------------------------------------
+    def _deliver_one(self, row: Claimed, now: datetime) -> bool:
+        attempts = row.earlier_attempts + 1
         try:
-            row.platform_ref = self._send(session, row)
-        except PlatformError as exc:
-            row.attempts += 1
-            row.last_error = str(exc)[:500]
-            if exc.permanent or row.attempts >= self.backoff.give_up_after:
-                row.state = FAILED
+            ref = self._send(row)
+        except Exception as exc:   # a platform's refusal, or anything else: the row waits, its queue with it
+            error = exc if isinstance(exc, PlatformError) else PlatformError(type(exc).__name__)
+            if not isinstance(exc, PlatformError):
+                log.exception("outbox delivery broke off", extra={"outbox_id": row.id})
+            if error.permanent or attempts >= self.backoff.give_up_after:
+                self._finish(row, state=FAILED, last_error=str(error)[:500])
                 log.error("outbox row failed for good", extra={"outbox_id": row.id, "queue": row.queue,
-                                                               "attempts": row.attempts})
+                                                               "attempts": attempts})
             else:
-                row.next_attempt_at = now + self.backoff.delay(row.attempts, exc.retry_after)
-                log.warning("outbox delivery failed, will retry",
-                            extra={"outbox_id": row.id, "attempts": row.attempts})
+                self._finish(row, last_error=str(error)[:500],
+                             next_attempt_at=now + self.backoff.delay(attempts, error.retry_after))
+                log.warning("outbox delivery failed, will retry", extra={"outbox_id": row.id, "attempts": attempts})
             return False
-        row.state, row.sent_at = SENT, now
+        self._finish(row, state=SENT, sent_at=now, platform_ref=ref)
         return True
 
-    def _buttons(self, row: OutboxRow) -> list[RenderedButton]:
+    def _buttons(self, row: Claimed) -> list[RenderedButton]:
         return [RenderedButton(b["action"], self.renderer.button_label(b["action"]), b["value"], b["style"])
-                for b in row.buttons or ()]
+                for b in row.buttons]
 
-    def _send(self, session: Session, row: OutboxRow) -> str:
-        context = dict(row.context or {})
+    def _send(self, row: Claimed) -> str:
+        context = dict(row.context)
         members = context.pop("_members", [])
         text = self.renderer.render(row.template, context)
         if row.kind == Kind.OPEN_CHANNEL.value:
@@ -154,17 +246,18 @@ class Dispatcher:
             self.port.archive(row.channel, text)
             return row.channel
         if row.kind == Kind.UPDATE.value:
-            original = session.execute(
-                select(OutboxRow).where(OutboxRow.message_key == row.message_key,
-                                        OutboxRow.kind == Kind.POST.value, OutboxRow.state == SENT)
-            ).scalars().first()
-            if original is None or original.platform_ref is None:
+            with Session(self.engine) as session:
+                original = session.execute(
+                    select(OutboxRow.platform_ref).where(OutboxRow.message_key == row.message_key,
+                                                         OutboxRow.kind == Kind.POST.value, OutboxRow.state == SENT)
+                ).scalars().first()
+            if original is None:
                 raise PlatformError("the card to update was not sent", permanent=True)
-            self.port.update(row.channel, original.platform_ref, text, self._buttons(row))
-            return original.platform_ref
-        already = self.port.find(row.idempotency_key)   # sent, but not marked: do not repeat
-        if already is None and (row.attempts > 0 or row.created_at < self.started):
-            dm = row.audience == Audience.DM.value       # an attempt that failed may have arrived after all
+            self.port.update(row.channel, original, text, self._buttons(row))
+            return original
+        already = self.port.find(row.idempotency_key)   # sent by this process, but not marked: do not repeat
+        if already is None and row.earlier_attempts > 0:
+            dm = row.audience == Audience.DM.value       # an earlier attempt may have arrived after all
             already = self.port.recover(row.idempotency_key, None if dm else row.channel, row.recipient if dm else None)
         if already is not None:
             return already
