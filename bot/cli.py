@@ -28,9 +28,12 @@ def _start(value: str | None) -> datetime:
     return t if t.tzinfo else t.replace(tzinfo=AMS)
 
 
+# Commands that print a report: `triagebot demo | head` ends them quietly, as a command-line tool should.
+# Never the servers: there a client that hangs up early must not end the process.
+PRINTING = ("console", "demo", "casus", "profielen")
+
+
 def main(argv: list[str] | None = None) -> int:
-    if hasattr(signal, "SIGPIPE"):   # `triagebot demo | head` ends quietly, as a command-line tool should
-        signal.signal(signal.SIGPIPE, signal.SIG_DFL)
     parser = argparse.ArgumentParser(prog="triagebot", description="Triagetafel-bot voor Veilig Thuis en lokale teams")
     sub = parser.add_subparsers(dest="command", required=True)
 
@@ -65,6 +68,8 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("socket", help="de Slack-bot in Socket Mode (SLACK_BOT_TOKEN, SLACK_APP_TOKEN)", add_help=False)
     if argv is None:
         argv = sys.argv[1:]
+    if argv[:1] and argv[0] in PRINTING and hasattr(signal, "SIGPIPE"):
+        signal.signal(signal.SIGPIPE, signal.SIG_DFL)
     if argv[:1] == ["worker"]:
         from .delivery.worker import main as worker_main
         return worker_main(argv[1:])

@@ -6,14 +6,15 @@ from __future__ import annotations
 import gc
 import threading
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
-from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
+import waitress
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
 from .app import Bot
 from .delivery.background import DeliveryWorker
+
+MAX_BODY = 256 * 1024     # bytes: Slack's and Mattermost's requests to the bot are a few kilobytes
 
 
 def outbox_writes(engine: Engine) -> Callable[[], bool]:
@@ -41,48 +42,55 @@ def deliver_in_background(bot: Bot, engine: Engine) -> DeliveryWorker:
     return worker
 
 
-class _PoolServer(WSGIServer):
-    """A WSGI server that hands each connection to a fixed pool of threads, instead of starting a thread
-    per request: under a burst, the requests beyond the pool wait their turn in a queue instead of all
-    contending for the interpreter (and the database) at once. A client that stalls holds a thread for
-    at most `_QuietHandler.timeout` per read."""
+class HttpServer:
+    """The bot's HTTP server: waitress, a production WSGI server that reads each request whole, on one
+    thread of non-blocking sockets, before one of a few worker threads runs the app. So a client that
+    idles, trickles its request or disconnects early holds no worker and stops nobody; a body or a header
+    larger than the limits is refused (413 / 431) from its Content-Length, before it is read; an idle
+    connection is closed after `channel_timeout`. (Also used by bench/ack.py for the bare apps it
+    compares with.)"""
 
-    request_queue_size = 128    # the default of 5 resets connections when a table full of people click
-    # the work is mostly Python under one interpreter lock on 2 cores: more threads only queue inside the
-    # process (bench/ack.py at 50 at once: p99 ~300 ms with 4, ~400 with 8, ~830 with 16); a few stay so
-    # that a request waiting on the network (a form opening, a first look-up of a user) blocks no one
-    threads = 4
+    SETTINGS = dict(
+        # the work is mostly Python under one interpreter lock on 2 cores: more threads only queue inside the
+        # process (bench/ack.py at 50 at once: p99 ~300 ms with 4, ~400 with 8, ~830 with 16)
+        threads=4,
+        max_request_body_size=MAX_BODY,
+        max_request_header_size=64 * 1024,
+        channel_timeout=30,         # an idle or stalled connection is closed after 30 s (Slack gives up after 3)
+        cleanup_interval=5,
+        connection_limit=500,
+        backlog=1024,
+        asyncore_use_poll=True,     # select() stops at 1,024 sockets
+        expose_tracebacks=False,
+        ident="triagebot",
+    )
 
-    def server_activate(self) -> None:
-        super().server_activate()
-        self.pool = ThreadPoolExecutor(self.threads, thread_name_prefix="http")
+    def __init__(self, host: str, port: int, wsgi_app):
+        self.server = waitress.create_server(wsgi_app, host=host, port=port, **self.SETTINGS)
 
-    def process_request(self, request, client_address) -> None:
-        self.pool.submit(self._handle, request, client_address)
+    @property
+    def port(self) -> int:
+        return self.server.effective_port
 
-    def _handle(self, request, client_address) -> None:
-        try:
-            self.finish_request(request, client_address)
-        except Exception:
-            self.handle_error(request, client_address)
-        finally:
-            self.shutdown_request(request)
+    def serve_forever(self) -> None:
+        self.server.run()
 
-    def server_close(self) -> None:
-        super().server_close()
-        self.pool.shutdown(wait=False, cancel_futures=True)
+    def start(self) -> HttpServer:
+        """Serve in a background thread (tests, the bench)."""
+        self._thread = threading.Thread(target=self.server.run, name="http", daemon=True)
+        self._thread.start()
+        return self
 
-
-class _QuietHandler(WSGIRequestHandler):
-    timeout = 10   # seconds per read or write on the connection: Slack gives up after 3
-
-    def log_message(self, format, *args):   # noqa: A002 - no request lines (they carry no case data, but noise)
-        pass
+    def stop(self) -> None:
+        for channel in list(self.server._map.values()):   # the listening socket and every connection
+            channel.close()
+        self.server.task_dispatcher.shutdown()
+        if getattr(self, "_thread", None) is not None:
+            self._thread.join(timeout=5)
 
 
-def http_server(host: str, port: int, wsgi_app) -> WSGIServer:
-    """The bot's HTTP server (also used by bench/ack.py for the bare Bolt app it compares with)."""
-    return make_server(host, port, wsgi_app, server_class=_PoolServer, handler_class=_QuietHandler)
+def http_server(host: str, port: int, wsgi_app) -> HttpServer:
+    return HttpServer(host, port, wsgi_app)
 
 
 def settle_heap() -> None:

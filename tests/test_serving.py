@@ -39,15 +39,12 @@ def test_the_http_server_answers_a_burst_larger_than_its_pool():
         start_response("200 OK", [("Content-Type", "text/plain")])
         return [b"ok"]
 
-    server = http_server("127.0.0.1", 0, app)
-    thread = threading.Thread(target=server.serve_forever, args=(0.02,), daemon=True)
-    thread.start()
+    server = http_server("127.0.0.1", 0, app).start()
     try:
-        url = f"http://127.0.0.1:{server.server_address[1]}/"
+        url = f"http://127.0.0.1:{server.port}/"
         with ThreadPoolExecutor(30) as pool:
             statuses = list(pool.map(lambda _: httpx.get(url, timeout=10).status_code, range(30)))
     finally:
-        server.shutdown()
-        server.server_close()
+        server.stop()
     assert statuses == [200] * 30
-    assert 1 < most[0] <= server.threads      # in parallel, but never more than the pool
+    assert 1 < most[0] <= server.SETTINGS["threads"]      # in parallel, but never more than the pool
