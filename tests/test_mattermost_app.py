@@ -10,13 +10,14 @@ from datetime import timedelta
 
 import httpx
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlmodel import Session
 
 from bot.mattermost.client import MattermostClient, Unreachable
 from bot.mattermost.serve import check, read_settings
 from bot.mattermost.signing import Expired, Forged, Signer
-from models.tables import AuditRow, OutboxRow
+from models.tables import AuditRow, OutboxRow, SpentState
+from tests.test_delivery import as_if_claimed_by_a_dead_process
 from tests.worlds import BOT_URL, MM_SECRET, MM_TOKENS, TEAM, mattermost_world
 
 
@@ -132,9 +133,9 @@ def test_after_a_restart_a_message_the_previous_process_sent_is_not_sent_again(m
     mm.line("vt-medewerker: /casus nieuw Arnhem")
     mm.bot.after_request = lambda: None               # this process dies before it marks what it sends
     mm.line("vt-medewerker: /casus stagnatie VT-2025-0001 reden: geen reactie van het gezin")
-    with Session(mm.bot.engine) as session:           # sent, and then the process died: never marked
-        for row in session.execute(select(OutboxRow).where(OutboxRow.state == "nieuw")).scalars():
-            mm.bot.dispatcher._send(session, row)
+    for row in mm.bot.dispatcher._claim(mm.clock(), set()):
+        mm.bot.dispatcher._send(row)                  # sent, and then the process died: never marked
+    as_if_claimed_by_a_dead_process(mm.bot.engine, mm.bot.dispatcher)
     assert len(stagnation_posts(mm)) == 1
     mm.clock.now += timedelta(minutes=1)
     mm.restart()
@@ -152,12 +153,12 @@ def test_closing_archives_the_channel_after_the_grace_period(mm):
 
 # ---- what is forged, stale or replayed ------------------------------------------------------------------
 @pytest.mark.parametrize("token", ["vals-token", MM_TOKENS["/tafel"]])
-def test_a_forged_command_token_is_refused_audited_and_changes_nothing(mm, token):
+def test_a_forged_command_token_is_refused_with_nothing_else(mm, token):
+    before = len(audits(mm))
     reply = mm.fake.slash("vt-medewerker", "/casus nieuw Arnhem", mm.general, token=token)
-    assert reply.status == 401 and "token" in reply.json["text"]
+    assert reply.status == 401
+    assert len(audits(mm)) == before     # nobody's request: no entry in the append-only log
     assert mm.fake.channel_named("casus-2025-0001") is None and mm.report("VT-2025-0001") is None
-    [row] = audits(mm, "geweigerd:token_ongeldig")
-    assert row.actor == f"mattermost:{mm.users['vt-medewerker']}" and row.action == "/casus"
 
 
 def test_the_header_token_and_the_form_token_must_both_be_right(mm):
@@ -172,7 +173,7 @@ def test_the_header_token_and_the_form_token_must_both_be_right(mm):
 
 
 @pytest.mark.parametrize("tamper", ["value", "action", "signature", "missing"])
-def test_a_forged_button_context_is_refused_audited_and_changes_nothing(mm, tamper):
+def test_a_forged_button_context_is_refused_with_nothing_else(mm, tamper):
     mm.line("vt-medewerker: /casus nieuw Arnhem")
     mm.line("vt-medewerker: /casus besluit VT-2025-0001 lt licht")
     post_id = card(mm)
@@ -185,11 +186,13 @@ def test_a_forged_button_context_is_refused_audited_and_changes_nothing(mm, tamp
         context["sig"] = "0" * 64
     else:
         context = {}
+    before = len(audits(mm))
     reply = mm.fake.click("lt-arnhem-medewerker", post_id, "bevestig", context=context)
-    assert "niet door de bot gemaakt" in reply.json["ephemeral_text"]
+    assert reply.status == 401
+    assert [e.split(":")[0] for e in mm.fake.integration_errors] == ["click bevestig"]   # Mattermost's own error
+    mm.fake.integration_errors.clear()
+    assert len(audits(mm)) == before
     assert mm.report("VT-2025-0001")["handovers"][0]["state"] == "open"
-    claimed = f"mattermost:{mm.users['lt-arnhem-medewerker']}"      # an unsigned click: its user is only claimed
-    assert [r.actor for r in audits(mm, "geweigerd:knop_vervalst")] == [claimed]
 
 
 def test_a_stale_button_is_refused_when_its_request_is_no_longer_open(mm):
@@ -239,11 +242,27 @@ def test_a_refused_dialog_stays_open_and_its_state_cannot_be_replayed(mm):
     assert [r.actor for r in audits(mm, "geweigerd:formulier_verlopen")] == [f"mattermost:{mm.users['vt-medewerker']}"]
 
 
-def test_a_forged_dialog_state_is_refused_and_audited(mm):
+def test_a_forged_dialog_state_is_refused_with_nothing_else(mm):
     mm.fake.slash("vt-medewerker", "/casus nieuw", mm.general)
+    before = len(audits(mm))
     reply = mm.fake.submit_dialog("vt-medewerker", {"gemeenten": "Arnhem"}, state="eyJ2YWxzIjogdHJ1ZX0=.00")
-    assert "niet door de bot geopend" in reply.json["error"] and mm.report("VT-2025-0001") is None
+    assert reply.status == 401 and len(audits(mm)) == before
+    assert mm.report("VT-2025-0001") is None
+
+
+@pytest.mark.parametrize("missing", ["voor", "nummer", "antwoord", "kanaal"])
+def test_a_signed_dialog_state_that_lacks_what_the_form_needs_is_refused_audited_and_spends_nothing(mm, missing):
+    mm.fake.slash("vt-medewerker", "/casus nieuw", mm.general)
+    content = {"formulier": "casus_nieuw", "voor": mm.users["vt-medewerker"], "kanaal": mm.general, "nummer": "",
+               "antwoord": ""}
+    content.pop(missing)
+    state = mm.app.signer.state(**content)            # signed with the bot's own key, but not a shape it makes
+    reply = mm.fake.submit_dialog("vt-medewerker", {"gemeenten": "Arnhem"}, state=state)
+    assert reply.status == 200 and "niet door de bot geopend" in reply.json["error"]
+    assert mm.report("VT-2025-0001") is None
     assert len(audits(mm, "geweigerd:formulier_vervalst")) == 1
+    with Session(mm.bot.engine) as s:
+        assert s.execute(select(func.count()).select_from(SpentState)).scalar_one() == 0
 
 
 # ---- settings and the administrator's check ----------------------------------------------------------

@@ -37,5 +37,5 @@ def test_the_installed_package_has_every_module_and_data_file(tmp_path):
         "from bot.config import load_directory, load_profile\n"
         "from bot.render import Renderer\n"
         "load_profile('zuid-limburg')\n"
-        "Renderer(load_directory(), 'mattermost').render('weigering/knop_vervalst', {})\n", tmp_path)
+        "Renderer(load_directory(), 'mattermost').render('weigering/verzoek_onleesbaar', {})\n", tmp_path)
     assert done.returncode == 0, done.stderr[-2000:]

@@ -8,16 +8,17 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import io
 import json
 import re
 import time
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from urllib.parse import urlencode
 
 import httpx
 import yaml
-from slack_bolt.request import BoltRequest
 from slack_sdk import WebClient
 
 from bot.app import Bot
@@ -28,11 +29,11 @@ from bot.inspect import case_report
 from bot.mattermost.client import MattermostClient
 from bot.mattermost.serve import MattermostSettings, build
 from bot.render import Renderer
-from bot.slack.app import build_app
+from bot.slack.app import build_app, http_app
 from bot.slack.port import SlackPlatform
 from bot.storage.db import make_engine, migrate
 from models.calendar import AMS
-from models.case import channel_name
+from models.case import CASE_NUMBER, channel_name
 from tests.fake_mattermost import FakeMattermost
 from tests.fake_slack import FakeSlack
 from tests.harness import make_console
@@ -91,8 +92,7 @@ class World:
     @staticmethod
     def case_in(text: str) -> str | None:
         """The case a line names: like the console, the world types it in that case's channel."""
-        found = re.search(r"(?i)\bvt-\d{4}-\d{4}\b", text)
-        return found.group(0).upper() if found else None
+        return next((w.upper() for w in text.split() if CASE_NUMBER.match(w.upper())), None)
 
     def type(self, member: str, command: str, text: str) -> str: ...
     def press(self, member: str, action: str, number: str, reason: str) -> str | None: ...
@@ -123,6 +123,28 @@ def _private(events: list[dict]) -> str:
     return "\n\n".join(e["text"] for e in events if e["kind"] == "ephemeral")
 
 
+@dataclass
+class WsgiResponse:
+    status: int
+    body: str
+    headers: dict[str, str]
+
+
+def wsgi_call(app, body: bytes, environ: dict[str, str], path: str = "/slack/events") -> WsgiResponse:
+    """One POST to a WSGI app, in this process, as the HTTP server would hand it over."""
+    env = {"REQUEST_METHOD": "POST", "PATH_INFO": path, "CONTENT_LENGTH": str(len(body)),
+           "wsgi.input": io.BytesIO(body), "SERVER_NAME": "localhost", "SERVER_PORT": "3000",
+           "wsgi.url_scheme": "http", "QUERY_STRING": "", "SERVER_PROTOCOL": "HTTP/1.1", **environ}
+    started: dict = {}
+
+    def start_response(status, headers, exc_info=None):
+        started["status"], started["headers"] = status, headers
+
+    chunks = b"".join(app(env, start_response))
+    return WsgiResponse(int(started["status"].split()[0]), chunks.decode("utf-8", "replace"),
+                        {k.lower(): v for k, v in started["headers"]})
+
+
 # ---- Slack ----------------------------------------------------------------------------------------------
 class SlackWorld(World):
     name = "slack"
@@ -142,6 +164,7 @@ class SlackWorld(World):
                        Renderer(self.directory, "slack"), self.clock)
         # in tests the whole listener runs before the response, so what Slack received can be checked at once
         self.app = build_app(self.bot, client, SECRET, self.channels, answer_first=False)
+        self.http = http_app(self.bot, self.app, SECRET)    # what `triagebot serve` runs: the gate, then Bolt
 
     # ---- signed requests ---------------------------------------------------------------------------
     def send(self, body: str, *, ts: int | None = None, signature: str | None = None,
@@ -150,10 +173,9 @@ class SlackWorld(World):
         if signature is None:
             digest = hmac.new(SECRET.encode(), f"v0:{ts}:{body}".encode(), hashlib.sha256).hexdigest()
             signature = f"v0={digest}"
-        request = BoltRequest(body=body, headers={
-            "content-type": [content_type], "x-slack-request-timestamp": [str(ts)],
-            "x-slack-signature": [signature]})
-        return self.app.dispatch(request)
+        return wsgi_call(self.http, body.encode() if isinstance(body, str) else body, {
+            "CONTENT_TYPE": content_type, "HTTP_X_SLACK_REQUEST_TIMESTAMP": str(ts),
+            "HTTP_X_SLACK_SIGNATURE": signature})
 
     def command(self, member: str, text: str, command: str = "/casus", channel_id: str = "D0GENERAL", **kw):
         return self.send(urlencode({

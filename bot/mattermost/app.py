@@ -2,13 +2,19 @@
 translated into the bot's invocations and clicks. Like the Slack adapter it only translates.
 
 - Slash commands: the command's token (`Authorization: Token` and the form field, both checked in
-  constant time) must be the one Mattermost gave that command. A forged token is refused and audited.
-- Buttons: the context must carry the bot's signature (`signing.py`), else refused and audited; the
-  domain refuses a button whose request is no longer open. The answer is the click's ephemeral text.
-- Dialogs: the state must be signed, unexpired, unspent and made for the user who submits it (the
-  submission itself is unsigned: without that, someone could send their form as a colleague); a refusal
-  keeps the dialog open with the reason; on success the private answer goes to the slash command's
-  `response_url` (or, for a dialog opened by a button, which has none, as a direct message).
+  constant time) must be the one Mattermost gave that command.
+- Buttons: the context must carry the bot's signature (`signing.py`); the domain refuses a button whose
+  request is no longer open. The answer is the click's ephemeral text.
+- Dialogs: the state must be signed, unexpired, unspent, of a form the bot makes and made for the user who
+  submits it (the submission itself is unsigned: without that, someone could send their form as a
+  colleague); a refusal keeps the dialog open with the reason; on success the private answer goes to the
+  slash command's `response_url` (or, for a dialog opened by a button, which has none, as a direct message).
+
+A request without that proof (a wrong token, a context or state the bot did not sign) is nobody's: 401, a
+log line, and nothing else — no Dutch answer and no audit entry, so that forgeries cannot fill the
+append-only log. A request with the proof that is still wrong (expired, replayed, someone else's form, a
+mistake in what was typed) gets a Dutch answer and an audit entry, and changes nothing. A body larger than
+the limit is refused from its Content-Length (413), before it is read.
 """
 
 from __future__ import annotations
@@ -16,6 +22,7 @@ from __future__ import annotations
 import hmac
 import json
 import logging
+import re
 from collections.abc import Callable, Iterable
 from typing import Any
 from urllib.parse import parse_qsl
@@ -28,15 +35,25 @@ from commands.parse import ParseError, case_from_channel
 from .. import forms
 from ..app import Bot, Private
 from ..channel_map import ChannelMap
+from ..serving import MAX_BODY
+from ..storage.spent import SpentStates
 from .client import MattermostClient, MattermostError
 from .dialogs import dialog, values
-from .signing import Expired, Forged, Replayed, Signer
-from .spent import SpentStates
+from .signing import Expired, Forged, Malformed, Replayed, Signer
 
 COMMAND_PATH, ACTION_PATH, DIALOG_PATH = "/mattermost/opdracht", "/mattermost/knop", "/mattermost/formulier"
-MAX_BODY = 64 * 1024
+USER_ID = re.compile(r"[a-z0-9]{26}")      # Mattermost's ids
+# what each form's signed state holds (the bot makes them in `command` and `action`)
+STATE_KEYS = {forms.NEW: {"formulier", "voor", "kanaal", "nummer", "antwoord", "nonce", "tot"},
+              forms.DECIDE: {"formulier", "voor", "kanaal", "nummer", "antwoord", "nonce", "tot"},
+              forms.REFUSE: {"formulier", "voor", "kanaal", "waarde", "antwoord", "nonce", "tot"}}
 log = logging.getLogger("triagebot.mattermost")
 Response = tuple[int, dict[str, Any]]
+
+
+class Unsigned(ValueError):
+    """A request that does not carry the bot's or Mattermost's proof: a wrong command token, a button
+    context or a dialog state the bot did not sign."""
 
 
 class MattermostApp:
@@ -55,19 +72,24 @@ class MattermostApp:
     # ---- WSGI ---------------------------------------------------------------------------------------
     def __call__(self, environ: dict, start_response) -> Iterable[bytes]:
         route = self.routes.get(environ.get("PATH_INFO", ""))
+        length = environ.get("CONTENT_LENGTH") or "0"
         if route is None or environ.get("REQUEST_METHOD") != "POST":
             status, body = 404, {"text": "Niet gevonden."}
+        elif not length.isdigit() or int(length) > MAX_BODY:
+            status, body = (413 if length.isdigit() else 400), {"text": "Ongeldige lengte."}
         else:
             headers = {k[5:].replace("_", "-").lower(): v for k, v in environ.items() if k.startswith("HTTP_")}
             headers["content-type"] = environ.get("CONTENT_TYPE", "")
             try:
-                length = min(int(environ.get("CONTENT_LENGTH") or 0), MAX_BODY)
-                status, body = route(headers, environ["wsgi.input"].read(length))
+                status, body = route(headers, environ["wsgi.input"].read(int(length)))
+            except Unsigned as exc:     # nobody's request: refused, and nothing else (no audit entry to fill)
+                log.warning("unsigned request refused", extra={"path": environ.get("PATH_INFO"), "why": str(exc)})
+                status, body = 401, {"text": "Niet ondertekend."}
             except Exception:   # never a stack trace to a person; the log names no case data
                 log.exception("request failed", extra={"path": environ.get("PATH_INFO")})
                 # 200, because Mattermost shows only its own English error for anything else; the one body
                 # fits all three routes (a command's text, a button's ephemeral text, a dialog's error)
-                text = self.bot.renderer.render("storing", {})
+                text = self._refuse("mattermost:?", "mattermost:verzoek", ParseError("storing"))
                 status, body = 200, {"response_type": "ephemeral", "text": text, "ephemeral_text": text, "error": text}
         data = json.dumps(body).encode()
         start_response(f"{status} {'OK' if status == 200 else 'Error'}",
@@ -79,9 +101,7 @@ class MattermostApp:
         form = _form(headers, raw)
         command, text = form.get("command", ""), form.get("text", "").strip()
         if not self._token_ok(command, headers.get("authorization", ""), form.get("token", "")):
-            answer = self._refuse(f"mattermost:{form.get('user_id', '?')}", command or "opdracht",
-                                  ParseError("token_ongeldig"))
-            return 401, {"response_type": "ephemeral", "text": answer}
+            raise Unsigned("command token")
         member = self.member_of(form.get("user_id", ""))
         channel_id = form.get("channel_id", "")
         channel = self.channels.name_of(channel_id)
@@ -111,8 +131,8 @@ class MattermostApp:
         user_id, channel_id = str(body.get("user_id", "")), str(body.get("channel_id", ""))
         try:
             action, value = self.signer.check_context(body.get("context"))
-        except Forged:   # unsigned request: the user id is only claimed, so it is not looked up
-            return 200, {"ephemeral_text": self._refuse(f"mattermost:{user_id}", "klik", ParseError("knop_vervalst"))}
+        except Forged:
+            raise Unsigned("button context") from None
         member = self.member_of(user_id)
         if action == "weiger":   # a refusal needs its reason: ask for it in a dialog
             state = self.signer.state(formulier=forms.REFUSE, voor=user_id, kanaal=channel_id, waarde=value,
@@ -129,24 +149,29 @@ class MattermostApp:
         if body.get("cancelled"):
             return 200, {}
         user_id = str(body.get("user_id", ""))
-        claimed = f"mattermost:{user_id}"   # until the state is checked, the user id is only claimed
         try:
             state = self.signer.open_state(body.get("state"))
-            if state["voor"] != user_id:       # a state is only good for the person the form was opened for
-                raise Forged("state of another user")
+        except Forged:
+            raise Unsigned("dialog state") from None
+        except (Expired, Malformed) as exc:
+            key = "formulier_verlopen" if isinstance(exc, Expired) else "formulier_vervalst"
+            return 200, {"error": self._refuse(_claimed(user_id), "formulier", ParseError(key))}
+        try:     # a state this bot signed: for this person, of a form it makes, and not used before
+            if state.get("voor") != user_id or not STATE_KEYS.get(state.get("formulier"), set()) <= state.keys():
+                raise Forged("state of another user, or not of a form of this bot")
             if not self.spent.spend(state["nonce"], state["tot"]):
                 raise Replayed("state used before")
-        except (Expired, Replayed):
-            return 200, {"error": self._refuse(claimed, "formulier", ParseError("formulier_verlopen"))}
-        except (Forged, ValueError, KeyError):      # ValueError, KeyError: not even the shape of our state
-            return 200, {"error": self._refuse(claimed, "formulier", ParseError("formulier_vervalst"))}
+        except Replayed:
+            return 200, {"error": self._refuse(_claimed(user_id), "formulier", ParseError("formulier_verlopen"))}
+        except Forged:
+            return 200, {"error": self._refuse(_claimed(user_id), "formulier", ParseError("formulier_vervalst"))}
         member = self.member_of(user_id)
-        answers = self._submit(member, state, values(_form_named(state.get("formulier"), self.bot, state),
+        answers = self._submit(member, state, values(_form_named(state["formulier"], self.bot, state),
                                                      body.get("submission")))
         if any(a.refused for a in answers):     # the dialog stays open with the reason; it may be sent again
             self.spent.unspend(state["nonce"])
             return 200, {"error": _joined(answers)}
-        self._tell(user_id, state.get("antwoord", ""), _joined(answers))
+        self._tell(user_id, state["antwoord"], _joined(answers))
         return 200, {}
 
     def _submit(self, member: str, state: dict, filled: forms.Values) -> list[Private]:
@@ -183,6 +208,8 @@ class MattermostApp:
 
     def member_of(self, user_id: str) -> str:
         """The directory member behind a Mattermost user id: by username, else by e-mail."""
+        if not USER_ID.fullmatch(user_id):
+            return _claimed(user_id)
         if user_id not in self._members:
             try:
                 user = self.client.user(user_id)
@@ -195,6 +222,11 @@ class MattermostApp:
                 return f"mattermost:{user_id}"
             self._members[user_id] = m.id
         return self._members[user_id]
+
+
+def _claimed(user_id: str) -> str:
+    """A Mattermost user id as the audit log names someone not (yet) looked up; never other words."""
+    return f"mattermost:{user_id if USER_ID.fullmatch(user_id) else '?'}"
 
 
 def _form_named(callback: Any, bot: Bot, state: dict) -> forms.Form:

@@ -24,6 +24,10 @@ class Forged(ValueError):
     """Not made by this bot (or altered)."""
 
 
+class Malformed(ValueError):
+    """Made with this bot's key, but not of a shape this bot makes."""
+
+
 class Expired(ValueError):
     """Made by this bot, but too long ago."""
 
@@ -53,7 +57,7 @@ class Signer:
         action, value, sig = (context.get(k) for k in ("actie", "waarde", "sig"))
         if not all(isinstance(x, str) for x in (action, value, sig)):
             raise Forged("incomplete context")
-        if not hmac.compare_digest(sig, self._mac("knop", f"{action}\n{value}")):
+        if not hmac.compare_digest(sig.encode(), self._mac("knop", f"{action}\n{value}").encode()):
             raise Forged("bad signature")
         if action_id is not None and action_id != action:
             raise Forged("context of another button")
@@ -71,9 +75,14 @@ class Signer:
         if not isinstance(state, str) or "." not in state:
             raise Forged("no state")
         text, _, sig = state.rpartition(".")
-        if not hmac.compare_digest(sig, self._mac("dialoog", text)):
+        if not hmac.compare_digest(sig.encode(), self._mac("dialoog", text).encode()):
             raise Forged("bad signature")
-        body = json.loads(base64.urlsafe_b64decode(text.encode()))
+        try:
+            body = json.loads(base64.urlsafe_b64decode(text.encode()))
+        except ValueError:
+            raise Malformed("state is no JSON") from None
+        if not isinstance(body, dict) or not isinstance(body.get("tot"), int) or not isinstance(body.get("nonce"), str):
+            raise Malformed("state without expiry or nonce")
         if body["tot"] < self.clock():
             raise Expired("state expired")
         return body

@@ -6,10 +6,10 @@ background worker delivers."""
 
 from __future__ import annotations
 
+import json
 import logging
 import threading
 import time
-from collections import OrderedDict
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
@@ -24,28 +24,13 @@ from models.directory import Member
 from .. import forms
 from ..app import Bot, Private
 from ..channel_map import ChannelMap
+from ..storage.spent import SpentStates
 from .forms import modal, values_of
+from .gate import SlackGate
 from .spec import COMMANDS
 
 ERROR_LIMIT = 2000      # characters of a form field's error (Slack shows it under the field)
 log = logging.getLogger("triagebot.slack")
-
-
-class ReplayGuard:
-    """Slack's signature is valid for five minutes; within them, the same signed request is refused twice."""
-
-    def __init__(self, window: float = 300.0):
-        self.window, self.seen, self.lock = window, OrderedDict(), threading.Lock()
-
-    def first_time(self, signature: str) -> bool:
-        now = time.monotonic()
-        with self.lock:
-            while self.seen and next(iter(self.seen.values())) < now - self.window:
-                self.seen.popitem(last=False)
-            if signature in self.seen:
-                return False
-            self.seen[signature] = now
-            return True
 
 
 class EmailLookups:
@@ -104,15 +89,17 @@ def build_app(bot: Bot, client: WebClient, signing_secret: str | None, channels:
     app = App(client=client, signing_secret=signing_secret, token_verification_enabled=token_verification,
               request_verification_enabled=signing_secret is not None, process_before_response=True)
     later: Callable[[Callable[[], None]], None] = AfterAnswer() if answer_first else _at_once
-    guard = ReplayGuard()
     words = bot.renderer.words     # the forms' Dutch texts
 
-    @app.middleware
-    def refuse_replays(req, resp, next):   # noqa: A002 (bolt's name)
-        signature = (req.headers.get("x-slack-signature") or [""])[0]
-        if signing_secret is not None and signature and not guard.first_time(signature):
-            return BoltResponse(status=401, body="replayed request")
-        return next()
+    @app.error
+    def failed(error, body):
+        """A failure inside a listener (the commands themselves answer every mistake): a Dutch answer and an
+        audit entry instead of Bolt's bare 500."""
+        log.error("listener failed", exc_info=error)
+        user = (body.get("user") or {}).get("id") if isinstance(body.get("user"), dict) else body.get("user_id")
+        text = answer(bot.command_error(f"slack:{user or '?'}", "slack:verzoek", ParseError("storing")))
+        return BoltResponse(status=200, body=json.dumps({"response_type": "ephemeral", "text": text}),
+                            headers={"content-type": "application/json"})
 
     by_email = EmailLookups()
 
@@ -228,3 +215,17 @@ def build_app(bot: Bot, client: WebClient, signing_secret: str | None, channels:
         submitted(ack, body, answers, where, "reden")
 
     return app
+
+
+def http_app(bot: Bot, app: App, signing_secret: str):
+    """The WSGI app `triagebot serve` runs: the gate (`gate.py`) in front of Bolt."""
+    from slack_bolt.adapter.wsgi import SlackRequestHandler
+
+    def refuse(user: str | None) -> str:
+        member = bot.directory.by_chat_id("slack", user) if user else None
+        actor = member.id if member else f"slack:{user or '?'}"
+        return "\n\n".join(a.text for a in bot.command_error(actor, "slack:verzoek",
+                                                              ParseError("verzoek_onleesbaar")))
+
+    return SlackGate(SlackRequestHandler(app), signing_secret, SpentStates(bot.engine, time.time), refuse,
+                     (forms.NEW, forms.DECIDE, forms.REFUSE))

@@ -19,7 +19,7 @@ from ..delivery.scheduler import build_scheduler
 from ..render import Renderer
 from ..serving import deliver_in_background, http_server, settle_heap
 from ..storage.db import make_engine, migrate
-from .app import build_app
+from .app import build_app, http_app
 from .port import SlackPlatform
 
 REQUIRED = {
@@ -70,12 +70,10 @@ def build(slack: SlackSettings, settings: Settings, *, with_jobs: bool = True, t
 
 
 def serve(argv: list[str]) -> int:
-    from slack_bolt.adapter.wsgi import SlackRequestHandler
-
     slack = read_settings("serve")
-    app, *_ = build(slack, Settings.from_env())
+    app, bot, *_ = build(slack, Settings.from_env())
     settle_heap()
-    server = http_server("0.0.0.0", slack.port, SlackRequestHandler(app))
+    server = http_server("0.0.0.0", slack.port, http_app(bot, app, slack.signing_secret))
     print(f"Triagetafel-bot luistert op poort {slack.port} (/slack/events).", file=sys.stderr)
     server.serve_forever()
     return 0

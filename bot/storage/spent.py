@@ -1,5 +1,6 @@
-"""Which signed dialog states were submitted already, in the database: a replay is refused also after a
-restart of the bot, and two submissions of one state racing each other get one winner (the primary key)."""
+"""What may be used once, in the database: Mattermost's signed dialog states and Slack's request
+signatures. A replay is refused also after a restart of the bot or by a second bot process, and two
+requests racing each other get one winner (the primary key). Kept until it expires."""
 
 from __future__ import annotations
 
@@ -19,7 +20,8 @@ class SpentStates:
         self.engine, self.clock = engine, clock
 
     def spend(self, nonce: str, until: float) -> bool:
-        """Mark a state as used until it expires; False if it was used before."""
+        """Mark `nonce` (at most 32 characters) as used until `until` (epoch seconds); False if it was
+        used before."""
         now = datetime.fromtimestamp(self.clock(), UTC)
         with Session(self.engine) as session:
             session.execute(delete(SpentState).where(SpentState.until < now))    # what expired is no replay
@@ -31,7 +33,7 @@ class SpentStates:
         return True
 
     def unspend(self, nonce: str) -> None:
-        """A submission that was refused may be corrected and sent again with the same state."""
+        """A dialog submission that was refused may be corrected and sent again with the same state."""
         with Session(self.engine) as session:
             session.execute(delete(SpentState).where(SpentState.nonce == nonce))
             session.commit()
