@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time
 
 from models.calendar import AMS
-from models.case import CASE_NUMBER
+from models.case import CASE_NUMBER, case_of_channel
 
 
 class ParseError(ValueError):
@@ -23,7 +23,6 @@ class ParseError(ValueError):
 
 _LABELS = ("reden", "oordeel", "toelichting")
 _LABEL_RE = re.compile(r"(?:^|\s)(" + "|".join(_LABELS) + r")\s*:", re.IGNORECASE)
-CHANNEL_RE = re.compile(r"^casus-(\d{4})-(\d{4})$")
 
 
 @dataclass
@@ -83,8 +82,7 @@ def split(text: str) -> Args:
 
 
 def case_from_channel(channel: str | None) -> str | None:
-    m = CHANNEL_RE.match(channel or "")
-    return f"VT-{m.group(1)}-{m.group(2)}" if m else None
+    return case_of_channel(channel)
 
 
 YEARS = range(2000, 2100)   # a melding, a contact or a huisverbod of this century

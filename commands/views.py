@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, time
 
 from models.calendar import AMS
-from models.case import CaseState
+from models.case import CaseState, case_order
 from models.lifecycle import catch_up
 from models.rules import Context
 from models.types import HandoverState, OrgKind, Status
@@ -51,7 +51,7 @@ def agenda(req: Request) -> Reply:
     soon = env.profile.calendar.werkdag_after(day, 1)
     per_gemeente: dict[str, dict[str, list]] = {}
     shown = []
-    for s in sorted(states, key=lambda x: x.number):
+    for s in sorted(states, key=lambda x: case_order(x.number)):
         s, _ = catch_up(s, Context(now=at, actor=req.member.id, actor_org=req.member.org_id,
                                    profile=env.profile))
         items = _items(s, soon)

@@ -18,14 +18,27 @@ from .types import (
     Weight,
 )
 
-CASE_NUMBER = re.compile(r"^VT-(\d{4})-(\d{4})$")
+# The volgnummer has at least four digits (0001 … 9999) and grows past them in a large region
+# (10000 … 999999); written one way only: no leading zeros beyond the four.
+_SEQ = r"(\d{4}|[1-9]\d{4,5})"
+MAX_SEQ = 999_999
+CASE_NUMBER = re.compile(rf"^VT-(\d{{4}})-{_SEQ}$")
+CHANNEL_NAME = re.compile(rf"^casus-(\d{{4}})-{_SEQ}$")
 
 
 def case_number(year: int, seq: int) -> str:
     """Pseudonymous case number `VT-<jaar>-<volgnummer>`: it never carries anything of the family."""
-    if not 1 <= seq <= 9999:
-        raise ValueError("volgnummer moet tussen 1 en 9999 liggen")
+    if not 1 <= seq <= MAX_SEQ:
+        raise ValueError(f"volgnummer moet tussen 1 en {MAX_SEQ} liggen")
     return f"VT-{year:04d}-{seq:04d}"
+
+
+def case_order(number: str) -> tuple[int, int]:
+    """Sort key: by year, then volgnummer (as text, `VT-2026-10000` would come before `VT-2026-2000`)."""
+    m = CASE_NUMBER.match(number)
+    if not m:
+        raise ValueError(f"geen casusnummer: {number!r}")
+    return int(m.group(1)), int(m.group(2))
 
 
 def channel_name(number: str) -> str:
@@ -34,6 +47,12 @@ def channel_name(number: str) -> str:
     if not m:
         raise ValueError(f"geen casusnummer: {number!r}")
     return f"casus-{m.group(1)}-{m.group(2)}"
+
+
+def case_of_channel(name: str | None) -> str | None:
+    """`casus-2025-0042` → `VT-2025-0042`; None for any other channel."""
+    m = CHANNEL_NAME.match(name or "")
+    return f"VT-{m.group(1)}-{m.group(2)}" if m else None
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,7 @@ from typing import Any, TextIO
 from commands.model import Click, Invocation
 from commands.parse import ParseError, split
 from models.calendar import AMS
-from models.case import channel_name
+from models.case import CASE_NUMBER, channel_name
 from models.directory import Directory
 from models.profile import Profile
 
@@ -97,7 +97,7 @@ class Console:
             words = split(args).words if args else []
         except ParseError:
             return None        # dispatch gives the answer; the console only guesses the channel
-        number = next((w.upper() for w in words if re.fullmatch(r"(?i)vt-\d{4}-\d{4}", w)), None)
+        number = next((w.upper() for w in words if CASE_NUMBER.match(w.upper())), None)
         return channel_name(number) if number else None
 
     def _click(self, user: str, rest: str) -> list:

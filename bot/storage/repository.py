@@ -108,11 +108,12 @@ class CaseRepository:
         return self._to_state(row)
 
     def open_cases(self) -> list[CaseState]:
-        stmt = select(CaseRow.number).where(CaseRow.status != Status.GESLOTEN.value).order_by(CaseRow.number)
+        # by id: the order in which the numbers were given out (as text, VT-2026-10000 sorts before -2000)
+        stmt = select(CaseRow.number).where(CaseRow.status != Status.GESLOTEN.value).order_by(CaseRow.id)
         return [s for n in self.session.execute(stmt).scalars() if (s := self.get(n)) is not None]
 
     def numbers(self) -> list[str]:
-        return list(self.session.execute(select(CaseRow.number).order_by(CaseRow.number)).scalars())
+        return list(self.session.execute(select(CaseRow.number).order_by(CaseRow.id)).scalars())
 
     def _children(self, model: Any, case_id: int) -> list[Any]:
         stmt = select(model).where(model.case_id == case_id).order_by(model.seq)
