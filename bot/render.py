@@ -3,21 +3,46 @@
 Every word the bot says is in `templates/`: the messages, the vocabulary (`_woorden.j2`: route names,
 months, ...) and the per-platform markup macros (`_markup/<platform>.j2`: bold, mentions). Rendering is
 strict: a missing value is an error, never an empty gap.
+
+What a template writes itself is markup; every value it inserts is text, escaped for the platform (Jinja's
+autoescape, with the platform's escaping instead of HTML's). So what a person typed — a reason, a remark —
+can never become a mention that notifies (`<!channel>`, `@all`, `<@U123>`), a disguised link
+(`<https://…|uitleg>`, `[tekst](url)`) or other formatting: on Slack `&`, `<` and `>` are escaped as Slack
+documents; on Mattermost Markdown's characters get a backslash; on both an `@` before a word is kept from
+becoming a mention by an invisible word joiner. The markup macros and the `lid` / `lijst` filters return
+markup (`Markup`), which is not escaped again.
 """
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
 import jinja2
+from markupsafe import Markup
 
 from models.calendar import AMS, last_day
 from models.directory import Directory
 
 PLATFORMS = ("console", "slack", "mattermost")
+_MENTION = re.compile(r"@(?=\w)")                       # @all, @channel, @here, @username
+_MARKDOWN = re.compile(r"([\\`*_~\[\]()#<>|!{}])")     # what Mattermost's Markdown would act on
+_SLACK = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}       # Slack's own escaping (its only control characters)
+WORD_JOINER = "\u2060"
+
+
+def escape(platform: str, text: str) -> str:
+    """A value as plain text on `platform`: nothing in it formats, links or mentions."""
+    if platform == "slack":
+        text = "".join(_SLACK.get(c, c) for c in text)
+    elif platform == "mattermost":
+        text = _MARKDOWN.sub(r"\\\1", text)
+    else:
+        return text
+    return _MENTION.sub("@" + WORD_JOINER, " ".join(text.splitlines()))
 
 
 def templates_dir() -> Path:
@@ -33,7 +58,9 @@ class Renderer:
         self.env = jinja2.Environment(
             loader=jinja2.FileSystemLoader(templates_dir()),
             undefined=jinja2.StrictUndefined,
-            trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=False, autoescape=False,
+            trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=False,
+            # every inserted value passes `finalize`, which escapes it for the platform and marks it done
+            autoescape=True, finalize=self._text,
             auto_reload=False,   # the templates do not change under a running bot: no stat() per render
         )
         self.words = self.env.get_template("_woorden.j2").module
@@ -43,6 +70,11 @@ class Renderer:
         self.env.globals.update(w=self.words)
         self.markup = self.env.get_template(f"_markup/{platform}.j2").make_module({"w": self.words})
         self.env.globals.update(m=self.markup)
+
+    def _text(self, value: Any) -> Markup:
+        if isinstance(value, Markup):
+            return value
+        return Markup(escape(self.platform, str(value)))
 
     # ---- filters --------------------------------------------------------------------------------
     def day(self, value: str | date | None) -> str:
@@ -72,17 +104,17 @@ class Renderer:
             return "—"
         m = self.directory.member(member_id)
         chat_id = m.chat_ids.get(self.platform) if m else None
-        return str(self.markup.mention(m.name if m else member_id, chat_id or ""))
+        return Markup(self.markup.mention(m.name if m else member_id, chat_id or ""))
 
-    def listing(self, values: list[str]) -> str:
-        values = [str(v) for v in values]
-        if len(values) <= 1:
-            return "".join(values)
-        return ", ".join(values[:-1]) + f" {self.words.en} " + values[-1]
+    def listing(self, values: list[Any]) -> Markup:
+        items = [self._text(v) for v in values]
+        if len(items) <= 1:
+            return Markup("").join(items)
+        return Markup(", ").join(items[:-1]) + Markup(f" {self.words.en} ") + items[-1]
 
     # ---- rendering ------------------------------------------------------------------------------
     def render(self, template: str, context: dict[str, Any]) -> str:
-        text = self.env.get_template(f"{template}.j2").render(**context)
+        text = str(self.env.get_template(f"{template}.j2").render(**context))
         return "\n".join(line.rstrip() for line in text.strip().splitlines())
 
     def button_label(self, action: str) -> str:
