@@ -1,6 +1,6 @@
 """A stateful fake of a Mattermost server (REST API v4) for tests: point the bot's httpx client at `fake.base_url`.
 
-It keeps Mattermost's documented rules (see the "Mattermost" section of `shared/platforms.md`) so that bugs in the
+It keeps Mattermost's documented rules (its REST API v4 reference and documented limits) so that bugs in the
 bot's Mattermost adapter show up as the 4xx answers a real server would give, with Mattermost's error shape
 `{id, message, detailed_error, request_id, status_code}`. It also plays the server's part towards the bot: it
 POSTs slash commands, button clicks and dialog submissions to the bot's URLs (`slash`, `click`, `submit_dialog`)

@@ -1,7 +1,8 @@
 """A stateful fake of the Slack Web API for tests: point `slack_sdk.WebClient(base_url=fake.base_url)` at it.
 
-Rules come from Slack's per-method reference in `shared/platform-specs/slack-methods/*.json` (HTTP method,
-bot scopes, required arguments, documented errors) and from the Block Kit limits in `shared/platforms.md`.
+Rules come from Slack's per-method reference, kept in the repository as `tests/specs/slack-methods/*.json` (bot
+scopes, required arguments, documented errors), and from the limits Slack documents for Block Kit blocks and modals.
+The fake takes every method by GET or POST, as Slack takes these methods, whatever `http_method` a file names.
 The fake answers only errors the method's spec documents, or one of Slack's common errors (`COMMON_ERRORS`);
 anything else is a bug in the fake and shows up in `fake.server_errors` (and as HTTP 500).
 
@@ -12,6 +13,7 @@ anything else is a bug in the fake and shows up in `fake.server_errors` (and as 
 from __future__ import annotations
 
 import base64
+import copy
 import json
 import re
 import secrets
@@ -19,6 +21,7 @@ import threading
 import time
 import traceback
 from dataclasses import dataclass, field
+from decimal import Decimal
 from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
@@ -26,7 +29,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 from tests.loopback import Loopback
 
-SPEC_DIR = Path(__file__).resolve().parent.parent.parent / "shared" / "platform-specs" / "slack-methods"
+SPEC_DIR = Path(__file__).resolve().parent / "specs" / "slack-methods"
 
 # Slack's "common errors", which any method may answer; the per-method specs list only the method's own.
 COMMON_ERRORS = frozenset({"not_authed", "invalid_auth", "missing_scope", "invalid_arguments", "invalid_json",
@@ -38,6 +41,9 @@ BLOCK_TYPES = frozenset({"actions", "context", "context_actions", "divider", "fi
                          "markdown", "rich_text", "section", "table", "video"})
 TRIGGER_FORMAT = re.compile(r"\d+\.\d+\.[0-9a-f]+")
 CHANNEL_NAME = re.compile(r"[a-z0-9_-]+")
+TIMESTAMP = re.compile(r"\d+(\.\d+)?")  # a message ts ("1512085950.000216") or whole Unix seconds
+# conversations.list `types` -> the scope prefix (Channel.kind) of that type of conversation
+LIST_TYPES = {"public_channel": "channels", "private_channel": "groups", "mpim": "mpim", "im": "im"}
 
 
 class SlackError(Exception):
@@ -57,6 +63,32 @@ def _invalid(*messages: str) -> SlackError:
 
 def _flag(value: Any) -> bool:
     return value in (True, 1, "1", "true", "True")
+
+
+def _int(value: Any, default: int) -> int | None:
+    """An integer argument; the default when left out or empty, None when it is not an integer."""
+    if value in (None, ""):
+        return default
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def _cursor(raw: Any, prefix: str) -> str | None:
+    """What a cursor of ours (base64 of `prefix` + value) points at; None without a cursor."""
+    if raw in (None, ""):
+        return None
+    try:
+        decoded = base64.b64decode(str(raw), validate=True).decode()
+    except ValueError:
+        raise SlackError("invalid_cursor") from None
+    fail_if(not decoded.startswith(prefix) or not decoded[len(prefix):], "invalid_cursor")
+    return decoded[len(prefix):]
+
+
+def _make_cursor(prefix: str, value: str) -> str:
+    return base64.b64encode(f"{prefix}{value}".encode()).decode()
 
 
 def _ids(value: Any) -> list[str]:
@@ -436,6 +468,14 @@ class FakeSlack:
             self._need_scope(grant, spec, ch.kind)
         return ch
 
+    @staticmethod
+    def _ts_arg(raw: Any, error: str) -> Decimal | None:
+        """A timestamp argument (`oldest`, `latest`): None when left out, `error` when it is not a timestamp."""
+        if raw in (None, ""):
+            return None
+        fail_if(not TIMESTAMP.fullmatch(str(raw).strip()), error)
+        return Decimal(str(raw).strip())
+
     def _conversation(self, grant: Token, ref: str, spec: dict) -> Channel:
         """A channel (not a DM) the caller can see, with the scope for its type."""
         ch = self._channel(grant, ref, spec)
@@ -594,6 +634,71 @@ class FakeSlack:
         end = start + limit
         cursor = base64.b64encode(f"offset:{end}".encode()).decode() if end < len(ch.members) else ""
         return {"members": ch.members[start:end], "response_metadata": {"next_cursor": cursor}}
+
+    def _m_conversations_history(self, grant: Token, a: dict, spec: dict) -> dict:
+        """Only conversations the caller is in; newest first; parent messages only (replies are in threads)."""
+        ch = self._channel(grant, a["channel"], spec)  # needs the *:history scope of the conversation's type
+        fail_if(grant.user not in ch.members, "not_in_channel")
+        limit = _int(a.get("limit"), 100)
+        if limit is None:
+            raise _invalid("[ERROR] limit must be an integer [json-pointer:/limit]")
+        limit = 100 if limit < 1 else min(limit, 999)  # "maximum of 999"; no invalid_limit is documented
+        oldest = self._ts_arg(a.get("oldest"), "invalid_ts_oldest")
+        latest = self._ts_arg(a.get("latest"), "invalid_ts_latest")
+        inclusive = _flag(a.get("inclusive"))
+        low, high = oldest if oldest is not None else Decimal(0), latest
+
+        def in_range(ts: Decimal) -> bool:
+            above = ts >= low if inclusive else ts > low
+            below = high is None or (ts <= high if inclusive else ts < high)
+            return above and below
+
+        stored = self.messages.get(ch.id, [])
+        parents = [m for m in stored if m.get("thread_ts") in (None, m["ts"])]
+        matching = sorted((m for m in parents if in_range(Decimal(m["ts"]))), key=lambda m: Decimal(m["ts"]),
+                          reverse=True)
+        if (start := _cursor(a.get("cursor"), "next_ts:")) is not None:
+            fail_if(not start.isdigit() or len(start) < 7, "invalid_cursor")
+            start_ts = Decimal(f"{start[:-6]}.{start[-6:]}")
+            matching = [m for m in matching if Decimal(m["ts"]) <= start_ts]
+        page, rest = matching[:limit], matching[limit:]
+        with_metadata = _flag(a.get("include_all_metadata"))
+        messages = []
+        for m in page:
+            out = copy.deepcopy({k: v for k, v in m.items() if k != "metadata" or with_metadata})
+            replies = [r for r in stored if r.get("thread_ts") == m["ts"] and r["ts"] != m["ts"]]
+            if replies:
+                users = sorted({r["user"] for r in replies if r.get("user")})
+                out.update({"thread_ts": m["ts"], "reply_count": len(replies), "reply_users": users,
+                            "reply_users_count": len(users), "latest_reply": max(r["ts"] for r in replies)})
+            messages.append(out)
+        answer: dict[str, Any] = {"messages": messages, "has_more": bool(rest), "pin_count": 0}
+        if rest:
+            answer["response_metadata"] = {"next_cursor": _make_cursor("next_ts:", rest[0]["ts"].replace(".", ""))}
+        return answer
+
+    def _m_conversations_list(self, grant: Token, a: dict, spec: dict) -> dict:
+        """The conversations the caller can see: every public channel, the private ones and DMs it is in.
+
+        As Slack documents, filters (`exclude_archived`) apply after a page of `limit` conversations is taken,
+        so a page may hold fewer than `limit` (even none) while a `next_cursor` follows."""
+        types = _ids(a.get("types")) or ["public_channel"]
+        fail_if(any(t not in LIST_TYPES for t in types), "invalid_types")
+        for kind in dict.fromkeys(LIST_TYPES[t] for t in types):  # channels:read, groups:read, ... per type asked
+            self._need_scope(grant, spec, kind)
+        limit = _int(a.get("limit"), 100)
+        fail_if(limit is None or not 1 <= limit <= 1000, "invalid_limit")
+        kinds = {LIST_TYPES[t] for t in types}
+        visible = sorted((c for c in self.channels.values() if c.kind in kinds and c.visible_to(grant.user)),
+                         key=lambda c: c.id)
+        if (start := _cursor(a.get("cursor"), "team:")) is not None:
+            visible = [c for c in visible if c.id >= start]
+        page, rest = visible[:limit], visible[limit:]
+        if _flag(a.get("exclude_archived")):
+            page = [c for c in page if not c.is_archived]
+        channels = [c.to_api(grant.user, num_members=not c.is_im) for c in page]
+        return {"channels": channels, "response_metadata": {"next_cursor": _make_cursor("team:", rest[0].id)
+                                                            if rest else ""}}
 
     def _m_conversations_open(self, grant: Token, a: dict, spec: dict) -> dict:
         if a.get("channel"):

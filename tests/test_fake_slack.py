@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import time
 import urllib.error
@@ -542,6 +543,178 @@ def test_users_info_and_lookup_by_email(client):
     assert client.users_lookupByEmail(email="Bram@LokaalTeam.example")["user"]["id"] == BRAM
     assert client.users_lookupByEmail(email="cees@gi.example")["user"]["id"] == CEES  # case does not matter
     assert slack_error(client.users_lookupByEmail, email="niemand@example.org")["error"] == "users_not_found"
+
+
+# -- reading history and listing conversations -------------------------------------------------------------
+def pages_of(response, most=10):
+    """The pages slack_sdk fetches by following `next_cursor` (at most `most`, so a broken cursor cannot loop)."""
+    return [page.data for page in itertools.islice(response, most)]  # slack_sdk reuses one response object
+
+
+def outbox_metadata(key):
+    return Metadata(event_type="triagetafel_outbox", event_payload={"key": key})
+
+
+def test_history_finds_a_message_by_its_metadata_only_with_include_all_metadata(fake, client):
+    channel = private_channel(client)
+    client.chat_postMessage(channel=channel, text="Eerste", metadata=outbox_metadata("k-1"))
+    sent = client.chat_postMessage(channel=channel, text="Tweede", metadata=outbox_metadata("k-2"))["ts"]
+    client.chat_update(channel=channel, ts=sent, text="Tweede, bijgewerkt")  # no metadata given: it stays
+    fake.post_as_user(channel, ANNA, "Gezien")
+
+    plain = client.conversations_history(channel=channel)["messages"]
+    assert [m["text"] for m in plain] == ["Gezien", "Tweede, bijgewerkt", "Eerste"]  # newest first
+    assert all("metadata" not in m for m in plain)
+
+    full = client.conversations_history(channel=channel, include_all_metadata=True)["messages"]
+    found = [m for m in full if m.get("metadata", {}).get("event_payload", {}).get("key") == "k-2"]
+    assert [m["ts"] for m in found] == [sent]
+    assert found[0]["metadata"] == {"event_type": "triagetafel_outbox", "event_payload": {"key": "k-2"}}
+    assert (found[0]["type"], found[0]["user"], found[0]["bot_id"]) == ("message", fake.bot_user_id, fake.bot_id)
+    assert "metadata" not in full[0] and full[0]["user"] == ANNA and "bot_id" not in full[0]
+    assert fake.messages_in(channel)[1]["metadata"]["event_payload"] == {"key": "k-2"}  # the store keeps it
+
+
+def test_history_includes_blocks_and_leaves_thread_replies_out(fake, client):
+    channel = private_channel(client)
+    parent = client.chat_postMessage(channel=channel, text="Casus", blocks=[{"type": "divider"}])["ts"]
+    client.chat_postMessage(channel=channel, text="Antwoord in de draad", thread_ts=parent)
+    messages = client.conversations_history(channel=channel)["messages"]
+    assert [m["ts"] for m in messages] == [parent]
+    assert messages[0]["blocks"] == [{"type": "divider"}] and messages[0]["reply_count"] == 1
+
+
+def test_history_is_paginated_newest_first(fake, client):
+    channel = private_channel(client)
+    sent = [client.chat_postMessage(channel=channel, text=f"bericht {i}")["ts"] for i in range(5)]
+    first = client.conversations_history(channel=channel, limit=2)
+    assert first["has_more"] is True and (cursor := first["response_metadata"]["next_cursor"])
+    second = client.conversations_history(channel=channel, limit=2, cursor=cursor)
+    assert [m["ts"] for m in second["messages"]] == [sent[2], sent[1]] and second["has_more"] is True
+    pages = [[m["ts"] for m in page["messages"]] for page in pages_of(first)]  # slack_sdk follows next_cursor
+    assert pages == [[sent[4], sent[3]], [sent[2], sent[1]], [sent[0]]]
+    whole = client.conversations_history(channel=channel)
+    assert whole["has_more"] is False and not whole.get("response_metadata", {}).get("next_cursor")
+    assert slack_error(client.conversations_history, channel=channel, cursor="bogus")["error"] == "invalid_cursor"
+
+
+def test_history_takes_at_most_999_messages_a_page(fake, client):
+    channel = private_channel(client)
+    for i in range(1000):
+        fake.post_as_user(channel, fake.bot_user_id, f"bericht {i}")
+    answer = client.conversations_history(channel=channel, limit=5000)
+    assert len(answer["messages"]) == 999 and answer["has_more"] is True
+    assert len(client.conversations_history(channel=channel)["messages"]) == 100  # the default limit
+
+
+def test_history_needs_the_caller_in_the_conversation(fake, client):
+    public = fake.add_channel("algemeen", members=(ANNA,))
+    fake.post_as_user(public, ANNA, "Hallo")
+    assert slack_error(client.conversations_history, channel=public)["error"] == "not_in_channel"
+    hidden = fake.add_channel("geheim", is_private=True, members=(ANNA,))
+    assert slack_error(client.conversations_history, channel=hidden)["error"] == "channel_not_found"
+    assert slack_error(client.conversations_history, channel="C0MISSING1")["error"] == "channel_not_found"
+    joined = fake.add_channel("samen", members=(ANNA, fake.bot_user_id))
+    fake.post_as_user(joined, ANNA, "Welkom")
+    assert [m["text"] for m in client.conversations_history(channel=joined)["messages"]] == ["Welkom"]
+
+
+def test_history_of_a_private_channel_needs_groups_history(fake, client):
+    private = private_channel(client)
+    public = fake.add_channel("samen", members=(fake.bot_user_id,))
+    reader = WebClient(token=fake.add_token("xoxb-public-history", {"channels:history"}), base_url=fake.base_url)
+    answer = slack_error(reader.conversations_history, channel=private)
+    assert (answer["error"], answer["needed"]) == ("missing_scope", "groups:history")
+    assert reader.conversations_history(channel=public)["ok"]
+    dm = client.conversations_open(users=ANNA)["channel"]["id"]
+    assert slack_error(reader.conversations_history, channel=dm)["needed"] == "im:history"
+    groups = WebClient(token=fake.add_token("xoxb-private-history", {"groups:history"}), base_url=fake.base_url)
+    assert groups.conversations_history(channel=private)["ok"]
+    assert slack_error(groups.conversations_history, channel=public)["needed"] == "channels:history"
+    no_history = WebClient(token=fake.add_token("xoxb-no-history", {"groups:read"}), base_url=fake.base_url)
+    assert slack_error(no_history.conversations_history, channel=private)["error"] == "missing_scope"
+
+
+def test_history_between_oldest_and_latest(fake, client):
+    channel = private_channel(client)
+    ts = [client.chat_postMessage(channel=channel, text=f"bericht {i}")["ts"] for i in range(4)]
+
+    def between(**kwargs):
+        return [m["ts"] for m in client.conversations_history(channel=channel, **kwargs)["messages"]]
+
+    assert between(oldest=ts[0], latest=ts[3]) == [ts[2], ts[1]]  # the bounds themselves are left out
+    assert between(oldest=ts[0], latest=ts[3], inclusive=True) == [ts[3], ts[2], ts[1], ts[0]]
+    assert between(oldest=ts[1]) == [ts[3], ts[2]]
+    assert between(latest=ts[1]) == [ts[0]]
+    assert between(latest=ts[1], inclusive=True) == [ts[1], ts[0]]
+    later = str(int(ts[3].split(".")[0]) + 10)  # whole Unix seconds are timestamps too
+    assert between(oldest="0", latest=later) == list(reversed(ts)) and between(oldest=later) == []
+    assert between(oldest=ts[0], latest=ts[3], limit=1) == [ts[2]]
+    assert slack_error(client.conversations_history, channel=channel, oldest="gisteren")["error"] == "invalid_ts_oldest"
+    assert slack_error(client.conversations_history, channel=channel, latest="1.2.3")["error"] == "invalid_ts_latest"
+
+
+def test_history_may_be_read_with_get(fake, client):
+    channel = private_channel(client)
+    client.chat_postMessage(channel=channel, text="Via GET")
+    status, answer = raw(fake, "conversations.history", query={"channel": channel}, token=fake.token, verb="GET")
+    assert status == 200 and [m["text"] for m in answer["messages"]] == ["Via GET"]
+
+
+def test_list_shows_public_channels_and_only_the_bots_private_ones(fake, client):
+    mine = private_channel(client, name="vt-2025-0001")
+    theirs = fake.add_channel("geheim", is_private=True, members=(ANNA,), creator=ANNA)
+    public = fake.add_channel("algemeen", members=(ANNA,), creator=ANNA)
+    listed = client.conversations_list(types="public_channel,private_channel")["channels"]
+    by_id = {c["id"]: c for c in listed}
+    assert set(by_id) == {mine, public} and theirs not in by_id
+    assert {k: by_id[mine][k] for k in ("name", "is_private", "is_archived", "is_member", "creator")} == {
+        "name": "vt-2025-0001", "is_private": True, "is_archived": False, "is_member": True,
+        "creator": fake.bot_user_id}
+    assert (by_id[public]["is_private"], by_id[public]["is_member"], by_id[public]["creator"]) == (False, False, ANNA)
+    assert all(isinstance(c["created"], int) for c in listed)
+    assert [c["id"] for c in client.conversations_list()["channels"]] == [public]  # types defaults to public_channel
+    assert [c["id"] for c in client.conversations_list(types="private_channel")["channels"]] == [mine]
+    dm = client.conversations_open(users=ANNA)["channel"]["id"]
+    assert [c["id"] for c in client.conversations_list(types="im")["channels"]] == [dm]
+    assert slack_error(client.conversations_list, types="public_channel,lunch")["error"] == "invalid_types"
+
+
+def test_list_leaves_out_archived_channels_on_request(fake, client):
+    active = private_channel(client, name="vt-2025-0001")
+    archived = private_channel(client, name="vt-2025-0002")
+    client.conversations_archive(channel=archived)
+    every = client.conversations_list(types="private_channel")["channels"]
+    assert {c["id"]: c["is_archived"] for c in every} == {active: False, archived: True}
+    kept = client.conversations_list(types="private_channel", exclude_archived=True)["channels"]
+    assert [c["id"] for c in kept] == [active]
+
+
+def test_list_is_paginated_and_filters_apply_after_the_page(fake, client):
+    ids = [private_channel(client, name=f"vt-2025-000{i}") for i in range(5)]
+    first = client.conversations_list(types="private_channel", limit=2)
+    assert first["response_metadata"]["next_cursor"]
+    pages = [[c["id"] for c in page["channels"]] for page in pages_of(first)]
+    assert pages == [ids[0:2], ids[2:4], ids[4:5]]
+    client.conversations_archive(channel=ids[0])
+    client.conversations_archive(channel=ids[1])
+    pages = [[c["id"] for c in page["channels"]]
+             for page in pages_of(client.conversations_list(types="private_channel", limit=2, exclude_archived=True))]
+    assert pages == [[], ids[2:4], ids[4:5]]  # Slack: a page may come back emptier, with a cursor still
+    assert slack_error(client.conversations_list, cursor="bogus")["error"] == "invalid_cursor"
+    assert slack_error(client.conversations_list, limit=1001)["error"] == "invalid_limit"
+    assert slack_error(client.conversations_list, limit=0)["error"] == "invalid_limit"
+    assert len(client.conversations_list(types="private_channel", limit=1000)["channels"]) == 5
+
+
+def test_list_needs_the_read_scope_of_each_type_asked_for(fake, client):
+    private_channel(client)
+    reader = WebClient(token=fake.add_token("xoxb-public-read", {"channels:read"}), base_url=fake.base_url)
+    assert reader.conversations_list()["ok"]
+    answer = slack_error(reader.conversations_list, types="public_channel,private_channel")
+    assert (answer["error"], answer["needed"]) == ("missing_scope", "groups:read")
+    writer = WebClient(token=fake.add_token("xoxb-write-only", {"chat:write"}), base_url=fake.base_url)
+    assert slack_error(writer.conversations_list)["error"] == "missing_scope"
 
 
 # -- rate limits --------------------------------------------------------------------------------------------

@@ -11,7 +11,7 @@ import yaml
 from bot.slack.spec import COMMANDS, SCOPES
 
 ROOT = Path(__file__).resolve().parent.parent
-SCHEMA = ROOT.parent / "shared" / "platform-specs" / "slack-manifest.schema.1.0.0.json"
+SCHEMA = Path(__file__).resolve().parent / "specs" / "slack-manifest.schema.1.0.0.json"  # Slack's published schema
 MANIFEST = yaml.safe_load((ROOT / "manifest.yml").read_text(encoding="utf-8"))
 
 
