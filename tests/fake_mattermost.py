@@ -20,6 +20,7 @@ import secrets
 import threading
 import time
 import traceback
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler
 from typing import Any, TypeVar
@@ -239,6 +240,7 @@ class FakeMattermost:
         self._triggers: dict[str, dict[str, Any]] = {}  # trigger id -> {user_id, channel_id, at}
         self._open_dialogs: dict[str, list[dict[str, Any]]] = {}  # user id -> opened dialogs, latest last
         self._rate_limits: list[list[Any]] = []  # [verb, path prefix, calls left to refuse, reset seconds]
+        self._after: list[tuple[str, str, Callable[[Call], None]]] = []   # (verb, path prefix, hook)
         self._last_ms = 0
         self._lock = threading.RLock()
         self._transport = bot_transport
@@ -308,6 +310,12 @@ class FakeMattermost:
         """The next `times` REST calls with this HTTP method and a path starting with `path_prefix` get 429."""
         with self._lock:
             self._rate_limits.append([method.upper(), path_prefix, times, reset])
+
+    def after(self, verb: str, path_prefix: str, hook: Callable[[Call], None]) -> None:
+        """Run `hook` after a REST call with this verb and path prefix took effect and before its answer goes
+        out: a test's way to stop the caller between Mattermost's accepting something and its hearing of it."""
+        with self._lock:
+            self._after.append((verb.upper(), path_prefix, hook))
 
     def token_for(self, user: str) -> str:
         """A personal access token of another user, to call the API as that user."""
@@ -506,6 +514,10 @@ class FakeMattermost:
             except MMError as e:
                 status, extra, payload = e.status, {}, self._error_body(e)
             call.status = status
+            if status < 400:
+                for hook_verb, prefix, hook in self._after:
+                    if hook_verb == verb and path.startswith(prefix):
+                        hook(call)
             return status, extra, payload
 
     def _answer(self, verb: str, path: str, query: dict[str, str], headers: Any,

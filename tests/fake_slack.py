@@ -20,6 +20,7 @@ import secrets
 import threading
 import time
 import traceback
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from http.server import BaseHTTPRequestHandler
@@ -304,6 +305,7 @@ class FakeSlack:
         self.server_errors: list[str] = []  # exceptions inside the fake; a test fixture should assert it empty
         self._dms: dict[frozenset[str], str] = {}
         self._rate_limits: dict[str, list[int]] = {}  # method -> [calls left to refuse, retry_after]
+        self._after: dict[str, list[Callable[[Call], None]]] = {}  # method -> hooks after it took effect
         self._seq, self._last_us = 0, 0
         self._lock = threading.RLock()
         self._loopback: Loopback | None = None
@@ -374,6 +376,12 @@ class FakeSlack:
         with self._lock:
             self._rate_limits[method] = [times, retry_after]
 
+    def after(self, method: str, hook: Callable[[Call], None]) -> None:
+        """Run `hook` after a call to `method` took effect and before its answer goes out: a test's way to
+        stop the caller between Slack's accepting something and the caller's hearing of it."""
+        with self._lock:
+            self._after.setdefault(method, []).append(hook)
+
     def calls_to(self, method: str) -> list[Call]:
         return [c for c in self.calls if c.method == method]
 
@@ -409,6 +417,9 @@ class FakeSlack:
             call = Call(method, dict(args), time.time(), token)
             self.calls.append(call)
             call.status, extra_headers, call.response = self._answer(method, spec, token, args, body_error)
+            if call.response.get("ok"):
+                for hook in self._after.get(method, []):
+                    hook(call)
             return call.status, extra_headers, call.response
 
     def _answer(self, method: str, spec: dict | None, token: str | None, args: dict[str, Any],

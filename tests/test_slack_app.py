@@ -13,11 +13,15 @@ from datetime import timedelta
 from urllib.parse import urlencode
 
 import pytest
+from sqlalchemy import select
+from sqlmodel import Session
 
 from bot.inspect import case_report
 from bot.slack.serve import read_settings
 from bot.slack.spec import SCOPES
+from models.tables import OutboxRow
 from tests.fake_slack import FakeSlack
+from tests.test_delivery import as_if_claimed_by_a_dead_process
 from tests.worlds import SECRET, SlackWorld, chat_directory, slack_id
 
 
@@ -230,3 +234,67 @@ def test_a_broken_directory_stops_the_server_with_the_field_named(tmp_path):
                           timeout=60)
     assert done.returncode == 2 and "Traceback" not in done.stderr
     assert "Fout in de configuratie" in done.stderr and "organisaties[0]" in done.stderr
+
+
+# ---- nothing twice, nothing lost ----------------------------------------------------------------------------
+def pending(world) -> list[OutboxRow]:
+    with Session(world.bot.engine) as s:
+        return list(s.execute(select(OutboxRow).where(OutboxRow.state == "nieuw")).scalars())
+
+
+class Crash(Exception):
+    """The bot process ends here (in a test: the call never returns to the outbox)."""
+
+
+def posts_with_text(world, text: str) -> list[dict]:
+    return [m for msgs in world.fake.messages.values() for m in msgs if text in m.get("text", "")]
+
+
+def test_a_message_slack_accepted_before_the_process_died_is_found_in_the_history_not_sent_again(world):
+    world.command("vt-medewerker", "nieuw Arnhem")
+    world.bot.after_request = lambda: None               # this process dies before it marks what it sends
+    world.command("vt-medewerker", "stagnatie VT-2025-0001 reden: geen reactie van het gezin")
+    for row in world.bot.dispatcher._claim(world.clock(), set()):
+        world.bot.dispatcher._send(row)                  # Slack has it; the outbox never hears
+    as_if_claimed_by_a_dead_process(world.bot.engine, world.bot.dispatcher)
+    assert len(posts_with_text(world, "Stagnatie gemeld")) == 1
+    world.restart()                                      # a new process on the same database
+    world.bot.deliver_now()
+    assert len(posts_with_text(world, "Stagnatie gemeld")) == 1
+    looked = world.fake.calls_to("conversations.history")     # the channel, and the DMs to the leidinggevenden
+    assert looked and all(c.args.get("include_all_metadata") == "1" for c in looked)
+    assert pending(world) == []
+
+
+def test_a_case_channel_slack_created_before_the_process_died_is_used_again_never_a_second(world):
+    def die(call):
+        raise Crash("killed after conversations.create")
+    world.fake.after("conversations.create", die)
+    world.command("vt-medewerker", "nieuw Arnhem")       # the channel exists on Slack; the bot never heard
+    assert len(world.fake.server_errors) == 1 and "Crash" in world.fake.server_errors[0]
+    world.fake.server_errors.clear()
+    world.fake._after.clear()
+    world.restart()
+    world.clock.now += timedelta(minutes=1)
+    world.bot.deliver_now()
+    channels = [c for c in world.fake.channels.values() if c.name.startswith("casus-2025-0001")]
+    assert [c.name for c in channels] == ["casus-2025-0001"]
+    assert world.channel("VT-2025-0001").topic["value"] and len(posts_with_text(world, "Nieuwe melding")) == 1
+
+
+def test_a_channel_name_taken_by_someone_else_gets_a_suffix(world):
+    world.fake.add_channel("casus-2025-0001", is_private=True, members=(world.fake.bot_user_id,))
+    world.command("vt-medewerker", "nieuw Arnhem")
+    assert world.fake.channel_named("casus-2025-0001-2") is not None
+    assert len(posts_with_text(world, "Nieuwe melding")) == 1
+
+
+def test_a_topic_slack_refused_is_set_when_the_outbox_tries_again(world):
+    world.fake.rate_limit("conversations.setTopic", times=1, retry_after=1)
+    world.command("vt-medewerker", "nieuw Arnhem")
+    channel = world.channel("VT-2025-0001")
+    assert channel.topic["value"] == ""                  # refused once: the row waits
+    world.clock.now += timedelta(seconds=2)
+    world.bot.deliver_now()
+    assert "VT-2025-0001" in world.channel("VT-2025-0001").topic["value"]
+    assert len([c for c in world.fake.channels.values() if c.name.startswith("casus-")]) == 1

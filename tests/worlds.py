@@ -150,14 +150,18 @@ class SlackWorld(World):
     name = "slack"
 
     def __init__(self, fake: FakeSlack, directory_file: str, db: str, start: str = "2025-05-26T08:30"):
-        self.fake = fake
+        self.fake, self.directory_file, self.db = fake, directory_file, db
         self.directory = load_directory(directory_file)
         for m in self.directory.members.values():
             fake.add_user(slack_id(m.id), None, m.id)
         self.clock = SimClock(datetime.fromisoformat(start).replace(tzinfo=AMS))
-        engine = make_engine(db)
+        self.restart()
+
+    def restart(self) -> None:
+        """A new bot process on the same database and clock (nothing of the old one's memory survives)."""
+        engine = make_engine(self.db)
         migrate(engine)
-        client = WebClient(token=fake.token, base_url=fake.base_url)
+        client = WebClient(token=self.fake.token, base_url=self.fake.base_url)
         self.channels = ChannelMap(engine, "slack")
         platform = SlackPlatform(client, self.directory, self.channels.get, self.channels.remember)
         self.bot = Bot(self.directory, load_profile("gelderland-midden"), engine, platform,

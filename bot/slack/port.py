@@ -2,10 +2,13 @@
 
 - Directory members are Slack users by the `slack` id in the directory, or looked up by e-mail.
 - Case channels are private (`conversations.create` with `is_private`); their ids are kept in the
-  database by the caller (`ChannelMap`). A name that is taken (archived channels too) gets a suffix.
+  database by the caller (`ChannelMap`). Opening is idempotent: a name that is taken by a live private
+  channel the bot made itself (before a crash, say) is that case's channel and is used again; a name taken
+  otherwise (archived channels too) gets a suffix. The topic and the invitations are set on every attempt,
+  so a failure of either is retried with the outbox row.
 - Every message carries its idempotency key in Slack's message metadata; `find` recognises what this
-  process already sent. Across a crash, the methods this app is allowed to call offer no lookup by
-  metadata, so a crash exactly between Slack's answer and the outbox commit can repeat one message.
+  process already sent, and `recover` finds it in the channel's (or the direct messages') history
+  (`conversations.history` with `include_all_metadata`) after a crash or an attempt that timed out.
 - A 429 becomes a `PlatformError` with Slack's `Retry-After`, for the outbox's back-off.
 """
 
@@ -25,6 +28,7 @@ PERMANENT = {"channel_not_found", "not_in_channel", "is_archived", "user_not_fou
              "invalid_blocks", "msg_too_long", "message_not_found", "cant_update_message", "missing_scope",
              "invalid_auth", "not_authed", "account_inactive"}
 EVENT_TYPE = "triagebot_message"
+HISTORY_PAGES = 5       # of 200 messages: a message to recover was sent shortly before (a crash, a time-out)
 
 
 class SlackPlatform:
@@ -34,6 +38,7 @@ class SlackPlatform:
         self.channel_id, self.remember = channel_ids, remember
         self._users: dict[str, str] = {}
         self._sent: dict[str, str] = {}     # idempotency key → "channel:ts" of messages this process sent
+        self._me: str | None = None         # the bot's own Slack user id, once asked
 
     # ---- people and channels ----------------------------------------------------------------------
     def user_id(self, member_id: str) -> str:
@@ -54,18 +59,9 @@ class SlackPlatform:
     def open_channel(self, name: str, members: list[str], topic: str) -> str:
         cid = self.channel_id(name)
         if cid is None:
-            for attempt in range(10):
-                candidate = name if attempt == 0 else f"{name}-{attempt + 1}"
-                try:
-                    cid = self._call(self.client.conversations_create, name=candidate, is_private=True)["channel"]["id"]
-                    break
-                except PlatformError as exc:
-                    if "name_taken" not in str(exc):
-                        raise
-            else:
-                raise PlatformError(f"no free channel name for {name}", permanent=True)
+            cid = self._create(name)
             self.remember(name, cid)
-            self._call(self.client.conversations_setTopic, channel=cid, topic=topic[:250])
+        self._call(self.client.conversations_setTopic, channel=cid, topic=topic[:250])
         users = [self.user_id(m) for m in members]
         for start in range(0, len(users), 100):   # at most 100 users per invite
             try:
@@ -74,6 +70,35 @@ class SlackPlatform:
                 if "already_in_channel" not in str(exc):
                     raise
         return cid
+
+    def _create(self, name: str) -> str:
+        for attempt in range(10):
+            candidate = name if attempt == 0 else f"{name}-{attempt + 1}"
+            try:
+                return self._call(self.client.conversations_create, name=candidate, is_private=True)["channel"]["id"]
+            except PlatformError as exc:
+                if "name_taken" not in str(exc):
+                    raise
+            own = self._own_channel(candidate)
+            if own is not None:
+                return own
+        raise PlatformError(f"no free channel name for {name}", permanent=True)
+
+    def _own_channel(self, name: str) -> str | None:
+        """The live private channel of this name that the bot itself created, if any (a bot sees only the
+        private channels it is in)."""
+        if self._me is None:
+            self._me = self._call(self.client.auth_test)["user_id"]
+        cursor = None
+        while True:
+            page = self._call(self.client.conversations_list, types="private_channel", exclude_archived=True,
+                              limit=200, **({"cursor": cursor} if cursor else {}))
+            for channel in page.get("channels", []):
+                if channel.get("name") == name and channel.get("creator") == self._me:
+                    return channel["id"]
+            cursor = (page.get("response_metadata") or {}).get("next_cursor")
+            if not cursor:
+                return None
 
     def post(self, channel: str, text: str, buttons: list[RenderedButton], key: str) -> str:
         return self._post(opened(self.channel_id, channel), text, buttons, key)
@@ -107,7 +132,26 @@ class SlackPlatform:
         return self._sent.get(key)
 
     def recover(self, key: str, channel: str | None, member: str | None) -> str | None:
-        return None     # no method this app may call finds a message by its metadata (see the module's note)
+        """Among the latest messages where this one would be, the bot's own with this key in its metadata."""
+        if channel is not None:
+            cid = self.channel_id(channel)
+            if cid is None:
+                return None
+        else:
+            cid = self._call(self.client.conversations_open, users=self.user_id(member))["channel"]["id"]
+        cursor = None
+        for _ in range(HISTORY_PAGES):
+            page = self._call(self.client.conversations_history, channel=cid, include_all_metadata=True, limit=200,
+                              **({"cursor": cursor} if cursor else {}))
+            for message in page.get("messages", []):
+                metadata = message.get("metadata") or {}
+                if metadata.get("event_type") == EVENT_TYPE and (metadata.get("event_payload") or {}).get("key") == key:
+                    self._sent[key] = f"{cid}:{message['ts']}"
+                    return self._sent[key]
+            cursor = (page.get("response_metadata") or {}).get("next_cursor")
+            if not page.get("has_more") or not cursor:
+                return None
+        return None
 
     # ---- errors -------------------------------------------------------------------------------------
     @staticmethod

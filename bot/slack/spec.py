@@ -16,6 +16,9 @@ SCOPES: dict[str, str] = {
     "groups:write": "conversations.create (private), conversations.invite, conversations.setTopic, "
                     "conversations.archive for the private case channels",
     "im:write": "conversations.open for direct messages (escalations)",
+    "groups:read": "conversations.list, to find a case channel the bot made before a crash (never a second one)",
+    "groups:history": "conversations.history of the case channels, to find a message sent before a crash",
+    "im:history": "conversations.history of direct messages, to find an escalation sent before a crash",
     "users:read": "users.info",
     "users:read.email": "users.lookupByEmail, to map directory members to Slack users",
 }
