@@ -137,7 +137,8 @@ def build_app(bot: Bot, client: WebClient, signing_secret: str | None, channels:
             form = modal(forms.decision(number, words), f"{number}|{channel_id}")
         if form is not None:
             ack()
-            later(lambda: open_form(body["trigger_id"], form, body["user_id"], channel_id, f"{body['command']} {text}"))
+            later(lambda: open_form(body.get("trigger_id", ""), form, body["user_id"], channel_id,
+                                    f"{body['command']} {text}"))
             return
         invocation = Invocation(member_of(body["user_id"]), body["command"], text, channel)
         ack(text=answer(bot.command(invocation)))   # ephemeral: only for who typed it
@@ -203,7 +204,7 @@ def build_app(bot: Bot, client: WebClient, signing_secret: str | None, channels:
     def on_refuse(ack, body, action):
         ack()   # a refusal needs a reason: ask for it in a form
         metadata = f"{action['value']}|{body.get('channel', {}).get('id', '')}"
-        later(lambda: open_form(body["trigger_id"], modal(forms.refusal(words), metadata), body["user"]["id"],
+        later(lambda: open_form(body.get("trigger_id", ""), modal(forms.refusal(words), metadata), body["user"]["id"],
                                 body.get("channel", {}).get("id", ""), "klik:weiger"))
 
     @app.view(forms.REFUSE)

@@ -136,8 +136,11 @@ class SlackGate:
             if not actions or not all(isinstance(a, dict) and a.get("action_id") in ACTIONS
                                       and isinstance(a.get("value"), str) for a in actions):
                 raise Garbage("actions", user)
-            if not _slack_id(_get(payload, "channel", dict).get("id"), optional=True):
+            channel = payload.get("channel", {})
+            if not isinstance(channel, dict) or not _slack_id(channel.get("id"), optional=True):
                 raise Garbage("channel", user)
+            if not isinstance(payload.get("trigger_id", ""), str):
+                raise Garbage("trigger", user)
         elif kind == "view_submission":
             view = _get(payload, "view", dict)
             values = _get(_get(view, "state", dict), "values", dict)
