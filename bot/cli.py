@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import getpass
 import json
-import signal
+import os
 import sys
 import tempfile
 from datetime import datetime
@@ -26,11 +26,6 @@ def _start(value: str | None) -> datetime:
     except ValueError:
         raise SystemExit(f"--start: '{value}' is geen tijd; gebruik JJJJ-MM-DDTUU:MM") from None
     return t if t.tzinfo else t.replace(tzinfo=AMS)
-
-
-# Commands that print a report: `triagebot demo | head` ends them quietly, as a command-line tool should.
-# Never the servers: there a client that hangs up early must not end the process.
-PRINTING = ("console", "demo", "casus", "profielen")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -68,8 +63,19 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("socket", help="de Slack-bot in Socket Mode (SLACK_BOT_TOKEN, SLACK_APP_TOKEN)", add_help=False)
     if argv is None:
         argv = sys.argv[1:]
-    if argv[:1] and argv[0] in PRINTING and hasattr(signal, "SIGPIPE"):
-        signal.signal(signal.SIGPIPE, signal.SIG_DFL)
+    from .console.console import ReaderGone
+
+    try:
+        return _run(parser, argv)
+    except (BrokenPipeError, ReaderGone):
+        # `triagebot demo | head`: the reader has gone, so stop quietly, as a command-line tool should. (No
+        # SIGPIPE default for that: a server whose client hangs up early must never end, and the tests call
+        # `main` in their own process.)
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
+
+
+def _run(parser: argparse.ArgumentParser, argv: list[str]) -> int:
     if argv[:1] == ["worker"]:
         from .delivery.worker import main as worker_main
         return worker_main(argv[1:])

@@ -229,3 +229,12 @@ def test_triagebot_demo_as_json(capsys):
     assert len(events) > 80 and all(set(e) == EVENT_KEYS for e in events)
     assert {e["channel"] for e in events if e["kind"] == "channel_created"} == {
         f"casus-2025-000{i}" for i in range(1, 7)}
+
+
+def test_a_reader_that_stops_early_ends_the_demo_quietly():
+    demo = subprocess.Popen([sys.executable, "-m", "bot.cli", "demo"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            cwd=Path(__file__).resolve().parent.parent)
+    demo.stdout.readline()          # `triagebot demo | head -1`
+    demo.stdout.close()
+    _, err = demo.communicate(timeout=120)
+    assert demo.returncode == 0 and b"Traceback" not in err and b"Error" not in err

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, TextIO
@@ -175,12 +175,18 @@ def human(event: dict[str, Any]) -> str:
     return f"[{at}] {where}{body}{buttons}"
 
 
+class ReaderGone(BaseException):
+    """Whoever read the console's output has gone (`triagebot demo | head`): the run stops, quietly. Not an
+    Exception, so that nothing on the way (the outbox's delivery, say) takes it for a failure to retry."""
+
+
 def attach(console: Console, out: TextIO, as_json: bool) -> None:
-    write: Callable[[dict[str, Any]], None]
-    if as_json:
-        def write(event: dict[str, Any]) -> None:
-            out.write(json.dumps(event, ensure_ascii=False) + "\n")
-    else:
-        def write(event: dict[str, Any]) -> None:
-            out.write(human(event) + "\n")
+    def text(event: dict[str, Any]) -> str:
+        return json.dumps(event, ensure_ascii=False) if as_json else human(event)
+
+    def write(event: dict[str, Any]) -> None:
+        try:
+            out.write(text(event) + "\n")
+        except BrokenPipeError:
+            raise ReaderGone() from None
     console.platform.listeners.append(write)
