@@ -4,6 +4,7 @@ request wrote to the outbox, and settling the start-up heap."""
 from __future__ import annotations
 
 import gc
+import logging
 import threading
 from collections.abc import Callable
 
@@ -66,6 +67,9 @@ class HttpServer:
     )
 
     def __init__(self, host: str, port: int, wsgi_app):
+        # waitress warns at every request that waits for a worker ("Task queue depth is 2"): under a burst that
+        # is one line per request, which hides the lines that matter
+        logging.getLogger("waitress.queue").setLevel(logging.ERROR)
         self.server = waitress.create_server(wsgi_app, host=host, port=port, **self.SETTINGS)
 
     @property
