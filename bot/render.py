@@ -16,7 +16,7 @@ markup (`Markup`), which is not escaped again.
 from __future__ import annotations
 
 import re
-from datetime import date, datetime
+from datetime import date, datetime, time
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -26,6 +26,7 @@ from markupsafe import Markup
 
 from models.calendar import AMS, last_day
 from models.directory import Directory
+from models.profile import Wording
 
 PLATFORMS = ("console", "slack", "mattermost")
 _MENTION = re.compile(r"@(?=\w)")                       # @all, @channel, @here, @username
@@ -50,7 +51,7 @@ def templates_dir() -> Path:
 
 
 class Renderer:
-    def __init__(self, directory: Directory, platform: str = "console"):
+    def __init__(self, directory: Directory, platform: str = "console", wording: Wording | None = None):
         if platform not in PLATFORMS:
             raise ValueError(f"unknown platform {platform!r}")
         self.directory = directory
@@ -63,10 +64,12 @@ class Renderer:
             autoescape=True, finalize=self._text,
             auto_reload=False,   # the templates do not change under a running bot: no stat() per render
         )
+        # how the region names the receiving side ("lokaal team", "lokaal veld"): also in the vocabulary
+        self.env.globals.update(lokaal=wording or Wording())
         self.words = self.env.get_template("_woorden.j2").module
         self.env.filters.update(
             datum=self.day, moment=self.moment, org=self.org, lid=self.member, lijst=self.listing,
-            laatste_dag=self.last_day, vertaal=lambda values, names: [names[v] for v in values])
+            laatste_dag=self.last_day, uiterlijk=self.due, vertaal=lambda values, names: [names[v] for v in values])
         self.env.globals.update(w=self.words)
         self.markup = self.env.get_template(f"_markup/{platform}.j2").make_module({"w": self.words})
         self.env.globals.update(m=self.markup)
@@ -92,6 +95,12 @@ class Renderer:
     def last_day(self, due: str | datetime) -> str:
         """A due moment (the exclusive end of a term) as the day a person reads: 'uiterlijk dinsdag'."""
         return self.day(last_day(datetime.fromisoformat(due) if isinstance(due, str) else due))
+
+    def due(self, due: str | datetime) -> str:
+        """What 'uiterlijk' means for a term: its last day when it runs in days (it ends at midnight), the day
+        and the time when it runs in hours ('vrijdag 6 maart 2026 18:00')."""
+        t = (datetime.fromisoformat(due) if isinstance(due, str) else due).astimezone(AMS)
+        return self.last_day(t) if t.time() == time(0) else self.moment(t)
 
     def org(self, org_id: str | None) -> str:
         if org_id is None:

@@ -6,12 +6,15 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from models import escalation
 from models.case import CaseOrgs, CaseState, channel_name
 from models.directory import Member
 from models.events import (
     DienstAfgerond,
+    DirectbetrokkenenGeinformeerd,
     EersteContact,
     Event,
+    GemeenteAntwoord,
     Gesloten,
     HuisverbodAdvies,
     HuisverbodBeeindigd,
@@ -36,6 +39,7 @@ from . import access
 from .access import Denied
 from .messages import archive_message, for_notes, handover_key
 from .model import Audience, Click, Env, Message, Reply
+from .office import not_before
 from .parse import Args, ParseError, case_from_channel, optional_date, parse_moment
 from .privacy import check_free_text
 from .unit import run
@@ -79,8 +83,10 @@ def _change(req: Request, number: str | None, events: Event | Sequence[Event], d
             **context: Any) -> Reply:
     """Run events in one unit of work; write the messages to the outbox in the same transaction."""
     def outbox(uow, before, after, accepted: Accepted) -> None:
-        for message in for_notes(req.env.directory, before, after, accepted.notes, req.member.id):
-            uow.outbox.add(message, case=after.number, at=req.env.now)
+        env = req.env
+        for message in for_notes(env.directory, before, after, accepted.notes, req.member.id):
+            uow.outbox.add(message, case=after.number, at=env.now, not_before=not_before(
+                message, env.directory, env.profile, env.now, acute=after.acute, by_clock=False))
         if after.status is Status.GESLOTEN and (before is None or before.status is not Status.GESLOTEN):
             profile = req.env.profile   # the channel stays readable for a while, then it is archived
             uow.outbox.add(archive_message(after.number, profile.calendar.due(req.env.now, profile.archive_after)),
@@ -260,7 +266,30 @@ def stagnatie(req: Request) -> Reply:
     if not reason:
         raise ParseError("reden_ontbreekt", voorbeeld="/casus stagnatie reden: ...")
     check_free_text(reason)
-    return _change(req, number, StagnatieGemeld(reason), "klaar/stagnatie")
+    first = escalation.from_first_step(req.env.profile.escalation.ladder)
+    return _change(req, number, StagnatieGemeld(reason), "klaar/stagnatie",
+                   naar=first[0].target.value if first else "leidinggevende")
+
+
+def geinformeerd(req: Request) -> Reply:
+    """The lokaal team records that it informed the directbetrokkenen (002 §5.1.2; bijlage 3b)."""
+    number = req.case_number()
+    access.require_involved(req.load(number), req.member)
+    req.args.no_more()
+    return _change(req, number, DirectbetrokkenenGeinformeerd(req.member.org_id), "klaar/geinformeerd")
+
+
+def antwoord(req: Request) -> Reply:
+    """The gemeente's bestuurlijk contact records the gemeente's answer to a report (002 §5.5; 000 §8.2)."""
+    number = req.case_number()
+    state = req.load(number)
+    if req.member.role is not Role.BESTUURLIJK_CONTACT or state.orgs is None \
+            or req.member.org_id not in state.orgs.gemeenten:
+        raise Denied("alleen_bestuurlijk_contact", casus=number)
+    req.args.no_more(labels=("toelichting",))
+    explanation = req.args.text("toelichting")
+    check_free_text(explanation, veld="toelichting")
+    return _change(req, number, GemeenteAntwoord(req.member.org_id, explanation), "klaar/antwoord")
 
 
 def sluiten(req: Request) -> Reply:

@@ -21,7 +21,7 @@ CASUS: dict[str, casus.Handler] = {
     "nieuw": casus.nieuw, "besluit": casus.besluit, "overdracht": casus.overdracht, "dienst": casus.dienst,
     "contact": casus.contact, "huisverbod": casus.huisverbod, "monitoring": casus.monitoring,
     "stagnatie": casus.stagnatie, "sluiten": casus.sluiten, "status": views.status, "help": views.help_,
-    "pauzeer": casus.pauzeer, "hervat": casus.hervat,
+    "pauzeer": casus.pauzeer, "hervat": casus.hervat, "geinformeerd": casus.geinformeerd, "antwoord": casus.antwoord,
 }
 TAFEL: dict[str, casus.Handler] = {"agenda": views.agenda, "help": views.help_}
 COMMANDS = {"/casus": CASUS, "/tafel": TAFEL}
@@ -65,7 +65,7 @@ def failure(env: Env, user: str, action: str, number: str | None, exc: Exception
         return refused(env, user, action, number, ParseError("bezet"))
     if isinstance(exc, Failed):            # rolled back and audited where it happened
         return Reply([refusal(user, "storing", {"case": number})])
-    log.exception("command failed", extra={"action": action})
+    log.error("command failed", exc_info=exc, extra={"action": action})
     return refused(env, user, action, number, ParseError("storing"))
 
 

@@ -14,8 +14,10 @@ from models.directory import Directory
 from models.types import HANDOVER_ROUTES, DeadlineKind, Role
 
 from .access import channel_members
-from .ladder import rung_messages
+from .ladder import Around, rung_messages
 from .model import Audience, Button, Kind, Message
+
+ESCALATIONS = (DeadlineKind.STAGNATIE, DeadlineKind.OVERDRACHT_WACHT)
 
 
 def iso(value: Any) -> Any:
@@ -31,9 +33,11 @@ def handover_key(number: str, seq: int) -> str:
     return f"{number}/overdracht/{seq}"
 
 
-def handover_view(h: Handover) -> dict[str, Any]:
+def handover_view(h: Handover, holders: tuple[str, ...] = ()) -> dict[str, Any]:
     return {
         "seq": h.seq, "kind": h.kind.value, "receivers": list(h.receivers), "state": h.state.value,
+        # the receiver holds zicht op veiligheid already (placing or the table's decision was the moment)
+        "moved": h.state.value == "open" and bool(h.receivers) and tuple(h.receivers) == tuple(holders),
         "requested_at": iso(h.requested_at), "checklist": list(h.checklist),
         "waiting_for": list(h.waiting_for),
         "confirmations": [{"org": c.org, "by": c.by, "at": iso(c.at)} for c in h.confirmations],
@@ -51,11 +55,35 @@ def case_view(s: CaseState) -> dict[str, Any]:
         "route": s.route.value if s.route else None, "weight": s.weight.value if s.weight else None,
         "holders": list(s.holders), "holders_since": iso(since),
         "holder_reason": s.ledger[-1].reason if s.holders else None,
-        "deadlines": [deadline_view(d) for d in s.active_deadlines()],
+        # terms; a stagnation or a handover left waiting is an escalation, shown as such (below, handovers)
+        "deadlines": [deadline_view(d) for d in s.active_deadlines() if d.kind not in ESCALATIONS],
+        "stagnations": [stagnation_of(s, int(ref)) for ref in dict.fromkeys(
+            d.ref for d in s.active_deadlines() if d.kind is DeadlineKind.STAGNATIE and d.ref.isdigit())],
         "house_ban": {"start": iso(s.house_ban.start), "extended": s.house_ban.extended,
                       "ended": iso(s.house_ban.ended)} if s.house_ban else None,
         "closed_reason": s.closed_reason,
     }
+
+
+def stagnation_of(s: CaseState, record: int) -> dict[str, Any]:
+    """A stagnation as its messages tell it: between whom, raised by whom, why, and who is asked first."""
+    r = s.records[record - 1]
+    mine = [d for d in s.deadlines if d.kind is DeadlineKind.STAGNATIE and d.ref == str(record)]
+    first = mine[0].ladder[0].target.value if mine and mine[0].ladder else "leidinggevende"
+    return {"tussen": list(dict.fromkeys(d.owner for d in mine)), "door": r.org, "reden": r.text, "bron": r.source,
+            "naar": first, "sinds": iso(r.at)}
+
+
+def around(s: CaseState, deadline_seq: int | None = None) -> Around:
+    """What a rung of this case needs to know beyond its deadline."""
+    stagnation: dict[str, Any] = {}
+    d = next((x for x in s.deadlines if x.seq == deadline_seq), None)
+    if d is not None and d.kind is DeadlineKind.STAGNATIE and d.ref.isdigit():
+        stagnation = stagnation_of(s, int(d.ref))
+    answer = next((x for x in s.deadlines if x.kind is DeadlineKind.GEMEENTE_ANTWOORD and x.is_active), None)
+    return Around(vt=s.orgs.vt if s.orgs else "", lts=s.orgs.lts if s.orgs else (),
+                  gemeenten=s.orgs.gemeenten if s.orgs else (), stagnation=stagnation,
+                  answer_due=iso(answer.due) if answer else None)
 
 
 def _post(s: CaseState, template: str, **context: Any) -> Message:
@@ -75,15 +103,14 @@ def handover_card(s: CaseState, h: Handover, kind: Kind = Kind.POST) -> Message:
     open_ = h.state.value == "open"
     value = f"{s.number}:{h.seq}"
     buttons = (Button("bevestig", value, "primary"), Button("weiger", value, "danger")) if open_ else ()
-    return Message("overdracht_verzoek", {"case": s.number, "handover": handover_view(h)}, Audience.CHANNEL,
+    return Message("overdracht_verzoek", {"case": s.number, "handover": handover_view(h, s.holders)}, Audience.CHANNEL,
                    kind=kind, channel=channel_name(s.number), buttons=buttons, key=handover_key(s.number, h.seq))
 
 
 def for_notes(directory: Directory, before: CaseState | None, s: CaseState, notes: tuple[Note, ...],
               actor: str) -> list[Message]:
     old = {d.seq for d in before.deadlines} if before else set()
-    quiet = (DeadlineKind.STAGNATIE, DeadlineKind.OVERDRACHT_WACHT)   # safety nets, not tasks for a person
-    started = [deadline_view(d) for d in s.deadlines if d.seq not in old and d.is_active and d.kind not in quiet]
+    started = [deadline_view(d) for d in s.deadlines if d.seq not in old and d.is_active and d.kind not in ESCALATIONS]
     out: list[Message] = []
     for n in notes:
         k = n.key
@@ -114,24 +141,28 @@ def for_notes(directory: Directory, before: CaseState | None, s: CaseState, note
             h = next(h for h in s.handovers if h.seq == n.get("verzoek"))
             out.append(handover_card(s, h, Kind.UPDATE))
             if k == "overdracht_geweigerd":
-                out.append(_post(s, "overdracht_geweigerd", handover=handover_view(h)))
+                out.append(_post(s, "overdracht_geweigerd", handover=handover_view(h), terug=n.get("terug"),
+                                 stagnatie=stagnation_of(s, n.get("record"))))
         elif k == "trede":
             out += rung_messages(directory, s.number, deadline=n.get("deadline"), kind=n.get("soort"),
                                  owner=n.get("eigenaar"), due=n.get("due"), ref=n.get("ref"),
-                                 rungsoort=n.get("rungsoort"), naar=n.get("naar"),
-                                 gemeenten=s.orgs.gemeenten if s.orgs else ())
+                                 rungsoort=n.get("rungsoort"), naar=n.get("naar"), around=around(s, n.get("deadline")))
+        elif k == "stagnatie":
+            if n.get("bron") == "melding":    # a refusal says it in its own post (above)
+                out.append(_post(s, "stagnatie", stagnatie=stagnation_of(s, n.get("record"))))
         elif k == "gesloten" and before is not None:
             was_open = {h.seq for h in before.handovers if h.state.value == "open"}
             out += [handover_card(s, h, Kind.UPDATE) for h in s.handovers if h.seq in was_open]
             out.append(_post(s, k, view=case_view(s), by=actor, started=started))
-        elif k in ("opgepakt", "klok_gepauzeerd", "klok_hervat", "gemeente_geinformeerd"):
+        elif k in ("opgepakt", "klok_gepauzeerd", "klok_hervat", "gemeente_geinformeerd", "gemeente_antwoord",
+                   "directbetrokkenen_geinformeerd"):
             params = {key: iso(v) for key, v in n.params}
             out.append(_post(s, k, **params))
         elif k == "monitoring_gestart":
             out.append(_post(s, "monitoring_gestart", months=list(n.get("maanden")), started=started))
         elif k in ("dienst_afgerond", "eerste_contact", "huisverbod_gestart", "huisverbod_verlengd",
                    "huisverbod_beeindigd", "huisverbod_advies", "monitoringsmoment", "monitoring_negatief",
-                   "monitoring_beeindigd", "stagnatie", "gesloten", "triagetermijn_overschreden"):
+                   "monitoring_beeindigd", "gesloten", "triagetermijn_overschreden"):
             params = {key: iso(v) if not isinstance(v, tuple) else list(v) for key, v in n.params}
             out.append(_post(s, k, view=case_view(s), by=actor, started=started, **params))
             if k == "triagetermijn_overschreden" and s.orgs:

@@ -33,7 +33,7 @@ def status(req: Request) -> Reply:
     _audit_look(req, number, {"kanaal": req.channel} if req.channel else {})
     view = case_view(state)
     return Reply([answer("status", req.member.id, view=view,
-                         handovers=[handover_view(h) for h in state.handovers])])
+                         handovers=[handover_view(h, state.holders) for h in state.handovers])])
 
 
 def agenda(req: Request) -> Reply:

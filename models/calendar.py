@@ -77,6 +77,12 @@ class OfficeHours:
     close_at: time = time(17, 0)
     always: bool = False
 
+    def overlap(self, other: OfficeHours) -> OfficeHours:
+        """When both can be reached: for a message that is for both."""
+        if self.always or other.always:
+            return other if self.always else self
+        return OfficeHours(open_at=max(self.open_at, other.open_at), close_at=min(self.close_at, other.close_at))
+
 
 @dataclass(frozen=True)
 class WorkCalendar:

@@ -186,6 +186,7 @@ class Record:
     text: str = ""
     day: date | None = None
     positive: bool | None = None
+    source: str = ""        # of a stagnation: "melding" (reported) or "weigering" (a refused handover)
 
 
 @dataclass(frozen=True)

@@ -19,12 +19,17 @@ from .types import DeadlineKind, DeadlineState
 Match = Callable[[Deadline], bool]
 
 
+def ladder_of(state: CaseState, profile: Profile) -> Ladder:
+    """The profile's ladder for this case: in hours for an acute case, which cannot wait werkdagen."""
+    return profile.escalation.acute_ladder if state.acute else profile.escalation.ladder
+
+
 def add(state: CaseState, profile: Profile, kind: DeadlineKind, owner: str, start: datetime,
         term: Term, now: datetime, ref: str = "", ladder: Ladder | None = None, first_rung: int = 0) -> CaseState:
-    """A new deadline, with the profile's ladder snapshotted onto it (or a ladder derived from it)."""
+    """A new deadline, with the case's ladder snapshotted onto it (or a ladder derived from it)."""
     seq = max((d.seq for d in state.deadlines), default=0) + 1
     deadline = Deadline(seq=seq, kind=kind, owner=owner, due=profile.calendar.due(start, term),
-                        created_at=now, ladder=profile.escalation.ladder if ladder is None else ladder,
+                        created_at=now, ladder=ladder_of(state, profile) if ladder is None else ladder,
                         ref=ref, next_rung=first_rung)
     return replace(state, deadlines=state.deadlines + (deadline,))
 

@@ -16,7 +16,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from .calendar import OfficeHours, Term, Unit, WorkCalendar, end_of_day, last_day
-from .types import DeadlineState
+from .types import MILESTONES, DeadlineKind, DeadlineState
 
 if TYPE_CHECKING:
     from .case import Deadline
@@ -28,6 +28,12 @@ class Target(StrEnum):
     GEDRAGSWETENSCHAPPER = "gedragswetenschapper"  # of the owning organisation
     LEIDINGGEVENDE = "leidinggevende"              # of the owning organisation
     GEMEENTE = "gemeente"                          # bestuurlijk contact of the case's gemeente(n)
+    # not in a profile's ladder, but in the ladders of particular terms:
+    MELDERS = "melders"            # the leidinggevenden of VT and the lokale teams, who reported to the gemeente
+    AFSTEMMING = "afstemming"      # the owner's workers and VT's, to agree together (002 bijlage 3b)
+
+
+LADDER_TARGETS = frozenset({Target.EIGENAAR, Target.GEDRAGSWETENSCHAPPER, Target.LEIDINGGEVENDE, Target.GEMEENTE})
 
 
 class RungKind(StrEnum):
@@ -93,9 +99,11 @@ def next_rung(deadline: Deadline, calendar: WorkCalendar) -> tuple[int, Rung, da
 
 
 # ---- acting on the ladder ------------------------------------------------------------------------
-# Who a rung reaches decides when it may arrive: VT is reachable 24/7, a lokaal team (and a GI), its
-# leidinggevende and the gemeente only in office hours (000 §8.1) — unless the case is acute and the
-# profile lets acute messages through outside office hours (000 §5.1.2).
+# Who a rung reaches decides when it may arrive. Every message of an acute case goes at once, whoever it
+# is for, when the profile says so (000 §5.1.2; 002 §2 k). Otherwise a message waits for the office hours
+# of the people it is for: a lokaal team (and a GI), its leidinggevende (000 §8.1), the gemeente's
+# bestuurlijk contact, and VT's workers too — VT is reachable 24/7 for crises, not for reminders at
+# midnight (the profile's `vt_werkdag`).
 
 @dataclass(frozen=True)
 class Fired:
@@ -108,11 +116,14 @@ class Fired:
 
 
 def hours_for(deadline: Deadline, rung: Rung, vt_org: str, profile: Profile, acute: bool) -> OfficeHours:
-    if rung.target is not Target.GEMEENTE and deadline.owner == vt_org:
-        return profile.vt_hours
-    if acute and profile.lt_acuut_buiten_kantoortijd and rung.target is not Target.GEMEENTE:
+    if acute and profile.lt_acuut_buiten_kantoortijd:
         return OfficeHours(always=True)
-    return profile.lt_hours
+    if rung.target is Target.GEMEENTE or (deadline.kind is DeadlineKind.GEMEENTE_ANTWOORD
+                                          and rung.target is Target.EIGENAAR):
+        return profile.gemeente_hours
+    if rung.target in (Target.MELDERS, Target.AFSTEMMING):      # VT and a lokaal team together
+        return profile.vt_workday.overlap(profile.lt_hours)
+    return profile.vt_workday if deadline.owner == vt_org else profile.lt_hours
 
 
 def rung_moment(deadline: Deadline, vt_org: str, profile: Profile, acute: bool) -> tuple[int, Rung, datetime] | None:
@@ -143,6 +154,8 @@ def advance(deadline: Deadline, now: datetime, vt_org: str, profile: Profile,
     if not deadline.is_active or deadline.paused:
         return deadline, []
     if deadline.state is DeadlineState.OPEN and deadline.due <= now:
+        if deadline.kind in MILESTONES:     # it came: nothing lapsed, nobody to tell
+            return replace(deadline, state=DeadlineState.GEHAALD, met_at=deadline.due), []
         deadline = replace(deadline, state=DeadlineState.VERLOPEN, lapsed_at=deadline.due)
     fired: list[Fired] = []
     while (step := rung_moment(deadline, vt_org, profile, acute)) is not None and step[2] <= now:
@@ -165,15 +178,23 @@ def escalation_start(ladder: Ladder) -> int:
 
 
 def from_first_step(ladder: Ladder) -> Ladder:
-    """A refused handover or a reported stagnation enters the ladder at its first step above the owner,
-    at once; the steps after it keep their distance from that moment."""
+    """A refused handover, a reported stagnation or a handover left waiting too long enters the ladder at
+    its first step above the owner, at once; the steps after it keep their distance from that moment. It
+    stops at the leidinggevenden, who must decide (000 §8.2; 002 §5.5: first the gedragswetenschappers):
+    workers who cannot agree are no party failing the agreements, so the gemeente is not part of it."""
     start = escalation_start(ladder)
-    if start == len(ladder):
+    steps = [r for r in ladder[start:] if r.target is not Target.GEMEENTE]
+    if not steps:
         return ()
-    first = replace(ladder[start], offset=Term(Unit.UREN, 0))
-    return (first, *ladder[start + 1:])
+    return (replace(steps[0], offset=Term(Unit.UREN, 0)), *steps[1:])
 
 
-def at_once_to_leidinggevenden() -> Ladder:
-    """The safety net's ladder: straight to the leidinggevende at the due moment."""
-    return (Rung(RungKind.VERLOPEN, Target.LEIDINGGEVENDE, Term(Unit.UREN, 0)),)
+def reminders_only(ladder: Ladder) -> Ladder:
+    """Only the ladder's reminders before the due moment: for a milestone or a formality that nobody can
+    fail (the end of a huisverbod; a receipt where the table's decision already moved the case)."""
+    return tuple(r for r in ladder if r.kind is RungKind.HERINNERING)
+
+
+def reminders_then(ladder: Ladder, target: Target) -> Ladder:
+    """The reminders, and at the due moment one message to `target` (not up the owner's ladder)."""
+    return (*reminders_only(ladder), Rung(RungKind.VERLOPEN, target, Term(Unit.UREN, 0)))

@@ -119,8 +119,20 @@ class GemeenteGeinformeerd(Event):
 
 @dataclass(frozen=True)
 class GemeenteAntwoord(Event):
+    """The gemeente's answer to a report, recorded by its bestuurlijk contact (002 §5.5; 000 §8.2)."""
+
     name: ClassVar[str] = "gemeente_antwoord"
     gemeente_org: str
+    explanation: str = ""
+
+
+@dataclass(frozen=True)
+class DirectbetrokkenenGeinformeerd(Event):
+    """The directbetrokkenen were told about the handover and who does what (002 §5.1.2; bijlage 3b): a
+    fact of its own, not the same as a first contact with one member of the family."""
+
+    name: ClassVar[str] = "directbetrokkenen_geinformeerd"
+    org: str
 
 
 @dataclass(frozen=True)
@@ -161,5 +173,5 @@ ALL_EVENTS: tuple[type[Event], ...] = (
     MeldingOntvangen, TriageBesluit, OverdrachtGevraagd, OverdrachtBevestigd, OverdrachtGeweigerd,
     DienstAfgerond, EersteContact, HuisverbodGestart, HuisverbodVerlengd, HuisverbodBeeindigd,
     HuisverbodAdvies, Monitoringsmoment, StagnatieGemeld, GemeenteGeinformeerd, GemeenteAntwoord,
-    Gesloten, Opgepakt, KlokGepauzeerd, KlokHervat, TijdVerstreken,
+    Gesloten, Opgepakt, KlokGepauzeerd, KlokHervat, TijdVerstreken, DirectbetrokkenenGeinformeerd,
 )

@@ -19,6 +19,7 @@ from .case import Refusal as HandoverRefusal
 from .checklist import handover_checklist
 from .events import (
     DienstAfgerond,
+    DirectbetrokkenenGeinformeerd,
     EersteContact,
     Event,
     GemeenteAntwoord,
@@ -40,7 +41,7 @@ from .events import (
     TijdVerstreken,
     TriageBesluit,
 )
-from .profile import TransferMoment
+from .profile import Receipt, TransferMoment
 from .rules import GUARDS, Context, Refused, next_handover_kind, receivers
 from .types import (
     CLOSING_ROUTES,
@@ -88,6 +89,7 @@ TRANSITIONS: tuple[Transition, ...] = (
     T(DienstAfgerond, {S.DIENST}, S.TE_OVERDRAGEN, guards=("oordeel_na_onderzoek",)),
     # also during triage: the joint conversation with the family during a huisverbod (000 §6 e)
     T(EersteContact, OPEN, guards=_DATE),
+    T(DirectbetrokkenenGeinformeerd, {S.OVERDRACHT, S.OVERGEDRAGEN}, guards=("directbetrokkenen_open",)),
     T(HuisverbodGestart, OPEN, guards=("datum_niet_in_toekomst", "geen_lopend_huisverbod")),
     T(HuisverbodVerlengd, OPEN, guards=("datum_niet_in_toekomst", "lopend_huisverbod", "nog_niet_verlengd")),
     T(HuisverbodBeeindigd, OPEN, guards=("datum_niet_in_toekomst", "lopend_huisverbod")),
@@ -232,19 +234,25 @@ def _request(s: CaseState, e: OverdrachtGevraagd, ctx: Context, _o) -> tuple[Cas
     h = Handover(seq=len(s.handovers) + 1, kind=kind, receivers=to, requested_at=ctx.now,
                  requested_by=ctx.actor, checklist=handover_checklist(s, kind))
     s = replace(s, handovers=s.handovers + (h,))
-    for org in to:   # 001 §1: the receiver confirms, in NOG within 5 werkdagen
-        s = dl.add(s, ctx.profile, DeadlineKind.BEVESTIGING, org, ctx.now,
-                   ctx.profile.confirmation_term, ctx.now, ref=str(h.seq))
-    for org in (s.orgs.vt, *to):   # the safety net: waiting too long goes to both leidinggevenden at once
-        s = dl.add(s, ctx.profile, DeadlineKind.OVERDRACHT_WACHT, org, ctx.now, ctx.profile.handover_max_wait,
-                   ctx.now, ref=str(h.seq), ladder=escalation.at_once_to_leidinggevenden())
-    notes = [note("overdracht_gevraagd", verzoek=h.seq, soort=kind.value, ontvangers=to)]
-    if s.route is not None and s.route.value == "gi":   # 002 bijlage 3a, 1: gemeente in cc
-        notes.append(note("gemeente_cc", gemeenten=s.orgs.gemeenten))
     moment = ctx.profile.transfer_moment
     # 000 §5.1.5 (placing is the moment) and 002 §2 i (the table's decision counts); with two
     # gemeenten both lokale teams must confirm first (002 §5.2.4), and after a dienst always (000 §5.2.1).
-    if kind is HandoverKind.DIRECT and len(to) == 1 and moment is not TransferMoment.BEVESTIGING:
+    moves_now = kind is HandoverKind.DIRECT and len(to) == 1 and moment is not TransferMoment.BEVESTIGING
+    # Once the case has moved, a missing receipt leaves nobody in doubt about zicht op veiligheid: where the
+    # region says so it is at most a reminder to the receiver (002 §2 i), and nothing waits to be caught.
+    formality = moves_now and ctx.profile.receipt_after_transfer is Receipt.HERINNERING
+    ladder = dl.ladder_of(s, ctx.profile)
+    for org in to:   # 001 §1: the receiver confirms, in NOG within 5 werkdagen
+        s = dl.add(s, ctx.profile, DeadlineKind.BEVESTIGING, org, ctx.now, ctx.profile.confirmation_term, ctx.now,
+                   ref=str(h.seq), ladder=escalation.reminders_only(ladder) if formality else None)
+    if not formality:   # the safety net: a handover waiting too long goes to both sides' first step at once
+        for org in (s.orgs.vt, *to):
+            s = dl.add(s, ctx.profile, DeadlineKind.OVERDRACHT_WACHT, org, ctx.now, ctx.profile.handover_max_wait,
+                       ctx.now, ref=str(h.seq), ladder=escalation.from_first_step(ladder))
+    notes = [note("overdracht_gevraagd", verzoek=h.seq, soort=kind.value, ontvangers=to)]
+    if s.route is not None and s.route.value == "gi":   # 002 bijlage 3a, 1: gemeente in cc
+        notes.append(note("gemeente_cc", gemeenten=s.orgs.gemeenten))
+    if moves_now:
         s, moved = _move_to(s, h, ctx, moment.value)
         notes += moved
     return s, notes
@@ -261,9 +269,10 @@ def _move_to(s: CaseState, h: Handover, ctx: Context, reason: str) -> tuple[Case
             continue
         if term is not None:   # 000 §3 a; 002 §2 f, j, k
             s = dl.add(s, ctx.profile, DeadlineKind.EERSTE_CONTACT, org, ctx.now, term, ctx.now, str(h.seq))
-        if ctx.profile.directbetrokkenen_term is not None:   # 002 bijlage 3b
+        if ctx.profile.directbetrokkenen_term is not None:   # 002 bijlage 3b: after 2 months, agree with VT
             s = dl.add(s, ctx.profile, DeadlineKind.DIRECTBETROKKENEN, org, ctx.now,
-                       ctx.profile.directbetrokkenen_term, ctx.now, str(h.seq))
+                       ctx.profile.directbetrokkenen_term, ctx.now, str(h.seq),
+                       ladder=escalation.reminders_then(dl.ladder_of(s, ctx.profile), escalation.Target.AFSTEMMING))
     return s, [note("zicht_verschoven", naar=h.receivers, reden=reason)]
 
 
@@ -276,6 +285,8 @@ def _confirm(s: CaseState, e: OverdrachtBevestigd, ctx: Context, _o) -> tuple[Ca
     assert h is not None and s.orgs is not None
     h = replace(h, confirmations=h.confirmations + (Confirmation(e.org, ctx.actor, ctx.now),))
     s = dl.meet(s, dl.of(DeadlineKind.BEVESTIGING, e.org, str(h.seq)), ctx.now)
+    # the receiver did its part: the "waiting too long" net is no longer its business (VT's stays until all did)
+    s = dl.withdraw(s, dl.of(DeadlineKind.OVERDRACHT_WACHT, e.org, str(h.seq)), "bevestigd")
     notes = [note("overdracht_bevestigd", verzoek=h.seq, org=e.org, compleet=not h.waiting_for)]
     if h.waiting_for:
         return _replace_handover(s, h), notes
@@ -303,13 +314,15 @@ def _refuse(s: CaseState, e: OverdrachtGeweigerd, ctx: Context, _o) -> tuple[Cas
     for kind in (DeadlineKind.BEVESTIGING, DeadlineKind.EERSTE_CONTACT, DeadlineKind.DIRECTBETROKKENEN,
                  DeadlineKind.OVERDRACHT_WACHT):
         s = dl.withdraw(s, lambda d, k=kind: d.kind is k and d.ref == ref, "overdracht_geweigerd")
-    if s.holders != (s.orgs.vt,):   # never a gap: a refused handover returns to VT
+    back = s.holders != (s.orgs.vt,)
+    if back:   # never a gap: a refused handover returns to VT
         s = replace(s, ledger=ledger.transfer(s.ledger, (s.orgs.vt,), ctx.now, "overdracht_geweigerd"))
     s = replace(s, records=s.records + (
-        Record("stagnatie", ctx.now, ctx.actor, ctx.actor_org, f"overdracht geweigerd: {e.reason.strip()}"),))
-    s = _escalate_stagnation(s, (s.orgs.vt, e.org), ctx)
-    return s, [note("overdracht_geweigerd", verzoek=h.seq, org=e.org, reden=e.reason.strip()),
-               note("stagnatie", org=e.org, bron="weigering")]
+        Record("stagnatie", ctx.now, ctx.actor, e.org, e.reason.strip(), source="weigering"),))
+    s = _escalate_stagnation(s, (s.orgs.vt, *s.orgs.lts, e.org), ctx)
+    return s, [note("overdracht_geweigerd", verzoek=h.seq, org=e.org, reden=e.reason.strip(), terug=back,
+                    record=len(s.records)),
+               note("stagnatie", org=e.org, bron="weigering", record=len(s.records))]
 
 
 def _service_done(s: CaseState, e: DienstAfgerond, ctx: Context, _o) -> tuple[CaseState, list[Note]]:
@@ -317,12 +330,21 @@ def _service_done(s: CaseState, e: DienstAfgerond, ctx: Context, _o) -> tuple[Ca
 
 
 def _contact(s: CaseState, e: EersteContact, ctx: Context, _o) -> tuple[CaseState, list[Note]]:
+    assert s.orgs is not None
     s = replace(s, records=s.records + (Record("contact", ctx.now, ctx.actor, e.org, day=e.day),))
-    for kind in (DeadlineKind.EERSTE_CONTACT, DeadlineKind.DIRECTBETROKKENEN):
-        s = dl.meet(s, dl.of(kind, e.org), ctx.now)
-    if s.house_ban and s.house_ban.active:   # 000 §6 e: the joint conversation with the family
-        s = dl.meet(s, dl.of(DeadlineKind.THV_GESPREK), ctx.now)
+    s = dl.meet(s, dl.of(DeadlineKind.EERSTE_CONTACT, e.org), ctx.now)
+    ban = s.house_ban
+    if ban and ban.active:   # 000 §6 e: VT and the lokaal team hold the conversation with the family together
+        sides = {r.org for r in s.records if r.kind == "contact" and r.day is not None and r.day >= ban.start}
+        if s.orgs.vt in sides and sides & set(s.orgs.lts):
+            s = dl.meet(s, dl.of(DeadlineKind.THV_GESPREK), ctx.now)
     return s, [note("eerste_contact", org=e.org, datum=e.day)]
+
+
+def _informed(s: CaseState, e: DirectbetrokkenenGeinformeerd, ctx: Context, _o) -> tuple[CaseState, list[Note]]:
+    s = replace(s, records=s.records + (Record("directbetrokkenen_geinformeerd", ctx.now, ctx.actor, e.org),))
+    return dl.meet(s, dl.of(DeadlineKind.DIRECTBETROKKENEN, e.org), ctx.now), [
+        note("directbetrokkenen_geinformeerd", org=e.org)]
 
 
 def _ban_start(s: CaseState, e: HuisverbodGestart, ctx: Context, _o) -> tuple[CaseState, list[Note]]:
@@ -330,21 +352,34 @@ def _ban_start(s: CaseState, e: HuisverbodGestart, ctx: Context, _o) -> tuple[Ca
     hv, vt = ctx.profile.house_ban, s.orgs.vt
     start = _day_start(e.day)
     s = replace(s, house_ban=HouseBan(start=e.day))
+    notes: list[Note] = []
+    if not s.holders:   # 000 §6: during a huisverbod VT does the casemanagement, so it holds zicht op veiligheid
+        since = max(start, s.received_at) if s.received_at else start
+        s = replace(s, ledger=ledger.transfer(s.ledger, (vt,), since, "huisverbod"))
+        notes.append(note("zicht_verschoven", naar=(vt,), reden="huisverbod"))
     for kind, term in ((DeadlineKind.THV_LT_GEINFORMEERD, hv.lt_informeren),     # 000 §6 a: day 2
                        (DeadlineKind.THV_GESPREK, hv.gezamenlijk_gesprek),        # 000 §6 e: 2 werkdagen
-                       (DeadlineKind.THV_ADVIES, hv.advies),                      # 000 §6 c: day 8
-                       (DeadlineKind.THV_EINDE, hv.duur)):                        # 000 §6: 10 days
+                       (DeadlineKind.THV_ADVIES, hv.advies)):                     # 000 §6 c: day 8
         s = dl.add(s, ctx.profile, kind, vt, start, term, ctx.now)
+    s = _ban_end_milestone(s, ctx, start, hv.duur)                               # 000 §6: 10 days
     # The bot informs the lokale teams in the case channel at once (000 §6 a).
     s = dl.meet(s, dl.of(DeadlineKind.THV_LT_GEINFORMEERD), ctx.now)
-    return s, [note("huisverbod_gestart", datum=e.day, lokale_teams=s.orgs.lts)]
+    return s, [note("huisverbod_gestart", datum=e.day, lokale_teams=s.orgs.lts), *notes]
+
+
+def _ban_end_milestone(s: CaseState, ctx: Context, start: datetime, term: Term) -> CaseState:
+    """The end of a huisverbod is a milestone, not a task anyone can fail: VT is reminded the werkdag
+    before (to extend or to arrange what follows), and it never lapses or escalates."""
+    assert s.orgs is not None
+    return dl.add(s, ctx.profile, DeadlineKind.THV_EINDE, s.orgs.vt, start, term, ctx.now,
+                  ladder=escalation.reminders_only(dl.ladder_of(s, ctx.profile)))
 
 
 def _ban_extend(s: CaseState, e: HuisverbodVerlengd, ctx: Context, _o) -> tuple[CaseState, list[Note]]:
     assert s.house_ban is not None and s.orgs is not None
     s = dl.withdraw(s, dl.of(DeadlineKind.THV_EINDE), "huisverbod_verlengd")
-    s = dl.add(s, ctx.profile, DeadlineKind.THV_EINDE, s.orgs.vt, _day_start(s.house_ban.start),
-               ctx.profile.house_ban.verlengd_tot, ctx.now)   # 000 §6: once, to 28 days in total
+    s = _ban_end_milestone(s, ctx, _day_start(s.house_ban.start),
+                           ctx.profile.house_ban.verlengd_tot)   # 000 §6: once, to 28 days in total
     return replace(s, house_ban=replace(s.house_ban, extended=True)), [note("huisverbod_verlengd")]
 
 
@@ -379,16 +414,18 @@ def _monitoring(s: CaseState, e: Monitoringsmoment, ctx: Context, _o) -> tuple[C
 def _stagnation(s: CaseState, e: StagnatieGemeld, ctx: Context, _o) -> tuple[CaseState, list[Note]]:
     assert s.orgs is not None
     s = replace(s, records=s.records + (Record("stagnatie", ctx.now, ctx.actor, ctx.actor_org,
-                                               e.reason.strip()),))
-    others = [o for o in s.holders if o != s.orgs.vt] or list(s.orgs.lts)
-    parties = (s.orgs.vt, ctx.actor_org) if ctx.actor_org != s.orgs.vt else (s.orgs.vt, *others)
-    return _escalate_stagnation(s, parties, ctx), [note("stagnatie", org=ctx.actor_org, bron="melding")]
+                                               e.reason.strip(), source="melding"),))
+    # between VT and the lokale teams — with two gemeenten both (002 §5.2.4) — and whoever holds it now
+    parties = (s.orgs.vt, *s.orgs.lts, *s.holders, ctx.actor_org)
+    return _escalate_stagnation(s, parties, ctx), [
+        note("stagnatie", org=ctx.actor_org, bron="melding", record=len(s.records))]
 
 
 def _escalate_stagnation(s: CaseState, parties: tuple[str, ...], ctx: Context) -> CaseState:
     """Workers who cannot agree escalate to their leidinggevenden (000 §8.2; in Zuid-Limburg first the
-    gedragswetenschappers, 002 §5.5): the ladder starts at that step, for both parties, now."""
-    ladder = escalation.from_first_step(ctx.profile.escalation.ladder)
+    gedragswetenschappers, 002 §5.5): the ladder starts at that step, for every party, now. It is an
+    escalation, not a term: it names the record of the stagnation (`ref`), its parties and its reason."""
+    ladder = escalation.from_first_step(dl.ladder_of(s, ctx.profile))
     ref = str(len(s.records))
     for org in dict.fromkeys(parties):
         s = dl.add(s, ctx.profile, DeadlineKind.STAGNATIE, org, ctx.now, Term(Unit.UREN, 0), ctx.now,
@@ -433,14 +470,18 @@ def _inform_gemeente(s: CaseState, gemeente: str, about: str, ctx: Context) -> t
         return s, []   # the gemeente knows already; a second lapse of the same party changes nothing here
     s = replace(s, records=s.records + (Record("gemeente_geinformeerd", ctx.now, ctx.actor, gemeente, about),))
     term = ctx.profile.gemeente_answer_term
-    if term is not None:   # 002 §5.5: the gemeente answers within 6 weeks
-        s = dl.add(s, ctx.profile, DeadlineKind.GEMEENTE_ANTWOORD, gemeente, ctx.now, term, ctx.now, ref=about)
+    if term is not None:   # 002 §5.5: the gemeente answers within 6 weeks; if not, those who reported are told
+        ladder = escalation.reminders_then(dl.ladder_of(s, ctx.profile), escalation.Target.MELDERS)
+        s = dl.add(s, ctx.profile, DeadlineKind.GEMEENTE_ANTWOORD, gemeente, ctx.now, term, ctx.now, ref=about,
+                   ladder=ladder)
     return s, [note("gemeente_geinformeerd", gemeente=gemeente, over=about)]
 
 
 def _gemeente_answer(s: CaseState, e: GemeenteAntwoord, ctx: Context, _o) -> tuple[CaseState, list[Note]]:
+    s = replace(s, records=s.records + (Record("gemeente_antwoord", ctx.now, ctx.actor, e.gemeente_org,
+                                               e.explanation.strip()),))
     return dl.meet(s, dl.of(DeadlineKind.GEMEENTE_ANTWOORD, e.gemeente_org), ctx.now), [
-        note("gemeente_antwoord", gemeente=e.gemeente_org)]
+        note("gemeente_antwoord", gemeente=e.gemeente_org, toelichting=e.explanation.strip())]
 
 
 def _closed(s: CaseState, e: Gesloten, ctx: Context, _o) -> tuple[CaseState, list[Note]]:
@@ -471,6 +512,7 @@ EFFECTS: dict[str, Effect] = {
     OverdrachtGeweigerd.name: _refuse,
     DienstAfgerond.name: _service_done,
     EersteContact.name: _contact,
+    DirectbetrokkenenGeinformeerd.name: _informed,
     HuisverbodGestart.name: _ban_start,
     HuisverbodVerlengd.name: _ban_extend,
     HuisverbodBeeindigd.name: _ban_end,

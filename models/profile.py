@@ -12,7 +12,7 @@ from enum import StrEnum
 from typing import Any
 
 from .calendar import Bevrijdingsdag, OfficeHours, Term, Unit, WorkCalendar
-from .escalation import Ladder, Rung, RungKind, Target
+from .escalation import LADDER_TARGETS, Ladder, Rung, RungKind, Target
 from .schema import ConfigError, Reader
 from .types import Signal
 
@@ -23,6 +23,23 @@ class TransferMoment(StrEnum):
     PLAATSING = "plaatsing"        # placing with LT is the moment (000 §5.1.5)
     BEVESTIGING = "bevestiging"    # only once LT confirmed (001 §1)
     TAFELBESLUIT = "tafelbesluit"  # the triagetafel's decision itself counts (002 §2 i)
+
+
+class Receipt(StrEnum):
+    """What a missing receipt of a handover leads to once zicht op veiligheid has already moved to the
+    receiver (placing or the table decision was the moment)."""
+
+    HERINNERING = "herinnering"    # at most a reminder to the receiver (002 §2 i: none needed at the table)
+    OPSCHALEN = "opschalen"        # the profile's ladder, like any term (the region's choice)
+
+
+@dataclass(frozen=True)
+class Wording:
+    """How the region names the receiving side: "lokaal team" (000, 001) or "lokaal veld" (002)."""
+
+    lokaal_team: str = "lokaal team"             # "Lokaal team Arnhem bevestigt ..."
+    het_lokale_team: str = "het lokale team"     # "Veilig Thuis ondersteunt het lokale team"
+    de_lokale_teams: str = "de lokale teams"
 
 
 @dataclass(frozen=True)
@@ -48,6 +65,7 @@ class Escalation:
     ladder: Ladder
     gemeente_bij_herhaling: int         # lapses of one organisation that count as "repeatedly"
     herhaling_periode: Term             # ... within this period
+    acute_ladder: Ladder                # an acute case's terms escalate in hours, not werkdagen
 
 
 @dataclass(frozen=True)
@@ -56,10 +74,13 @@ class Profile:
     title: str
     calendar: WorkCalendar
     lt_hours: OfficeHours
-    vt_hours: OfficeHours
-    lt_acuut_buiten_kantoortijd: bool
+    vt_hours: OfficeHours               # when VT can be reached: 24/7, for crises (000 §8.1)
+    vt_workday: OfficeHours             # when a VT worker's working day is: non-acute messages go then
+    gemeente_hours: OfficeHours         # the bestuurlijk contact's office hours
+    lt_acuut_buiten_kantoortijd: bool   # acute: every message goes at once, whoever it is for
     triage_term: Term
     transfer_moment: TransferMoment
+    receipt_after_transfer: Receipt
     confirmation_term: Term
     handover_max_wait: Term
     extra_keep_reasons: frozenset[Signal]
@@ -70,6 +91,7 @@ class Profile:
     gemeente_answer_term: Term | None
     escalation: Escalation
     archive_after: Term
+    wording: Wording
 
     @staticmethod
     def from_dict(data: Any, source: str) -> Profile:
@@ -91,21 +113,23 @@ def _hours(r: Reader, key: str) -> OfficeHours:
     return hours
 
 
-def _ladder(r: Reader) -> Ladder:
+def _ladder(r: Reader, units: tuple[Unit, ...] = _DAY_UNITS) -> Ladder:
     rungs: list[Rung] = []
-    reminder = r.term("herinnering", None, allowed=_DAY_UNITS, optional=True)
+    reminder = r.term("herinnering", None, allowed=units, optional=True)
     if reminder is not None:
         rungs.append(Rung(RungKind.HERINNERING, Target.EIGENAAR, reminder))
 
     def step(value: Any, where: str) -> Rung:
         s = Reader(value, r.source, where)
-        rung = Rung(RungKind.VERLOPEN, s.choice("naar", Target), s.term("na", allowed=_DAY_UNITS))
+        rung = Rung(RungKind.VERLOPEN, s.choice("naar", Target), s.term("na", allowed=units))
         s.done()
         return rung
 
     steps = r.listing("treden", step)
     if not steps or steps[0].target is not Target.EIGENAAR:
         raise r.error("treden", "de eerste trede gaat naar de eigenaar ('naar: eigenaar')")
+    if any(s.target not in LADDER_TARGETS for s in steps):
+        raise r.error("treden", "een trede gaat naar eigenaar, gedragswetenschapper, leidinggevende of gemeente")
     rungs.extend(steps)
     return tuple(rungs)
 
@@ -121,11 +145,13 @@ def _read_profile(r: Reader) -> Profile:
 
     reach = r.sub("bereikbaarheid")
     lt_hours, vt_hours = _hours(reach, "lt"), _hours(reach, "vt")
+    vt_workday, gemeente_hours = _hours(reach, "vt_werkdag"), _hours(reach, "gemeente")
     lt_acute = reach.boolean("lt_acuut_buiten_kantoortijd")
     reach.done()
 
     over = r.sub("overdracht")
     moment = over.choice("moment", TransferMoment)
+    receipt = over.choice("ontvangst_na_overgang", Receipt)
     confirmation = over.term("bevestiging_termijn", allowed=_DAY_UNITS)
     max_wait = over.term("maximale_wachttijd", allowed=_DAY_UNITS)
     over.done()
@@ -171,9 +197,17 @@ def _read_profile(r: Reader) -> Profile:
     esc = r.sub("escalatie")
     ladder = _ladder(esc)
     rep = esc.sub("gemeente_bij_herhaling")
-    escalation = Escalation(ladder, rep.integer("aantal", minimum=1), rep.term("periode", allowed=_DAY_UNITS))
+    acute = esc.sub("acuut")
+    acute_ladder = _ladder(acute, units=(Unit.UREN,))
+    acute.done()
+    escalation = Escalation(ladder, rep.integer("aantal", minimum=1), rep.term("periode", allowed=_DAY_UNITS),
+                            acute_ladder)
     rep.done()
     esc.done()
+
+    words = r.sub("woorden")
+    wording = Wording(words.text("lokaal_team"), words.text("het_lokale_team"), words.text("de_lokale_teams"))
+    words.done()
 
     profile = Profile(
         name=r.text("naam"),
@@ -181,9 +215,12 @@ def _read_profile(r: Reader) -> Profile:
         calendar=calendar,
         lt_hours=lt_hours,
         vt_hours=vt_hours,
+        vt_workday=vt_workday,
+        gemeente_hours=gemeente_hours,
         lt_acuut_buiten_kantoortijd=lt_acute,
         triage_term=r.term("triage_termijn", allowed=(Unit.WERKDAGEN,)),
         transfer_moment=moment,
+        receipt_after_transfer=receipt,
         confirmation_term=confirmation,
         handover_max_wait=max_wait,
         extra_keep_reasons=extra,
@@ -194,6 +231,7 @@ def _read_profile(r: Reader) -> Profile:
         gemeente_answer_term=r.term("gemeente_antwoord", allowed=_DAY_UNITS, optional=True),
         escalation=escalation,
         archive_after=r.term("kanaal_archiveren_na", allowed=_DAY_UNITS),
+        wording=wording,
     )
     r.raw("bron", None)   # documentation only: the source document of the werkafspraken
     r.done()

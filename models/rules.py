@@ -234,13 +234,23 @@ def gemeente_answer_open(state: CaseState, e, ctx: Context) -> Refused | None:
     return None
 
 
+def informing_open(state: CaseState, e, ctx: Context) -> Refused | None:
+    """The directbetrokkenen can be recorded as informed by an organisation that still has to (002 bijlage 3b)."""
+    if not any(d.is_active and d.kind is DeadlineKind.DIRECTBETROKKENEN and d.owner == e.org for d in state.deadlines):
+        return Refused.of("geen_open_informeren")
+    return None
+
+
 # ---- escalation -------------------------------------------------------------------------------------
 def escalation_open(state: CaseState, e, ctx: Context) -> Refused | None:
     d = next((x for x in state.deadlines if x.seq == e.deadline), None)
     taken = next((r for r in state.records if r.kind == "opgepakt" and r.text == str(e.deadline)), None)
     if taken is not None:
         return Refused.of("al_opgepakt", door=taken.by, om=taken.at)
-    if d is None or not d.is_active or d.next_rung >= len(d.ladder):
+    # a stagnation or a handover left waiting stays open until someone takes it up, also when its ladder
+    # has no step left; a term's escalation is open while the ladder can still climb
+    escalation = d is not None and d.kind in (DeadlineKind.STAGNATIE, DeadlineKind.OVERDRACHT_WACHT)
+    if d is None or not d.is_active or (d.next_rung >= len(d.ladder) and not escalation):
         return Refused.of("escalatie_niet_open")
     if d.owner != ctx.actor_org:
         return Refused.of("niet_de_eigenaar", eigenaar=d.owner)
@@ -280,6 +290,7 @@ GUARDS: dict[str, Guard] = {
     "nog_niet_verlengd": not_extended,
     "monitoring_loopt": monitoring_running,
     "vraag_aan_gemeente_open": gemeente_answer_open,
+    "directbetrokkenen_open": informing_open,
     "escalatie_open": escalation_open,
     "lopende_termijnen": has_running_terms,
     "gepauzeerde_termijnen": has_paused_terms,

@@ -98,6 +98,15 @@ class DeadlineKind(StrEnum):
     OVERDRACHT_WACHT = "overdracht_wacht"      # a handover waiting longer than the profile allows
 
 
+# A milestone comes and goes; nobody can fail it (the end of a huisverbod, 000 §6): it is met at its moment.
+MILESTONES = frozenset({DeadlineKind.THV_EINDE})
+# Terms whose lapse is no failure of their owner against the agreements: escalations of a disagreement
+# (stagnation, a handover left waiting), the gemeente's own answer, milestones. They never count towards
+# "repeatedly" (000 §8.2) and never report the owner to the gemeente.
+NOT_A_FAILURE = frozenset({DeadlineKind.STAGNATIE, DeadlineKind.OVERDRACHT_WACHT,
+                           DeadlineKind.GEMEENTE_ANTWOORD}) | MILESTONES
+
+
 class DeadlineState(StrEnum):
     OPEN = "open"
     VERLOPEN = "verlopen"      # lapsed, still to be met (escalation runs)

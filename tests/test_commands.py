@@ -208,7 +208,9 @@ def test_weiger_needs_a_reason_then_reports_stagnation_and_vt_holds_again():
     update = next(e for e in events if e["kind"] == "update")
     assert update["buttons"] == [] and "Geweigerd door" in update["text"]
     channel = [e["text"] for e in events if e["kind"] == "post"]
-    assert any("Overdracht geweigerd" in t for t in channel) and any("Stagnatie gemeld" in t for t in channel)
+    assert any("Overdracht geweigerd" in t and "stagnatie tussen Veilig Thuis Gelderland-Midden en Lokaal team "
+               "Arnhem, bij het weigeren van de overdracht gemeld door Lokaal team Arnhem: gezin zit al bij een ander "
+               "team" in t for t in channel)
     r = state(console, N1)
     assert (r["status"], r["holders"], r["handovers"][0]["state"]) == ("te_overdragen", [VT], "geweigerd")
     assert r["handovers"][0]["refusal"]["reason"] == "gezin zit al bij een ander team"
@@ -399,7 +401,8 @@ def test_klok_lets_the_triage_term_lapse_and_vt_holds_from_its_end():
     play(console, "vt-medewerker: /casus nieuw Arnhem ontvangen=2025-05-26T08:00")
     events = play(console, "klok +6wd")
     overrun = [e for e in events if e["kind"] == "post" and "Triagetermijn overschreden" in e["text"]]
-    assert len(overrun) == 1 and datetime.fromisoformat(overrun[0]["at"]) == datetime(2025, 6, 4, tzinfo=AMS)
+    # the term ended at midnight; the clock's post waits for the working day (not 00:00)
+    assert len(overrun) == 1 and datetime.fromisoformat(overrun[0]["at"]) == datetime(2025, 6, 4, 9, tzinfo=AMS)
     assert "vt-leidinggevende" in [e["to"] for e in events if e["kind"] == "dm"]   # Hemelvaartsdag skipped
     r = state(console, N1)
     assert r["holders"] == [VT] and r["ledger"][0]["reason"] == "triagetermijn_overschreden"

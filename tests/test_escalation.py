@@ -151,17 +151,19 @@ def test_a_rung_never_comes_before_the_previous_one():
 def test_a_stagnation_enters_the_ladder_at_its_first_step_above_the_owner_at_once():
     gm, zl = GM.escalation.ladder, ZL.escalation.ladder
     assert (escalation_start(gm), escalation_start(zl)) == (2, 2)          # after herinnering and eigenaar
-    assert [(r.target, r.offset) for r in from_first_step(gm)] == [
-        (Target.LEIDINGGEVENDE, Term(Unit.UREN, 0)), (Target.GEMEENTE, gm[3].offset)]
-    assert [r.target for r in from_first_step(zl)] == [Target.GEDRAGSWETENSCHAPPER, Target.LEIDINGGEVENDE,
-                                                       Target.GEMEENTE]
+    # up to the leidinggevenden, who decide (000 §8.2; 002 §5.5): workers who disagree are nobody's
+    # failure to report to the gemeente
+    assert [(r.target, r.offset) for r in from_first_step(gm)] == [(Target.LEIDINGGEVENDE, Term(Unit.UREN, 0))]
+    assert [(r.target, r.offset) for r in from_first_step(zl)] == [
+        (Target.GEDRAGSWETENSCHAPPER, Term(Unit.UREN, 0)), (Target.LEIDINGGEVENDE, zl[3].offset)]
     reminder_only = (Rung(RungKind.HERINNERING, Target.EIGENAAR, Term(Unit.WERKDAGEN, 1)),)
     assert from_first_step(reminder_only) == ()                            # a reminder is not an escalation
 
 
 def test_ladder_is_a_snapshot_on_the_deadline():
     zl = triage("zuid-limburg")
-    zl.do(TriageBesluit(Route.LT), at(1))
+    zl.do(TriageBesluit(Route.VV), at(1))       # after a dienst the confirmation is the moment: a real term
+    zl.do(DienstAfgerond(), at(2))
     zl.do(OverdrachtGevraagd(), at(2))
     (confirm,) = deadlines(zl, K.BEVESTIGING)
     assert confirm.ladder == ZL.escalation.ladder != GM.escalation.ladder
@@ -216,6 +218,8 @@ def test_tijdelijk_huisverbod_milestones():
     assert last[K.THV_ADVIES] == date(2025, 6, 13)                  # day 8
     assert last[K.THV_EINDE] == date(2025, 6, 15)                   # day 10
     d.do(EersteContact(date(2025, 6, 10), LT_ARNHEM), ams(2025, 6, 10, 15, 0), "lt-arnhem-medewerker")
+    assert deadlines(d, K.THV_GESPREK)[0].state is DeadlineState.OPEN       # 000 §6 e: VT and LT together
+    d.do(EersteContact(date(2025, 6, 10), VT), ams(2025, 6, 10, 15, 5))
     assert deadlines(d, K.THV_GESPREK)[0].state is DeadlineState.GEHAALD
     d.do(HuisverbodVerlengd(date(2025, 6, 12)), ams(2025, 6, 12, 9, 0))
     old, new = deadlines(d, K.THV_EINDE)
@@ -234,7 +238,10 @@ def test_joint_conversation_during_triage_can_be_recorded():
     d.do(melding(ams(2025, 6, 5, 10, 0)), ams(2025, 6, 5, 10, 0))   # police report and huisverbod together
     d.do(HuisverbodGestart(date(2025, 6, 5)), ams(2025, 6, 5, 10, 5))
     assert d.state.status is Status.TRIAGE
-    d.do(EersteContact(date(2025, 6, 6), LT_ARNHEM), ams(2025, 6, 6, 15, 0), "lt-arnhem-medewerker")
+    assert d.state.holders == (VT,)           # 000 §6: VT does the casemanagement during a huisverbod
+    d.do(EersteContact(date(2025, 6, 6), VT), ams(2025, 6, 6, 15, 0))
+    assert deadlines(d, K.THV_GESPREK)[0].state is DeadlineState.OPEN         # VT alone is no joint conversation
+    d.do(EersteContact(date(2025, 6, 6), LT_ARNHEM), ams(2025, 6, 6, 15, 5), "lt-arnhem-medewerker")
     assert deadlines(d, K.THV_GESPREK)[0].state is DeadlineState.GEHAALD
 
 

@@ -20,6 +20,7 @@ from models.case import CaseState
 from models.events import (
     ALL_EVENTS,
     DienstAfgerond,
+    DirectbetrokkenenGeinformeerd,
     EersteContact,
     Event,
     GemeenteAntwoord,
@@ -133,6 +134,7 @@ def draw_event(data, state: CaseState, now: datetime) -> Event:
         KlokGepauzeerd: lambda: KlokGepauzeerd(reason),
         KlokHervat: lambda: KlokHervat(),
         TijdVerstreken: lambda: TijdVerstreken(),
+        DirectbetrokkenenGeinformeerd: lambda: DirectbetrokkenenGeinformeerd(org),
     }[kind]()
 
 

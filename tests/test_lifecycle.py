@@ -11,6 +11,7 @@ import pytest
 from models.events import (
     ALL_EVENTS,
     DienstAfgerond,
+    DirectbetrokkenenGeinformeerd,
     EersteContact,
     Event,
     GemeenteAntwoord,
@@ -107,6 +108,8 @@ def example(row, status: Status) -> tuple[Driver, Event, str]:
         return case_in(zl, status, gemeenten=gemeenten), OverdrachtBevestigd(1, LT_ARNHEM), ACTOR[LT_ARNHEM]
     if name == OverdrachtGeweigerd.name:
         return case_in(zl, status), OverdrachtGeweigerd(1, LT_ARNHEM, "geen capaciteit"), ACTOR[LT_ARNHEM]
+    if name == DirectbetrokkenenGeinformeerd.name:      # with the lokaal team since the table's decision
+        return case_in(zl, status), DirectbetrokkenenGeinformeerd(LT_ARNHEM), ACTOR[LT_ARNHEM]
     via = "dienst" if name == Monitoringsmoment.name else "direct"
     d = case_in(zl, status, via=via)
     if name in (HuisverbodVerlengd.name, HuisverbodBeeindigd.name, HuisverbodAdvies.name):
@@ -183,6 +186,7 @@ def generic_event(name: str) -> Event:
         KlokGepauzeerd.name: KlokGepauzeerd("wachten op de Raad"),
         KlokHervat.name: KlokHervat(),
         TijdVerstreken.name: TijdVerstreken(),
+        DirectbetrokkenenGeinformeerd.name: DirectbetrokkenenGeinformeerd(LT_ARNHEM),
     }[name]
 
 
@@ -311,6 +315,8 @@ GUARD_CASES = [
     ("escalatie_open", "escalatie_niet_open", lambda: case_in("gelderland-midden", Status.OVERGEDRAGEN),
      Opgepakt(99)),
     ("escalatie_open", "niet_de_eigenaar", lambda: _stagnated(), Opgepakt(3)),   # 3: the lokaal team's
+    ("directbetrokkenen_open", "geen_open_informeren", lambda: case_in("zuid-limburg", Status.OVERDRACHT),
+     DirectbetrokkenenGeinformeerd(VT)),
     ("lopende_termijnen", "geen_termijnen_om_te_pauzeren",
      lambda: case_in("gelderland-midden", Status.OVERGEDRAGEN), KlokGepauzeerd("wachten op de Raad")),
     ("gepauzeerde_termijnen", "niet_gepauzeerd", lambda: case_in("gelderland-midden", Status.TRIAGE),

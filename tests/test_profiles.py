@@ -160,15 +160,19 @@ def test_directbetrokkenen_informed_within_two_months_in_zuid_limburg(profile, e
     assert last_days(d, K.DIRECTBETROKKENEN) == expected      # 002 bijlage 3b: 2 months from 16/6
 
 
-@pytest.mark.parametrize("profile, targets", [
-    (GM, [Target.EIGENAAR, Target.LEIDINGGEVENDE, Target.GEMEENTE]),
-    (NOG, [Target.EIGENAAR, Target.LEIDINGGEVENDE, Target.GEMEENTE]),
-    (ZL, [Target.EIGENAAR, Target.GEDRAGSWETENSCHAPPER, Target.LEIDINGGEVENDE, Target.GEMEENTE]),
+@pytest.mark.parametrize("profile, targets, receipt", [
+    (GM, [Target.EIGENAAR, Target.LEIDINGGEVENDE, Target.GEMEENTE], "the ladder"),
+    (NOG, [Target.EIGENAAR, Target.LEIDINGGEVENDE, Target.GEMEENTE], "the ladder"),
+    # 002 §2 i: once the table's decision moved the case, a missing receipt is at most a reminder
+    (ZL, [Target.EIGENAAR, Target.GEDRAGSWETENSCHAPPER, Target.LEIDINGGEVENDE, Target.GEMEENTE], "a reminder"),
 ])
-def test_escalation_ladder(profile, targets):
+def test_escalation_ladder(profile, targets, receipt):
+    assert [r.target for r in load_profile(profile).escalation.ladder if r.kind is RungKind.VERLOPEN] == targets
     d = direct(profile)
     (bevestiging,) = [x for x in d.state.deadlines if x.kind is K.BEVESTIGING]
-    assert [r.target for r in bevestiging.ladder if r.kind is RungKind.VERLOPEN] == targets
+    expected = targets if receipt == "the ladder" else []
+    assert [r.target for r in bevestiging.ladder if r.kind is RungKind.VERLOPEN] == expected
+    assert [r.kind for r in bevestiging.ladder if r.kind is RungKind.HERINNERING] == [RungKind.HERINNERING]
 
 
 @pytest.mark.parametrize("profile, expected", [

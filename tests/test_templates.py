@@ -175,11 +175,13 @@ def run(tmp_path_factory) -> dict[str, Any]:
                        if getattr(m, "for_notes", None) is for_notes and m is not sys.modules[__name__]]:
             mp.setattr(module, "for_notes", recording_for_notes)     # wherever the bot imported it
         demo, console = make_console(start="2025-05-26T08:30"), make_console(directory=path)
-        for c in (demo, console):
+        zl = make_console("zuid-limburg", start="2025-06-02T09:00")
+        for c in (demo, console, zl):
             original = c.bot.renderer.render
             mp.setattr(c.bot.renderer, "render",
                        lambda t, ctx, original=original: rendered.append((t, ctx)) or original(t, ctx))
         demo.run(demo_script())
+        zl.run(ZUID_LIMBURG.strip().splitlines())
         console.run(SCENARIO.strip().splitlines() + [f"lt-ede-medewerker: /casus help {t}" for t in HELP])
         console.bot.command(Invocation("vt-medewerker", "/casus", "stagnatie reden: een reden: twee"))
         for text in REFUSED_FREE_TEXT:      # the privacy check's refusals (commands/privacy.py)
@@ -206,6 +208,18 @@ def run(tmp_path_factory) -> dict[str, Any]:
         refused = GUARDS[guard](s, event, ctx)
         rendered.append((f"weigering/{refused.key}", {"case": state.number, **dict(refused.params)}))
     return {"rendered": rendered, "notes": notes, "directory": load_directory(path)}
+
+
+# Zuid-Limburg: informing the directbetrokkenen and the gemeente's answer (002 bijlage 3b, §5.5)
+ZUID_LIMBURG = """
+vt-medewerker: /casus nieuw Arnhem
+vt-medewerker: /casus besluit VT-2025-0001 lt licht reden: gezin wil hulp
+vt-medewerker: /casus geinformeerd VT-2025-0001
+vt-medewerker: /casus antwoord VT-2025-0001 toelichting: niet van mij
+klok 2025-08-25T10:00
+lt-arnhem-medewerker: /casus geinformeerd VT-2025-0001
+gemeente-arnhem: /casus antwoord VT-2025-0001 toelichting: wij spreken het lokaal veld aan
+"""
 
 
 # Free text the privacy check refuses: each kind of personal data (`wat`), each field too long, a hidden character.
@@ -285,7 +299,7 @@ def test_mentions_follow_the_platform(run):
 def test_for_notes_turns_every_note_into_messages_with_plain_json_contexts(run):
     emitted = set(re.findall(r'note\(\s*"(\w+)"', (ROOT / "models/lifecycle.py").read_text(encoding="utf-8")))
     seen = {n.key for *_, found, _ in run["notes"] for n in found}
-    assert emitted - {"gemeente_antwoord"} <= seen          # no command or rung records a gemeente's answer yet
+    assert emitted <= seen
     renderers = {p: Renderer(run["directory"], p) for p in PLATFORMS}
     templates, said = set(), set()
     for directory, before, after, found, actor in run["notes"]:
@@ -299,5 +313,5 @@ def test_for_notes_turns_every_note_into_messages_with_plain_json_contexts(run):
                 dutch(r.render(m.template, context))
             templates.add(m.template)
     assert seen - said == {"termijn_verlopen"}     # a lapse is told by the ladder's first rung ("trede")
-    assert {"casus_kanaal", "gemeente_cc", "monitoring_gestart", "termijn_verlopen", "opschaling_dm",
+    assert {"casus_kanaal", "gemeente_cc", "monitoring_gestart", "gemeente_melding", "opschaling_dm",
             "triagetermijn_overschreden_lg", "overdracht_verzoek", "zicht_verschoven"} <= templates

@@ -53,8 +53,10 @@ class OutboxWriter:
         self.session = session
 
     def add(self, message: Message, *, case: str | None, at: datetime, not_before: datetime | None = None) -> None:
-        """Queue a message; `not_before` holds it back (e.g. until the receiver's office hours)."""
-        self.session.add(OutboxRow(**values(message, case, at, not_before or message.not_before)))
+        """Queue a message; `not_before` holds it back (e.g. until the receiver's office hours), as does the
+        message's own `not_before` (the later of the two)."""
+        held = [t for t in (not_before, message.not_before) if t is not None]
+        self.session.add(OutboxRow(**values(message, case, at, max(held) if held else None)))
 
     def add_many(self, messages: list[tuple[Message, str | None]], at: datetime) -> None:
         """Queue many messages in one statement (the sweep)."""

@@ -25,6 +25,7 @@ from sqlmodel import Session
 from commands.ladder import rung_messages
 from commands.messages import for_notes
 from commands.model import Audience, Message
+from commands.office import not_before
 from commands.unit import run
 from models.directory import Directory
 from models.escalation import Target, advance, next_action
@@ -32,13 +33,14 @@ from models.events import GemeenteGeinformeerd, TijdVerstreken
 from models.profile import Profile
 from models.rules import Context
 from models.tables import AuditRow, CaseRow, DeadlineRow
-from models.types import DeadlineKind, DeadlineState, Role, Status
+from models.types import NOT_A_FAILURE, DeadlineKind, DeadlineState, Role, Status
 
 from ..storage.repository import deadline_from
 from .outbox import OutboxWriter
 
 log = logging.getLogger("triagebot.sweep")
 SYSTEM = "triagebot"
+WHOLE_CASE_TARGETS = frozenset({Target.GEMEENTE, Target.MELDERS, Target.AFSTEMMING})
 
 
 @dataclass
@@ -75,15 +77,20 @@ class Sweeper:
                 profile = self.profile_for(row["case_profile"])
                 before = deadline_from(row, ladder_text=row["ladder_text"])
                 after, fired = advance(before, now, row["vt_org"], profile, row["acute"])
-                needs_case = (before.kind is DeadlineKind.TRIAGE and after.state is not before.state) or any(
-                    f.rung.target is Target.GEMEENTE for f in fired)
+                # the whole case: where a rung changes it (the triage overrun, a report to the gemeente) or must
+                # tell more than its deadline knows (a stagnation's parties and reason; who reported to the
+                # gemeente; VT and the lokaal team who must agree)
+                needs_case = (before.kind is DeadlineKind.TRIAGE and after.state is not before.state) or (
+                    before.kind is DeadlineKind.STAGNATIE and fired) or any(
+                    f.rung.target in WHOLE_CASE_TARGETS for f in fired)
                 if needs_case:
                     result.cases.add(row["number"])
                     continue
                 updates.append({"row_id": row["id"], "state": after.state.value, "lapsed_at": after.lapsed_at,
                                 "next_rung": after.next_rung,
                                 "next_action_at": next_action(after, row["vt_org"], profile, row["acute"])})
-                if before.state is DeadlineState.OPEN and after.state is DeadlineState.VERLOPEN:
+                if (before.state is DeadlineState.OPEN and after.state is DeadlineState.VERLOPEN
+                        and after.kind not in NOT_A_FAILURE):
                     lapsed[after.owner] += 1
                     lapse_case[after.owner] = row["number"]
                 for f in fired:
@@ -135,7 +142,7 @@ class Sweeper:
         counts = dict(session.execute(
             select(DeadlineRow.owner, func.count()).where(
                 DeadlineRow.owner.in_(list(lapsed)), DeadlineRow.lapsed_at >= since,
-                DeadlineRow.kind.notin_([DeadlineKind.STAGNATIE.value, DeadlineKind.OVERDRACHT_WACHT.value]))
+                DeadlineRow.kind.notin_([k.value for k in NOT_A_FAILURE]))
             .group_by(DeadlineRow.owner)).all())
         return [owner for owner, new in lapsed.items()
                 if counts.get(owner, 0) - new < esc.gemeente_bij_herhaling <= counts.get(owner, 0)]
@@ -149,13 +156,14 @@ class Sweeper:
         ctx = Context(now=now, actor=SYSTEM, actor_org=SYSTEM, profile=profile)
 
         def outbox(uow, before, after, accepted) -> None:
-            for message in for_notes(self.directory, before, after, accepted.notes, SYSTEM):
-                uow.outbox.add(message, case=after.number, at=now)
-            if repeated_owner is not None:
-                office = profile.calendar.next_open(now, profile.lt_hours)   # a gemeente: office hours
-                for m in self.directory.members_of(event.gemeente_org, Role.BESTUURLIJK_CONTACT):
-                    uow.outbox.add(Message("gemeente_herhaling", {"case": number, "eigenaar": repeated_owner},
-                                           Audience.DM, to=m.id), case=number, at=now, not_before=office)
+            messages = for_notes(self.directory, before, after, accepted.notes, SYSTEM)
+            if repeated_owner is not None:   # 000 §8.2: the organisation that failed, repeatedly
+                messages += [Message("gemeente_herhaling", {"case": number, "eigenaar": repeated_owner,
+                                                            "aan": event.gemeente_org}, Audience.DM, to=m.id)
+                             for m in self.directory.members_of(event.gemeente_org, Role.BESTUURLIJK_CONTACT)]
+            for message in messages:
+                uow.outbox.add(message, case=after.number, at=now, not_before=not_before(
+                    message, self.directory, profile, now, acute=after.acute, by_clock=True))
 
         run(self.uow, number, event, ctx, action="klok", after=outbox)
 

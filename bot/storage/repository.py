@@ -149,7 +149,7 @@ class CaseRepository:
             house_ban=HouseBan(start=_d(hb["start"]), extended=hb["extended"], ended=_d(hb.get("ended")),
                                advised=hb.get("advised", False)) if hb else None,
             records=tuple(Record(kind=r["kind"], at=_dt(r["at"]), by=r["by"], org=r["org"], text=r["text"],
-                                 day=_d(r.get("day")), positive=r.get("positive"))
+                                 day=_d(r.get("day")), positive=r.get("positive"), source=r.get("bron", ""))
                           for r in row.records or ()),
             closed_at=row.closed_at, closed_reason=row.closed_reason, version=row.version,
         )
@@ -206,7 +206,8 @@ class CaseRepository:
             house_ban={"start": _iso(hb.start), "extended": hb.extended, "ended": _iso(hb.ended),
                        "advised": hb.advised} if hb else None,
             records=[{"kind": r.kind, "at": _iso(r.at), "by": r.by, "org": r.org, "text": r.text,
-                      "day": _iso(r.day), "positive": r.positive} for r in s.records],
+                      "day": _iso(r.day), "positive": r.positive, **({"bron": r.source} if r.source else {})}
+                     for r in s.records],
             closed_at=s.closed_at, closed_reason=s.closed_reason,
         )
 
