@@ -156,6 +156,10 @@ def advance(deadline: Deadline, now: datetime, vt_org: str, profile: Profile,
     if deadline.state is DeadlineState.OPEN and deadline.due <= now:
         if deadline.kind in MILESTONES:     # it came: nothing lapsed, nobody to tell
             return replace(deadline, state=DeadlineState.GEHAALD, met_at=deadline.due), []
+        if not any(r.kind is RungKind.VERLOPEN for r in deadline.ladder):
+            # a formality with only a reminder (a receipt after the table's decision, 002 §2 i): its moment
+            # passed, and that is all — it does not stand as "lapsed" for months
+            return replace(deadline, state=DeadlineState.VERVALLEN, closed_reason="alleen_herinnering"), []
         deadline = replace(deadline, state=DeadlineState.VERLOPEN, lapsed_at=deadline.due)
     fired: list[Fired] = []
     while (step := rung_moment(deadline, vt_org, profile, acute)) is not None and step[2] <= now:

@@ -83,7 +83,7 @@ klok 2025-06-20T12:00
 """)
     # 5 werkdagen: Thu 5, Fri 6, Tue 10, Wed 11, Thu 12. VT is reachable 24/7 for crises, but a reminder or a
     # lapse notice waits for its working day (vt_werkdag, 08:30); a post in the channel also for the lokaal team's
-    assert moments(c, "Herinnering voor Veilig Thuis") == [("Thu 12-06 08:30", "post", "casus-2025-0001")]
+    assert moments(c, "Herinnering voor Veilig Thuis") == [("Thu 12-06 09:00", "post", "casus-2025-0001")]
     assert moments(c, "Triagetermijn overschreden") == [("Fri 13-06 09:00", "post", "casus-2025-0001")]
     assert moments(c, "De triagetermijn van casus") == [("Fri 13-06 08:30", "dm", "vt-leidinggevende")]
     ledger = show(c, "VT-2025-0001")["ledger"]

@@ -95,7 +95,9 @@ class Sweeper:
                     lapse_case[after.owner] = row["number"]
                 for f in fired:
                     result.fired += 1
-                    messages += [(m, row["number"]) for m in rung_messages(
+                    messages += [(m, row["number"], not_before(m, self.directory, profile, now, acute=row["acute"],
+                                                               by_clock=True))
+                                 for m in rung_messages(
                         self.directory, row["number"], deadline=after.seq, kind=after.kind.value, owner=after.owner,
                         due=after.due, ref=after.ref, rungsoort=f.rung.kind.value, naar=f.rung.target.value)]
             _update_deadlines(session, updates)
