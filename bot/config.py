@@ -16,13 +16,41 @@ from models.schema import ConfigError
 
 PROFILE_NAMES = ("gelderland-midden", "noord-oost-gelderland", "zuid-limburg")
 DEFAULT_PROFILE = "gelderland-midden"
+DEFAULT_DATABASE = "sqlite:///triagebot.db"
+
+# the settings every command reads: its command-line option wins, then this environment variable, then the default
+ENV_DATABASE = "DATABASE_URL"
+ENV_PROFILE = "TRIAGEBOT_PROFIEL"
+ENV_DIRECTORY = "TRIAGEBOT_DIRECTORY"
+ENV_LOG = "TRIAGEBOT_LOG"
+
+
+def setting(given: str | None, variable: str, default: str | None, env=os.environ) -> str | None:
+    """A setting: given on the command line, else from the environment, else the default."""
+    if given is not None and given != "":
+        return given
+    return env.get(variable) or default
 
 
 def _load_yaml(text: str, source: str) -> object:
     try:
         return yaml.safe_load(text)
     except yaml.YAMLError as exc:
-        raise ConfigError(source, "(bestand)", f"geen geldige YAML: {exc}") from None
+        mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+        where = f" bij regel {mark.line + 1}, kolom {mark.column + 1}" if mark is not None else ""
+        raise ConfigError(source, "(bestand)", f"geen geldige YAML{where}; kijk daar naar inspringing, dubbele "
+                                               "punten en aanhalingstekens") from None
+
+
+def _read(path: Path) -> str:
+    if not path.is_file():
+        raise ConfigError(str(path), "(bestand)", "bestand niet gevonden")
+    try:
+        return path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise ConfigError(str(path), "(bestand)", "geen tekst in UTF-8; sla het bestand op als UTF-8") from None
+    except OSError:
+        raise ConfigError(str(path), "(bestand)", "kan niet worden gelezen (mag u het lezen?)") from None
 
 
 @lru_cache(maxsize=16)
@@ -30,12 +58,11 @@ def load_profile(name_or_path: str) -> Profile:
     """A shipped profile by name (`zuid-limburg`) or a profile file by path."""
     path = Path(name_or_path)
     if path.suffix in (".yaml", ".yml"):
-        if not path.is_file():
-            raise ConfigError(str(path), "(bestand)", "bestand niet gevonden")
-        return Profile.from_dict(_load_yaml(path.read_text(encoding="utf-8"), str(path)), str(path))
+        return Profile.from_dict(_load_yaml(_read(path), str(path)), str(path))
     if name_or_path not in PROFILE_NAMES:
         raise ConfigError("profiel", "naam",
-                          f"onbekend profiel {name_or_path!r} (kies uit: {', '.join(PROFILE_NAMES)})")
+                          f"onbekend profiel {name_or_path!r} (kies uit: {', '.join(PROFILE_NAMES)}, of geef "
+                          "het pad naar een eigen profiel dat op .yaml eindigt)")
     text = resources.files("bot").joinpath(f"profiles/{name_or_path}.yaml").read_text(encoding="utf-8")
     return Profile.from_dict(_load_yaml(text, f"{name_or_path}.yaml"), f"{name_or_path}.yaml")
 
@@ -45,14 +72,11 @@ def load_directory(path: str | None = None) -> Directory:
     if path is None:
         text = resources.files("bot").joinpath("demo/directory.yaml").read_text(encoding="utf-8")
         return Directory.from_dict(_load_yaml(text, "demo/directory.yaml"), "demo/directory.yaml")
-    p = Path(path)
-    if not p.is_file():
-        raise ConfigError(path, "(bestand)", "bestand niet gevonden")
-    return Directory.from_dict(_load_yaml(p.read_text(encoding="utf-8"), path), path)
+    return Directory.from_dict(_load_yaml(_read(Path(path)), path), path)
 
 
 def default_database_url() -> str:
-    return os.environ.get("DATABASE_URL") or "sqlite:///triagebot.db"
+    return setting(None, ENV_DATABASE, DEFAULT_DATABASE)
 
 
 @dataclass(frozen=True)
@@ -63,8 +87,14 @@ class Settings:
 
     @staticmethod
     def from_env() -> Settings:
+        return Settings.resolve()
+
+    @staticmethod
+    def resolve(database_url: str | None = None, profile: str | None = None, directory: str | None = None,
+                env=os.environ) -> Settings:
+        """The command line's values where given, else the environment's, else the defaults."""
         return Settings(
-            database_url=default_database_url(),
-            profile=os.environ.get("TRIAGEBOT_PROFIEL", DEFAULT_PROFILE),
-            directory=os.environ.get("TRIAGEBOT_DIRECTORY") or None,
+            database_url=setting(database_url, ENV_DATABASE, DEFAULT_DATABASE, env),
+            profile=setting(profile, ENV_PROFILE, DEFAULT_PROFILE, env),
+            directory=setting(directory, ENV_DIRECTORY, None, env),
         )

@@ -7,6 +7,8 @@ from typing import Any
 
 from commands.messages import deadline_view, handover_view, iso
 
+from .render import Renderer
+
 
 def case_report(uow_factory, number: str, *, actor: str, on_behalf_of: str | None,
                 now: datetime) -> dict[str, Any] | None:
@@ -36,19 +38,65 @@ def case_report(uow_factory, number: str, *, actor: str, on_behalf_of: str | Non
                     "end_reason": e.end_reason} for e in state.ledger],
         "deadlines": [{**deadline_view(d), "owner": d.owner, "met_at": iso(d.met_at)} for d in state.deadlines],
         "handovers": [handover_view(h) for h in state.handovers],
-        "records": [{"kind": r.kind, "at": iso(r.at), "by": r.by, "org": r.org} for r in state.records],
+        # a stagnation's or a gemeente's answer's text is part of what happened (checked free text, never the
+        # family's details); other records carry none worth showing
+        "records": [{"kind": r.kind, "at": iso(r.at), "by": r.by, "org": r.org,
+                     **({"tekst": r.text} if r.kind in ("stagnatie", "gemeente_antwoord") and r.text else {}),
+                     **({"bron": r.source} if r.source else {})} for r in state.records],
         "closed_at": iso(state.closed_at), "closed_reason": state.closed_reason,
         "audit": audit,
     }
 
 
-def render_report(r: dict[str, Any]) -> str:
-    lines = [f"Casus {r['number']} ({r['profile']}) — {r['status']}, route {r['route'] or '—'}",
-             f"Gemeenten: {', '.join(r['gemeenten'])}; ontvangen {r['received_at']}",
-             f"Zicht op veiligheid nu: {', '.join(r['holders']) or '—'}", "Grootboek:"]
-    lines += [f"  {e['start']} – {e['end'] or '...'}: {', '.join(e['holders'])} ({e['reason']})" for e in r["ledger"]]
+def render_report(r: dict[str, Any], renderer: Renderer) -> str:
+    """The report for a person: local times (Europe/Amsterdam) and the bot's own words for every code, from the
+    vocabulary (templates/_woorden.j2); the JSON keeps the codes."""
+    w, moment, org = renderer.words, renderer.moment, renderer.org
+
+    def word(table: dict[str, str], code: str | None) -> str:
+        return "—" if code is None else table.get(code, code.replace("_", " "))
+
+    def orgs(ids: list[str]) -> str:
+        return ", ".join(org(i) for i in ids) or "—"
+
+    route = word(w.routes, r["route"]) + (f"; zwaarte {word(w.gewicht, r['weight'])}" if r["weight"] else "")
+    flags = [name for name, on in (("spoed", r["spoed"]), ("anoniem", r["anoniem"]), ("gezinsvoogd", r["gezinsvoogd"]))
+             if on]
+    lines = [f"Casus {r['number']} (profiel {r['profile']}) — {word(w.statussen, r['status'])}",
+             f"Route: {route if r['route'] else '—'}",
+             f"Gemeenten: {', '.join(r['gemeenten'])}; ontvangen {moment(r['received_at'])}"]
+    if flags or r["signals"]:
+        lines.append("Kenmerken: " + ", ".join(flags + [word(w.signalen, s) for s in r["signals"]]))
+    lines.append(f"Zicht op veiligheid nu: {orgs(r['holders'])}")
+    if r["override"]:
+        lines.append(f"Afgeweken van de regels ({', '.join(r['override']['rules'])}): {r['override']['reason']}")
+    if r["closed_at"]:
+        lines.append(f"Gesloten {moment(r['closed_at'])}: {r['closed_reason']}")
+    lines.append("Grootboek:")
+    lines += [f"  {moment(e['start'])} – {moment(e['end']) if e['end'] else 'nu'}: {orgs(e['holders'])} "
+              f"({word(w.verschuivingen, e['reason'])})" for e in r["ledger"]]
     lines.append("Termijnen:")
-    lines += [f"  {d['kind']} [{d['owner']}] uiterlijk {d['last_day']}: {d['state']}" for d in r["deadlines"]]
+    lines += [f"  {word(w.termijnen, d['kind'])} — {org(d['owner'])}, uiterlijk {renderer.day(d['last_day'])}: "
+              f"{word(w.termijnstanden, d['state'])}" for d in r["deadlines"]]
+    if r["handovers"]:
+        lines.append("Overdrachten:")
+        lines += [f"  {h['seq']}. {word(w.overdrachtsoorten, h['kind'])} aan {orgs(h['receivers'])}, gevraagd "
+                  f"{moment(h['requested_at'])}: {word(w.overdrachtstanden, h['state'])}"
+                  + (f" — {h['refusal']['reason']}" if h["refusal"] else "") for h in r["handovers"]]
     lines.append("Auditlog:")
-    lines += [f"  {a['at']} {a['actor']}: {a['action']} → {a['outcome']}" for a in r["audit"]]
+    lines += [f"  {moment(a['at'])} {a['actor']}"
+              + (f" (namens {a['on_behalf_of']})" if a["on_behalf_of"] else "")
+              + f": {_action(a['action'], w.knoppen)} → {_outcome(a['outcome'])}" for a in r["audit"]]
     return "\n".join(lines)
+
+
+def _action(action: str, buttons: dict[str, str]) -> str:
+    kind, _, name = action.partition(":")
+    return f"klik {buttons.get(name, name)}" if kind == "klik" and name else action
+
+
+def _outcome(outcome: str) -> str:
+    if outcome == "ok":
+        return "gelukt"
+    verdict, _, why = outcome.partition(":")
+    return f"{verdict}: {why.replace('_', ' ')}" if why else verdict.replace("_", " ")

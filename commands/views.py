@@ -91,5 +91,5 @@ def help_(req: Request) -> Reply:
     return Reply([answer("help", req.member.id, topic=topic)])
 
 
-HELP_TOPICS = ("nieuw", "besluit", "overdracht", "dienst", "contact", "huisverbod", "monitoring",
-               "stagnatie", "pauzeer", "status", "sluiten", "agenda", "knoppen")
+HELP_TOPICS = ("nieuw", "besluit", "overdracht", "dienst", "contact", "geinformeerd", "huisverbod", "monitoring",
+               "stagnatie", "antwoord", "pauzeer", "status", "sluiten", "agenda", "knoppen")

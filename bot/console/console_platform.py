@@ -5,6 +5,7 @@ writing to someone who is not in the directory). Every event is recorded with it
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -34,6 +35,7 @@ class ConsolePlatform:
         self.events: list[dict[str, Any]] = []
         self.listeners: list[Callable[[dict[str, Any]], None]] = []
         self.shown: list[tuple[str, RenderedButton]] = []   # every button ever shown, also replaced ones
+        self._last_ref = 0                                  # messages are m1, m2, ...
 
     def _emit(self, kind: str, channel: str | None = None, to: str | None = None, text: str = "",
               buttons: list[RenderedButton] | None = None) -> None:
@@ -65,7 +67,7 @@ class ConsolePlatform:
             raise PlatformError(f"channel_not_found: {channel}")
         if key in self.by_key:               # idempotent: the same outbox row never shows twice
             return self.by_key[key]
-        ref = f"m{len(self.messages) + 1}"
+        ref = self._new_ref()
         self.messages[ref] = {"channel": channel, "text": text, "buttons": list(buttons)}
         self.by_key[key] = ref
         self.shown += [(channel, b) for b in buttons]
@@ -86,7 +88,7 @@ class ConsolePlatform:
         self._check_member(member)
         if key in self.by_key:
             return self.by_key[key]
-        ref = f"m{len(self.messages) + 1}"
+        ref = self._new_ref()
         self.messages[ref] = {"channel": f"@{member}", "text": text, "buttons": list(buttons)}
         self.by_key[key] = ref
         self.shown += [(f"@{member}", b) for b in buttons]
@@ -106,6 +108,36 @@ class ConsolePlatform:
 
     def recover(self, key: str, channel: str | None, member: str | None) -> str | None:
         return self.find(key)       # the console keeps everything it showed
+
+    # ---- what an earlier session showed (bot/console/resume.py), put back without showing it again -----
+    def restore_channel(self, name: str, members: list[str], topic: str) -> None:
+        channel = self.channels.setdefault(name, Channel(name, topic))
+        channel.members.update(members)
+
+    def restore_archived(self, name: str) -> None:
+        if name in self.channels:
+            self.channels[name].archived = True
+
+    def restore_message(self, where: str, text: str, buttons: list[RenderedButton], ref: str | None,
+                        key: str) -> None:
+        if ref is None:
+            return
+        self.messages[ref] = {"channel": where, "text": text, "buttons": list(buttons)}
+        self.by_key[key] = ref
+        self.shown += [(where, b) for b in buttons]
+        number = re.fullmatch(r"m(\d+)", ref)
+        if number:
+            self._last_ref = max(self._last_ref, int(number.group(1)))
+
+    def restore_update(self, ref: str | None, text: str, buttons: list[RenderedButton]) -> None:
+        message = self.messages.get(ref or "")
+        if message is not None:
+            message.update(text=text, buttons=list(buttons))
+            self.shown += [(message["channel"], b) for b in buttons]
+
+    def _new_ref(self) -> str:
+        self._last_ref += 1
+        return f"m{self._last_ref}"
 
     # ---- console only -------------------------------------------------------------------------------
     def ephemeral(self, member: str, channel: str | None, text: str) -> None:

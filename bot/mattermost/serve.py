@@ -87,9 +87,9 @@ def build(mm: MattermostSettings, settings: Settings, *, client: MattermostClien
     channels = ChannelMap(engine, "mattermost")
     platform = MattermostPlatform(client, directory, team["id"], me["id"], mm.public_url.rstrip("/") + ACTION_PATH,
                                   signer, channels.get, channels.remember)
-    renderer = Renderer(directory, "mattermost")
-    bot = Bot(directory, load_profile(settings.profile), engine, platform, renderer,
-              clock or (lambda: datetime.now(AMS)))
+    profile = load_profile(settings.profile)
+    renderer = Renderer(directory, "mattermost", profile.wording)
+    bot = Bot(directory, profile, engine, platform, renderer, clock or (lambda: datetime.now(AMS)))
     worker = scheduler = None
     if with_jobs:
         worker = deliver_in_background(bot, engine)

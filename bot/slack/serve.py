@@ -9,8 +9,10 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 
 from models.calendar import AMS
+from models.schema import ConfigError
 
 from ..app import Bot
 from ..channel_map import ChannelMap
@@ -59,8 +61,9 @@ def build(slack: SlackSettings, settings: Settings, *, with_jobs: bool = True, t
     client = WebClient(token=slack.bot_token, base_url=slack.api_url)
     channels = ChannelMap(engine, "slack")
     platform = SlackPlatform(client, directory, channels.get, channels.remember)
-    renderer = Renderer(directory, "slack")
-    bot = Bot(directory, load_profile(settings.profile), engine, platform, renderer, lambda: datetime.now(AMS))
+    profile = load_profile(settings.profile)
+    renderer = Renderer(directory, "slack", profile.wording)
+    bot = Bot(directory, profile, engine, platform, renderer, lambda: datetime.now(AMS))
     worker = deliver_in_background(bot, engine)
     scheduler = build_scheduler(bot) if with_jobs else None
     if scheduler is not None:
@@ -86,4 +89,71 @@ def socket(argv: list[str]) -> int:
     app, *_ = build(slack, Settings.from_env())
     settle_heap()
     SocketModeHandler(app, slack.app_token).start()
+    return 0
+
+
+# ---- the administrator's check: `triagebot controleer --platform slack` ----------------------------------------
+def problems_in(env=os.environ) -> list[str]:
+    """What is missing or wrong in the Slack settings themselves (no network)."""
+    out = []
+    token, secret, app_token = env.get("SLACK_BOT_TOKEN"), env.get("SLACK_SIGNING_SECRET"), env.get("SLACK_APP_TOKEN")
+    if not token:
+        out.append("SLACK_BOT_TOKEN ontbreekt: het Bot User OAuth Token (xoxb-...) uit OAuth & Permissions.")
+    elif not token.startswith("xoxb-"):
+        out.append("SLACK_BOT_TOKEN begint niet met xoxb-: gebruik het Bot User OAuth Token, geen ander token.")
+    if not secret and not app_token:
+        out.append("SLACK_SIGNING_SECRET en SLACK_APP_TOKEN ontbreken allebei: zet het Signing Secret (Basic "
+                   "Information) voor `triagebot start`, of een app-token (xapp-...) voor `triagebot socket`.")
+    if app_token and not app_token.startswith("xapp-"):
+        out.append("SLACK_APP_TOKEN begint niet met xapp-: maak onder Basic Information → App-Level Tokens een "
+                   "token met connections:write.")
+    if env.get("SLACK_API_URL") and not env["SLACK_API_URL"].startswith(("https://", "http://")):
+        out.append("SLACK_API_URL moet met https:// (of http://) beginnen.")
+    if env.get("PORT") and not env["PORT"].isdigit():
+        out.append("PORT moet een getal zijn.")
+    return out
+
+
+def check(env=os.environ) -> list[str]:
+    """Everything an administrator must fix for Slack, in Dutch; empty when the bot can start. When Slack can be
+    reached, the token is tried with auth.test."""
+    problems = problems_in(env)
+    try:
+        directory = load_directory(env.get("TRIAGEBOT_DIRECTORY") or None)
+    except ConfigError as exc:
+        problems.append(f"De adressenlijst klopt niet: {exc}.")
+    else:
+        unknown = [m.id for m in directory.members.values() if not m.chat_ids.get("slack") and not m.email]
+        if unknown:
+            problems.append(f"In de adressenlijst {'heeft' if len(unknown) == 1 else 'hebben'} {', '.join(unknown)} "
+                            "geen Slack-gebruikers-id (chat: {slack: U...}) en geen e-mailadres.")
+    token = env.get("SLACK_BOT_TOKEN", "")
+    if not token.startswith("xoxb-") or any(p.startswith("SLACK_API_URL") for p in problems):
+        return problems
+    url = env.get("SLACK_API_URL", "https://slack.com/api/")
+    try:
+        answer = WebClient(token=token, base_url=url, timeout=10).auth_test()
+    except SlackApiError as exc:
+        error = exc.response.get("error", "onbekend") if exc.response is not None else "onbekend"
+        if error in ("invalid_auth", "not_authed", "token_revoked", "account_inactive", "token_expired"):
+            problems.append(f"Slack accepteert SLACK_BOT_TOKEN niet ({error}): kopieer het Bot User OAuth Token "
+                            "opnieuw uit OAuth & Permissions, of installeer de app opnieuw.")
+        else:
+            problems.append(f"Slack op {url} antwoordde met een fout ({error}).")
+    except Exception:            # not reachable: a refused connection, a name that does not resolve, a time-out
+        problems.append(f"Slack op {url} is niet bereikbaar, dus het token is niet gecontroleerd; klopt "
+                        "SLACK_API_URL, en mag deze machine naar buiten?")
+    else:
+        if not answer.get("bot_id"):
+            problems.append("SLACK_BOT_TOKEN hoort niet bij een bot: gebruik het Bot User OAuth Token (xoxb-...).")
+    return problems
+
+
+def check_main(argv: list[str]) -> int:
+    problems = check()
+    if problems:
+        print("Nog niet in orde:\n- " + "\n- ".join(problems))
+        return 1
+    print("In orde: de Slack-instellingen zijn compleet, Slack accepteert het token van de bot en elk lid van de "
+          "adressenlijst heeft een Slack-gebruikers-id of een e-mailadres.")
     return 0

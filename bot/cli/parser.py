@@ -1,0 +1,140 @@
+"""The command line of `triagebot`, in Dutch: every command and option with its help.
+
+The names are Dutch; the older English names still work as aliases (`serve` → `start`, `check` →
+`controleer`, `worker` → `proefdraai`, `casus show` → `casus toon`, `--directory` → `--adressenlijst`).
+Settings: an option on the command line wins over its environment variable, which wins over the default.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+from collections.abc import Callable
+from datetime import datetime, timedelta
+
+from models.calendar import AMS
+
+from ..config import DEFAULT_DATABASE, DEFAULT_PROFILE, ENV_DATABASE, ENV_DIRECTORY, ENV_LOG, ENV_PROFILE
+from .dutch import DutchArgumentParser
+
+DESCRIPTION = """Triagetafel-bot voor Veilig Thuis, de lokale teams en de gecertificeerde instellingen.
+
+Eerst kijken: triagebot demo. Zelf proberen: triagebot console. Meer over één opdracht: triagebot <opdracht> --help."""
+
+SETTINGS = f"""Instellingen: een optie op de opdrachtregel gaat voor de omgevingsvariabele, en die voor de standaard.
+  --db             {ENV_DATABASE} (standaard {DEFAULT_DATABASE})
+  --profiel        {ENV_PROFILE} (standaard {DEFAULT_PROFILE})
+  --adressenlijst  {ENV_DIRECTORY} (standaard de demo-adressenlijst)
+  --log            {ENV_LOG} (standaard geen logbestand)"""
+
+
+def moment(value: str) -> datetime:
+    """A moment as typed (`2025-06-02T08:00`, or a date alone for 09:00), in Dutch time unless it says otherwise."""
+    try:
+        t = datetime.fromisoformat(value if "T" in value or " " in value else value + "T09:00")
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{value}' is geen tijd; gebruik JJJJ-MM-DDTUU:MM, "
+                                         "bijvoorbeeld 2025-06-02T08:00") from None
+    return t if t.tzinfo else t.replace(tzinfo=AMS)
+
+
+def step(value: str) -> timedelta:
+    m = re.fullmatch(r"(\d{1,4})(m|h)", value)
+    if not m or int(m.group(1)) == 0:
+        raise argparse.ArgumentTypeError(f"'{value}' is geen stap; gebruik minuten of uren, bijvoorbeeld 30m of 1h")
+    n = int(m.group(1))
+    return timedelta(minutes=n) if m.group(2) == "m" else timedelta(hours=n)
+
+
+def _settings(p: argparse.ArgumentParser, *, db: str | None = None, log: bool = False) -> None:
+    p.add_argument("--db", metavar="URL",
+                   help=db or f"de database (standaard: {ENV_DATABASE}, anders {DEFAULT_DATABASE})")
+    p.add_argument("--profiel", metavar="NAAM_OF_BESTAND",
+                   help="regioprofiel: gelderland-midden, noord-oost-gelderland, zuid-limburg of een eigen .yaml "
+                        f"(standaard: {ENV_PROFILE}, anders {DEFAULT_PROFILE})")
+    p.add_argument("--adressenlijst", "--directory", dest="adressenlijst", metavar="BESTAND",
+                   help=f"de adressenlijst (YAML) (standaard: {ENV_DIRECTORY}, anders de demo-adressenlijst)")
+    if log:
+        p.add_argument("--log", metavar="BESTAND",
+                       help=f"bewaar het log van de bot in dit bestand (standaard: {ENV_LOG}; zonder logbestand "
+                            "meldt de bot alleen fouten, in één regel op standaardfout)")
+
+
+def build_parser(handlers: dict[str, Callable[[argparse.Namespace], int]]) -> DutchArgumentParser:
+    parser = DutchArgumentParser(prog="triagebot", description=DESCRIPTION, epilog=SETTINGS)
+    sub = parser.add_subparsers(dest="command", required=True, metavar="OPDRACHT", title="opdrachten")
+
+    def command(name: str, help: str, handler: str, aliases: tuple[str, ...] = (),
+                epilog: str | None = None) -> DutchArgumentParser:
+        p = sub.add_parser(name, aliases=list(aliases), help=help, description=help[:1].upper() + help[1:] + ".",
+                           epilog=epilog)
+        p.set_defaults(run=handlers[handler])
+        p.own_errors = True
+        return p
+
+    console = command("console", "de bot in de terminal, met een gesimuleerde klok", "console", epilog="""\
+Regels die u typt (of in een script zet):
+  <lid-id>: /casus ...                   een opdracht, bijvoorbeeld vt-medewerker: /casus nieuw Arnhem
+  <lid-id>: klik <knop> [casusnummer]    een knop indrukken, bijvoorbeeld lt-arnhem-medewerker: klik Bevestig overdracht
+  klok +<n>m|h|d|wd of JJJJ-MM-DDTUU:MM  de tijd verzetten (wd = werkdagen)
+  stop                                   stoppen
+Op een database die al gebruikt is, gaat de console verder waar de vorige sessie stopte.""")
+    _settings(console, log=True)
+    console.add_argument("--script", metavar="BESTAND", help="speel de regels uit dit bestand af en toon het verslag")
+    console.add_argument("--json", action="store_true", help="één JSON-object per gebeurtenis in plaats van tekst")
+    console.add_argument("--start", type=moment, metavar="JJJJ-MM-DDTUU:MM",
+                         help="starttijd van de klok (standaard: waar de database ophield, anders nu); niet vóór "
+                              "wat de database al bevat")
+
+    demo = command("demo", "speel een ochtend aan de triagetafel af", "demo", epilog="""\
+Voorbeeld: triagebot demo --db sqlite:///demo.db
+           triagebot casus toon VT-2025-0001 --db sqlite:///demo.db""")
+    _settings(demo, log=True, db=f"bewaar de demo in deze (lege) database (standaard: {ENV_DATABASE}, anders een "
+                                 "tijdelijke database die na afloop weg is)")
+    demo.add_argument("--json", action="store_true", help="één JSON-object per gebeurtenis in plaats van tekst")
+
+    case = command("casus", "beheer: één casus bekijken, bijvoorbeeld: casus toon VT-2025-0001", "casus")
+    actions = case.add_subparsers(dest="actie", required=True, metavar="ACTIE", title="acties")
+    show = actions.add_parser("toon", aliases=["show"], help="toon een casus, met grootboek, termijnen en auditlog",
+                              description="Toon een casus, met grootboek, termijnen en auditlog. Ook deze blik komt "
+                                          "in de auditlog.")
+    show.own_errors = True
+    show.add_argument("nummer", metavar="CASUSNUMMER", help="bijvoorbeeld VT-2025-0001")
+    _settings(show)
+    show.add_argument("--json", action="store_true", help="als JSON, met vaste codes en tijden met hun tijdzone")
+
+    profiles = command("profielen", "controleer het regioprofiel, de adressenlijst en de database", "profielen",
+                       epilog="Voorbeeld: triagebot profielen --profiel mijn-regio.yaml --adressenlijst adressen.yaml")
+    _settings(profiles)
+
+    dry = command("proefdraai", "de klokjobs in gesimuleerde tijd, zonder chat; elk bericht naar een journaal",
+                  "proefdraai", aliases=("worker",), epilog="Voorbeeld: triagebot proefdraai --journaal "
+                  "berichten.jsonl --van 2025-06-02T08:00 --tot 2025-07-01T08:00")
+    _settings(dry, log=True)
+    dry.add_argument("--journaal", required=True, metavar="BESTAND", help="bestand waarin elk bericht komt "
+                                                                          "(één JSON-regel per bericht)")
+    dry.add_argument("--van", type=moment, metavar="JJJJ-MM-DDTUU:MM",
+                     help="begin (standaard: waar de database ophield, anders nu)")
+    dry.add_argument("--tot", type=moment, required=True, metavar="JJJJ-MM-DDTUU:MM", help="einde")
+    dry.add_argument("--stap", type=step, default=timedelta(hours=1), metavar="30m|1h",
+                     help="hoe ver de klok per stap gaat (standaard 1h)")
+    dry.add_argument("--traag-ms", type=int, default=0, help=argparse.SUPPRESS)
+    dry.add_argument("--crash-na", type=int, default=0, help=argparse.SUPPRESS)
+
+    start = command("start", "de bot voor Slack (standaard) of Mattermost, over HTTP", "start", aliases=("serve",),
+                    epilog="De chatgegevens komen uit de omgeving; zie de README, 'Installeren in Slack' en "
+                           "'Installeren in Mattermost'.")
+    start.add_argument("--platform", choices=["slack", "mattermost"], default="slack",
+                       help="het chatplatform (standaard slack)")
+    _settings(start)
+
+    socket = command("socket", "de Slack-bot in Socket Mode (SLACK_BOT_TOKEN, SLACK_APP_TOKEN)", "socket")
+    _settings(socket)
+
+    check = command("controleer", "controleer de instellingen voor Slack (standaard) of Mattermost", "controleer",
+                    aliases=("check",), epilog="Zegt wat ontbreekt of niet klopt, en of het platform het token "
+                                               "accepteert.")
+    check.add_argument("--platform", choices=["slack", "mattermost"], default="slack",
+                       help="het chatplatform (standaard slack)")
+    _settings(check)
+    return parser
