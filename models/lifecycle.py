@@ -354,8 +354,8 @@ def _ban_start(s: CaseState, e: HuisverbodGestart, ctx: Context, _o) -> tuple[Ca
     s = replace(s, house_ban=HouseBan(start=e.day))
     notes: list[Note] = []
     if not s.holders:   # 000 §6: during a huisverbod VT does the casemanagement, so it holds zicht op veiligheid
-        since = max(start, s.received_at) if s.received_at else start
-        s = replace(s, ledger=ledger.transfer(s.ledger, (vt,), since, "huisverbod"))
+        # from the moment the bot learns of it: the ledger never rewrites who held it before
+        s = replace(s, ledger=ledger.transfer(s.ledger, (vt,), ctx.now, "huisverbod"))
         notes.append(note("zicht_verschoven", naar=(vt,), reden="huisverbod"))
     for kind, term in ((DeadlineKind.THV_LT_GEINFORMEERD, hv.lt_informeren),     # 000 §6 a: day 2
                        (DeadlineKind.THV_GESPREK, hv.gezamenlijk_gesprek),        # 000 §6 e: 2 werkdagen

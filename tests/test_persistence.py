@@ -150,7 +150,8 @@ def test_deadlines_carry_the_moment_the_sweep_must_look_at_them(uow, engine):
     kind, due, next_action = row
     assert kind == "triage"
     # the herinnering rung: one werkdag before the due moment (Wed 4 June 00:00 → Tue 3 June 00:00)
-    assert due == ams(2025, 6, 4) and next_action == ams(2025, 6, 3)
+    # the reminder the werkdag before, at the start of VT's working day (not at midnight)
+    assert due == ams(2025, 6, 4) and next_action == ams(2025, 6, 3, 8, 30)
     run(uow, done.number, TriageBesluit(Route.VV, Weight.MIDDELZWAAR, "x"), ctx(ams(2025, 5, 27, 9)), action="b")
     with engine.connect() as c:
         assert c.execute(sa.select(DeadlineRow.next_action_at)).scalar_one() is None   # met: nothing to do

@@ -190,7 +190,8 @@ def test_ordinary_professional_text_is_accepted_and_kept():
     for text in ORDINARY:
         events = play(console, f"vt-medewerker: /casus stagnatie {N1} reden: {text}")
         assert [e["text"] for e in events if e["kind"] == "ephemeral"] == [
-            f"Stagnatie gemeld voor {N1}; de leidinggevenden worden ingeschakeld."], text
+            f"Stagnatie gemeld voor {N1}; de leidinggevenden van de betrokken organisaties zijn gevraagd samen te "
+            "beslissen."], text
     with console.bot.uow() as uow:
         assert [r.text for r in uow.cases.get(N1).records if r.kind == "stagnatie"] == ORDINARY
 

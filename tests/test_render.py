@@ -16,7 +16,9 @@ HOSTILE = ("<!channel> <!here> <!everyone> @all @channel @here <@U0ABC123> <http
 def refused_card(platform: str, reason: str) -> str:
     renderer = Renderer(load_directory(str(DEMO_DIR)), platform)
     return renderer.render("overdracht_geweigerd", {
-        "case": "VT-2025-0001", "handover": {"refusal": {"org": "lt-arnhem", "reason": reason}}})
+        "case": "VT-2025-0001", "handover": {"refusal": {"org": "lt-arnhem", "reason": reason}}, "terug": True,
+        "stagnatie": {"tussen": ["vt-gelderland-midden", "lt-arnhem"], "door": "lt-arnhem", "reden": reason,
+                      "bron": "weigering", "naar": "leidinggevende", "sinds": "2025-06-02T10:00:00+00:00"}})
 
 
 def test_on_slack_typed_text_cannot_mention_link_or_escape_slacks_markup():

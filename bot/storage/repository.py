@@ -96,9 +96,11 @@ class CaseRepository:
 
     # ---- loading ------------------------------------------------------------------------------
     def _row(self, number: str, lock: bool) -> CaseRow | None:
-        stmt = select(CaseRow).where(CaseRow.number == number)
-        if lock:
-            stmt = stmt.with_for_update()
+        # A case is its row and its child rows, read in several statements. To change it, the row is locked
+        # (FOR UPDATE); to look at it, shared (FOR SHARE), so that no change commits between the statements
+        # of one read — PostgreSQL's READ COMMITTED would otherwise show a newer deadline than the record it
+        # belongs to. (SQLite's transactions take the database's write lock at BEGIN: one at a time anyway.)
+        stmt = select(CaseRow).where(CaseRow.number == number).with_for_update(read=not lock)
         return self.session.execute(stmt).scalar_one_or_none()
 
     def get(self, number: str, *, lock: bool = False) -> CaseState | None:
