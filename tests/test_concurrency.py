@@ -88,3 +88,32 @@ def test_a_stale_save_is_refused_not_lost(pg_uow):
         first.commit()
         with pytest.raises(ConcurrentChange):
             second.cases.save(b.with_changes(closed_reason="b"))
+
+
+def test_a_look_at_a_case_never_mixes_two_versions_and_never_holds_up_a_change(pg_uow, monkeypatch):
+    # A change commits after the look read the case's row and before it read the deadlines: the look must
+    # not show the new deadlines beside the old row (it reads again), and the change must not wait for it.
+    from bot.storage import repository
+
+    number = run(pg_uow, None, melding(ams(2025, 5, 26, 10)), ctx(ams(2025, 5, 26, 11)), action="nieuw").number
+    original = repository.CaseRepository._read
+    changed = []
+
+    def read_then_change(self, model, case_id):
+        if not changed:
+            changed.append(1)
+            with ThreadPoolExecutor(max_workers=1) as pool:   # another connection; must not block on the look
+                pool.submit(run, pg_uow, number, TriageBesluit(Route.LT, Weight.LICHT, "licht"),
+                            ctx(ams(2025, 5, 27, 9)), action="b").result(timeout=10)
+        return original(self, model, case_id)
+
+    monkeypatch.setattr(repository.CaseRepository, "_read", read_then_change)
+    with pg_uow() as u:
+        state = u.cases.get(number)
+    assert changed and state.decision is not None and state.version == 2
+    assert [d.kind for d in state.deadlines] == [d.kind for d in _fresh(pg_uow, number).deadlines]
+
+
+def _fresh(pg_uow, number):
+    with pg_uow() as u:
+        return u.cases.get(number)

@@ -289,7 +289,8 @@ def test_the_check_passes_on_a_good_setup_and_names_what_is_wrong(mm, tmp_path):
     env = {**good_env(mm), "TRIAGEBOT_DIRECTORY": str(tmp_path / "adressen.yaml")}
     assert check(env, MattermostClient(mm.fake.base_url, mm.fake.token)) == []
     assert any("token wordt niet geaccepteerd" in p for p in check(env, MattermostClient(mm.fake.base_url, "fout")))
-    assert "de server is niet bereikbaar (ConnectError" in check({**env, "MATTERMOST_URL": "http://127.0.0.1:9"})[-1]
+    unreachable = check({**env, "MATTERMOST_URL": "http://127.0.0.1:9"})[-1]
+    assert "de server is niet bereikbaar (geen verbinding: controleer het adres" in unreachable
     problems = check({**env, "MATTERMOST_TEAM": "ander-team"}, MattermostClient(mm.fake.base_url, mm.fake.token))
     assert problems == ["Team 'ander-team' bestaat niet of de bot mag het niet zien."]
     data = (tmp_path / "adressen.yaml").read_text(encoding="utf-8").replace("mattermost: vt-medewerker",

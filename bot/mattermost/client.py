@@ -106,7 +106,7 @@ class MattermostClient:
         try:
             response = self.http.request(method, path, **kwargs)
         except httpx.HTTPError as exc:
-            raise Unreachable(f"{type(exc).__name__}: {exc}") from None
+            raise Unreachable(_unreachable(exc)) from None
         if response.status_code == 429:
             raise RateLimited(_wait(response.headers))
         if response.status_code >= 400:
@@ -118,6 +118,19 @@ class MattermostClient:
             raise MattermostError(response.status_code, str(body.get("id", "unknown")),
                                   str(body.get("message", response.reason_phrase)))
         return response.json() if response.content else None
+
+
+def _unreachable(exc: httpx.HTTPError) -> str:
+    """Why the server could not be reached, in Dutch for the administrator, with the technical cause after it."""
+    if isinstance(exc, httpx.TimeoutException):
+        why = "geen antwoord binnen de wachttijd"
+    elif isinstance(exc, httpx.ConnectError):
+        why = "geen verbinding: controleer het adres, de poort en of de server draait"
+    elif isinstance(exc, httpx.UnsupportedProtocol | httpx.InvalidURL):
+        why = "het adres is geen geldige http(s)-URL"
+    else:
+        why = "de verbinding brak af"
+    return f"{why}; technisch: {type(exc).__name__}: {exc}"
 
 
 def _wait(headers: httpx.Headers) -> float:

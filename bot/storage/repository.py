@@ -96,18 +96,26 @@ class CaseRepository:
 
     # ---- loading ------------------------------------------------------------------------------
     def _row(self, number: str, lock: bool) -> CaseRow | None:
-        # A case is its row and its child rows, read in several statements. To change it, the row is locked
-        # (FOR UPDATE); to look at it, shared (FOR SHARE), so that no change commits between the statements
-        # of one read — PostgreSQL's READ COMMITTED would otherwise show a newer deadline than the record it
-        # belongs to. (SQLite's transactions take the database's write lock at BEGIN: one at a time anyway.)
-        stmt = select(CaseRow).where(CaseRow.number == number).with_for_update(read=not lock)
-        return self.session.execute(stmt).scalar_one_or_none()
+        stmt = select(CaseRow).where(CaseRow.number == number).execution_options(populate_existing=True)
+        return self.session.execute(stmt.with_for_update() if lock else stmt).scalar_one_or_none()
+
+    def _version(self, row_id: int) -> int | None:
+        return self.session.execute(select(CaseRow.version).where(CaseRow.id == row_id)).scalar_one_or_none()
 
     def get(self, number: str, *, lock: bool = False) -> CaseState | None:
-        row = self._row(number, lock)
-        if row is None:
-            return None
-        return self._to_state(row)
+        """A case is its row and its child rows, read in several statements. To change it, the row is locked
+        (FOR UPDATE on PostgreSQL). To look at it, nothing is locked — a look never holds up a change — but
+        the read is checked: every change raises the row's version in the transaction that changes the child
+        rows, so a version that is the same after the children were read proves that no change committed in
+        between (PostgreSQL's READ COMMITTED would otherwise show a deadline newer than its record). If one
+        did, the case is read again. (SQLite takes its write lock at BEGIN: one transaction at a time.)"""
+        while True:
+            row = self._row(number, lock)
+            if row is None:
+                return None
+            state = self._to_state(row)
+            if lock or self._version(row.id) == state.version:
+                return state
 
     def open_cases(self) -> list[CaseState]:
         # by id: the order in which the numbers were given out (as text, VT-2026-10000 sorts before -2000)
