@@ -9,6 +9,9 @@ from commands.messages import deadline_view, handover_view, iso
 
 from .render import Renderer
 
+# records whose free text is part of what happened (checked free text, never the family's details)
+TEXT_SHOWN = ("stagnatie", "gemeente_antwoord", "afsluiting_voorstel", "afsluiting_niet_akkoord")
+
 
 def case_report(uow_factory, number: str, *, actor: str, on_behalf_of: str | None,
                 now: datetime) -> dict[str, Any] | None:
@@ -36,12 +39,13 @@ def case_report(uow_factory, number: str, *, actor: str, on_behalf_of: str | Non
         if state.decision and state.decision.override_reason else None,
         "ledger": [{"holders": list(e.holders), "start": iso(e.start), "end": iso(e.end), "reason": e.reason,
                     "end_reason": e.end_reason} for e in state.ledger],
+        "regie": list(state.regie_holders),
+        "regie_ledger": [{"holders": list(e.holders), "start": iso(e.start), "end": iso(e.end), "reason": e.reason,
+                          "end_reason": e.end_reason} for e in state.regie],
         "deadlines": [{**deadline_view(d), "owner": d.owner, "met_at": iso(d.met_at)} for d in state.deadlines],
         "handovers": [handover_view(h) for h in state.handovers],
-        # a stagnation's or a gemeente's answer's text is part of what happened (checked free text, never the
-        # family's details); other records carry none worth showing
         "records": [{"kind": r.kind, "at": iso(r.at), "by": r.by, "org": r.org,
-                     **({"tekst": r.text} if r.kind in ("stagnatie", "gemeente_antwoord") and r.text else {}),
+                     **({"tekst": r.text} if r.kind in TEXT_SHOWN and r.text else {}),
                      **({"bron": r.source} if r.source else {})} for r in state.records],
         "closed_at": iso(state.closed_at), "closed_reason": state.closed_reason,
         "audit": audit,
@@ -68,13 +72,17 @@ def render_report(r: dict[str, Any], renderer: Renderer) -> str:
     if flags or r["signals"]:
         lines.append("Kenmerken: " + ", ".join(flags + [word(w.signalen, s) for s in r["signals"]]))
     lines.append(f"Zicht op veiligheid nu: {orgs(r['holders'])}")
+    lines.append(f"Casusregie nu: {orgs(r['regie'])}")
     if r["override"]:
         lines.append(f"Afgeweken van de regels ({', '.join(r['override']['rules'])}): {r['override']['reason']}")
     if r["closed_at"]:
-        lines.append(f"Gesloten {moment(r['closed_at'])}: {r['closed_reason']}")
+        lines.append(f"Gesloten {moment(r['closed_at'])}: {w.sluitredenen.get(r['closed_reason'], r['closed_reason'])}")
     lines.append("Grootboek:")
     lines += [f"  {moment(e['start'])} – {moment(e['end']) if e['end'] else 'nu'}: {orgs(e['holders'])} "
               f"({word(w.verschuivingen, e['reason'])})" for e in r["ledger"]]
+    lines.append("Casusregie:")
+    lines += [f"  {moment(e['start'])} – {moment(e['end']) if e['end'] else 'nu'}: {orgs(e['holders'])} "
+              f"({word(w.verschuivingen, e['reason'])})" for e in r["regie_ledger"]]
     lines.append("Termijnen:")
     lines += [f"  {word(w.termijnen, d['kind'])} — {org(d['owner'])}, uiterlijk {renderer.day(d['last_day'])}: "
               f"{word(w.termijnstanden, d['state'])}" for d in r["deadlines"]]

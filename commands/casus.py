@@ -10,6 +10,9 @@ from models import escalation
 from models.case import CaseOrgs, CaseState, channel_name
 from models.directory import Member
 from models.events import (
+    AfsluitingAkkoord,
+    AfsluitingNietAkkoord,
+    AfsluitingVoorgesteld,
     DienstAfgerond,
     DirectbetrokkenenGeinformeerd,
     EersteContact,
@@ -33,7 +36,7 @@ from models.events import (
 )
 from models.lifecycle import Accepted
 from models.rules import Context, Refused
-from models.types import HANDOVER_ROUTES, OrgKind, Role, Route, Signal, Status, Weight
+from models.types import HANDOVER_ROUTES, OrgKind, Role, Route, Signal, Stabiel, Status, Weight
 
 from . import access
 from .access import Denied
@@ -128,10 +131,12 @@ def nieuw(req: Request) -> Reply:
         except ValueError:
             raise ParseError("onbekend_signaal", signaal=s, signalen=[x.value for x in Signal]) from None
     spoed, anoniem, gv = args.take_flag("spoed"), args.take_flag("anoniem"), args.take_flag("gezinsvoogd")
+    involved = args.take_flag("lt-betrokken")   # a lokaal team is already involved: it keeps the casusregie
     args.no_more()
     orgs = _orgs(req, tuple(gemeenten), gv)
     event = MeldingOntvangen(gemeenten=tuple(gemeenten), received_at=parse_moment(received) if received else env.now,
-                             orgs=orgs, spoed=spoed, anoniem=anoniem, gezinsvoogd=gv, signals=frozenset(signals))
+                             orgs=orgs, spoed=spoed, anoniem=anoniem, gezinsvoogd=gv, signals=frozenset(signals),
+                             lt_betrokken=involved)
     return _change(req, None, event, "klaar/nieuw")
 
 
@@ -205,6 +210,8 @@ def click(env: Env, c: Click) -> Reply:
     m = access.member(env.directory, c.user)
     if c.action == "oppakken":
         return take_up(env, c, m)
+    if c.action == "akkoord":
+        return agree(env, c, m)
     number, _, seq = c.value.partition(":")
     if not seq.isdigit():
         raise ParseError("knop_onbekend")
@@ -301,6 +308,42 @@ def sluiten(req: Request) -> Reply:
         raise ParseError("reden_ontbreekt", voorbeeld="/casus sluiten reden: ...")
     check_free_text(reason)
     return _change(req, number, Gesloten(reason), "klaar/sluiten")
+
+
+# ---- closing together (000 §7.3; 002 §6) ------------------------------------------------------------
+def afsluiten(req: Request) -> Reply:
+    """`afsluiten <criteria> [toelichting: ...]` by who holds the casusregie; `afsluiten akkoord` and
+    `afsluiten niet-akkoord reden: ...` by Veilig Thuis."""
+    number = req.case_number()
+    state = req.load(number)
+    access.require_involved(state, req.member)
+    if req.args.take_flag("akkoord"):          # only Veilig Thuis: the domain refuses anyone else
+        req.args.no_more()
+        return _change(req, number, AfsluitingAkkoord(), "klaar/afsluiten_akkoord")
+    if req.args.take_flag("niet-akkoord"):
+        req.args.no_more(labels=("reden",))
+        reason = req.args.text("reden")
+        if not reason:
+            raise ParseError("reden_ontbreekt", voorbeeld=f"/casus afsluiten {number} niet-akkoord reden: ...")
+        check_free_text(reason)
+        return _change(req, number, AfsluitingNietAkkoord(reason), "klaar/afsluiten_niet_akkoord")
+    criteria = {c for c in Stabiel if req.args.take_flag(c.value)}
+    if req.args.words:
+        raise ParseError("onbekend_criterium", woorden=" ".join(req.args.words), criteria=[c.value for c in Stabiel])
+    req.args.no_more(labels=("toelichting",))
+    explanation = req.args.text("toelichting")
+    check_free_text(explanation, veld="toelichting")
+    return _change(req, number, AfsluitingVoorgesteld(frozenset(criteria), explanation), "klaar/afsluiten")
+
+
+def agree(env: Env, c: Click, m: Member) -> Reply:
+    """The button under a proposal to close: Veilig Thuis agrees."""
+    number, _, ref = c.value.partition(":")
+    if not (ref.startswith("r") and ref[1:].isdigit()):
+        raise ParseError("knop_onbekend")
+    req = Request(env, m, Args([]), c.channel, "klik:akkoord")
+    access.require_involved(req.load(number), m)
+    return _change(req, number, AfsluitingAkkoord(int(ref[1:])), "klaar/afsluiten_akkoord")
 
 
 Handler = Callable[[Request], Reply]

@@ -11,7 +11,7 @@ from typing import Any
 from models.calendar import last_day
 from models.case import CaseState, Deadline, Handover, Note, channel_name
 from models.directory import Directory
-from models.types import HANDOVER_ROUTES, DeadlineKind, Role
+from models.types import HANDOVER_ROUTES, DeadlineKind, Role, Stabiel
 
 from .access import channel_members
 from .ladder import Around, rung_messages
@@ -55,6 +55,9 @@ def case_view(s: CaseState) -> dict[str, Any]:
         "route": s.route.value if s.route else None, "weight": s.weight.value if s.weight else None,
         "holders": list(s.holders), "holders_since": iso(since),
         "holder_reason": s.ledger[-1].reason if s.holders else None,
+        "regie": list(s.regie_holders), "regie_since": iso(s.regie[-1].start) if s.regie_holders else None,
+        "regie_reason": s.regie[-1].reason if s.regie_holders else None,
+        "proposal": {"org": s.closing_proposal.org, "at": iso(s.closing_proposal.at)} if s.closing_proposal else None,
         # terms; a stagnation or a handover left waiting is an escalation, shown as such (below, handovers)
         "deadlines": [deadline_view(d) for d in s.active_deadlines() if d.kind not in ESCALATIONS],
         "stagnations": [stagnation_of(s, int(ref)) for ref in dict.fromkeys(
@@ -105,6 +108,18 @@ def handover_card(s: CaseState, h: Handover, kind: Kind = Kind.POST) -> Message:
     buttons = (Button("bevestig", value, "primary"), Button("weiger", value, "danger")) if open_ else ()
     return Message("overdracht_verzoek", {"case": s.number, "handover": handover_view(h, s.holders)}, Audience.CHANNEL,
                    kind=kind, channel=channel_name(s.number), buttons=buttons, key=handover_key(s.number, h.seq))
+
+
+def closing_card(s: CaseState, record: int, *, monitoring: bool = False, outcome: str | None = None,
+                 kind: Kind = Kind.POST) -> Message:
+    """The proposal to close, with Veilig Thuis's button while it waits; updated once VT answered."""
+    r = s.records[record - 1]
+    criteria = [c.value for c in Stabiel if c.value in r.source.split(",")]
+    context = {"case": s.number, "org": r.org, "by": r.by, "criteria": criteria, "toelichting": r.text,
+               "monitoring": monitoring, "uitkomst": outcome}
+    buttons = () if outcome else (Button("akkoord", f"{s.number}:r{record}", "primary"),)
+    return Message("afsluiting_voorgesteld", context, Audience.CHANNEL, kind=kind, channel=channel_name(s.number),
+                   buttons=buttons, key=f"{s.number}/afsluiten/{record}")
 
 
 def for_notes(directory: Directory, before: CaseState | None, s: CaseState, notes: tuple[Note, ...],
@@ -158,6 +173,11 @@ def for_notes(directory: Directory, before: CaseState | None, s: CaseState, note
                    "directbetrokkenen_geinformeerd"):
             params = {key: iso(v) for key, v in n.params}
             out.append(_post(s, k, **params))
+        elif k == "afsluiting_voorgesteld":
+            out.append(closing_card(s, n.get("record"), monitoring=bool(n.get("monitoring"))))
+        elif k in ("afsluiting_akkoord", "afsluiting_niet_akkoord"):
+            out.append(closing_card(s, n.get("voorstel"), outcome=k, kind=Kind.UPDATE))
+            out.append(_post(s, k, by=actor, **{key: iso(v) for key, v in n.params}))
         elif k == "monitoring_gestart":
             out.append(_post(s, "monitoring_gestart", months=list(n.get("maanden")), started=started))
         elif k in ("dienst_afgerond", "eerste_contact", "huisverbod_gestart", "huisverbod_verlengd",

@@ -207,6 +207,7 @@ class CaseState:
     oordeel: str | None = None
     handovers: tuple[Handover, ...] = ()
     ledger: tuple[LedgerEntry, ...] = ()
+    regie: tuple[LedgerEntry, ...] = ()          # who holds the casusregie (000 §7.3), the same kind of ledger
     deadlines: tuple[Deadline, ...] = ()
     house_ban: HouseBan | None = None
     records: tuple[Record, ...] = ()
@@ -236,6 +237,28 @@ class CaseState:
         if self.ledger and self.ledger[-1].end is None:
             return self.ledger[-1].holders
         return ()
+
+    @property
+    def regie_holders(self) -> tuple[str, ...]:
+        if self.regie and self.regie[-1].end is None:
+            return self.regie[-1].holders
+        return ()
+
+    @property
+    def closing_proposal_number(self) -> int | None:
+        """The record number (1-based) of the proposal to close that waits for Veilig Thuis's answer, if any."""
+        for i in range(len(self.records), 0, -1):
+            kind = self.records[i - 1].kind
+            if kind in ("afsluiting_akkoord", "afsluiting_niet_akkoord"):
+                return None
+            if kind == "afsluiting_voorstel":
+                return i
+        return None
+
+    @property
+    def closing_proposal(self) -> Record | None:
+        number = self.closing_proposal_number
+        return self.records[number - 1] if number else None
 
     def holders_at(self, t: datetime) -> tuple[str, ...]:
         """Who held zicht op veiligheid at moment `t` (empty: nobody, before the start or after closure)."""

@@ -7,7 +7,7 @@ from datetime import date, datetime
 from typing import ClassVar
 
 from .case import CaseOrgs
-from .types import Route, Signal, Weight
+from .types import Route, Signal, Stabiel, Weight
 
 
 @dataclass(frozen=True)
@@ -25,6 +25,7 @@ class MeldingOntvangen(Event):
     anoniem: bool = False
     gezinsvoogd: bool = False
     signals: frozenset[Signal] = frozenset()
+    lt_betrokken: bool = False       # a lokaal team was already involved: it keeps the casusregie (000 §7.3)
 
 
 @dataclass(frozen=True)
@@ -142,6 +143,32 @@ class Gesloten(Event):
 
 
 @dataclass(frozen=True)
+class AfsluitingVoorgesteld(Event):
+    """Who holds the casusregie proposes to close it: stabiele veiligheid, with its criteria (000 §7.1, §7.3;
+    002 §6.1, §6.3). Closing is decided together: Veilig Thuis agrees or not."""
+
+    name: ClassVar[str] = "afsluiting_voorgesteld"
+    criteria: frozenset[Stabiel]
+    explanation: str = ""
+
+
+@dataclass(frozen=True)
+class AfsluitingAkkoord(Event):
+    """Veilig Thuis agrees to the proposal: the case closes, monitoring included (000 §7.3, §7.4)."""
+
+    name: ClassVar[str] = "afsluiting_akkoord"
+    proposal: int = 0                # the record of the proposal a button was made for; 0: the open one
+
+
+@dataclass(frozen=True)
+class AfsluitingNietAkkoord(Event):
+    """Veilig Thuis does not agree, and says why: the casusregie stays where it is."""
+
+    name: ClassVar[str] = "afsluiting_niet_akkoord"
+    reason: str
+
+
+@dataclass(frozen=True)
 class Opgepakt(Event):
     """A leidinggevende (or gedragswetenschapper) takes up an escalation: its further rungs stop."""
 
@@ -174,4 +201,5 @@ ALL_EVENTS: tuple[type[Event], ...] = (
     DienstAfgerond, EersteContact, HuisverbodGestart, HuisverbodVerlengd, HuisverbodBeeindigd,
     HuisverbodAdvies, Monitoringsmoment, StagnatieGemeld, GemeenteGeinformeerd, GemeenteAntwoord,
     Gesloten, Opgepakt, KlokGepauzeerd, KlokHervat, TijdVerstreken, DirectbetrokkenenGeinformeerd,
+    AfsluitingVoorgesteld, AfsluitingAkkoord, AfsluitingNietAkkoord,
 )

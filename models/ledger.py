@@ -1,7 +1,8 @@
-"""The responsibility ledger: who holds zicht op veiligheid, from when to when, and why.
+"""The responsibility ledgers: who holds zicht op veiligheid, and who holds the casusregie, from when to
+when, and why.
 
-Invariant (000 §1; 003 §2.1): once started, at every moment until closure exactly one party holds
-it — one organisation, or both lokale teams of a case for two gemeenten (002 §5.2.4).
+Invariant of both (000 §1, §7.3; 003 §2.1): once started, at every moment until closure exactly one party
+holds it — one organisation, or both lokale teams of a case for two gemeenten (002 §5.2.4).
 """
 
 from __future__ import annotations
@@ -68,29 +69,34 @@ def allowed_holder_sets(state: CaseState) -> set[tuple[str, ...]]:
 
 
 def violations(state: CaseState) -> list[str]:
-    """Everything wrong with a case's ledger; empty when the invariant holds."""
-    problems: list[str] = []
-    ledger = state.ledger
+    """Everything wrong with a case's ledgers; empty when the invariant holds for both."""
     allowed = allowed_holder_sets(state)
+    return (_violations(state.ledger, allowed, state.closed_at, "zicht op veiligheid")
+            + _violations(state.regie, allowed, state.closed_at, "casusregie"))
+
+
+def _violations(ledger: tuple[LedgerEntry, ...], allowed: set[tuple[str, ...]], closed_at: datetime | None,
+                what: str) -> list[str]:
+    problems: list[str] = []
     for i, entry in enumerate(ledger):
         if entry.holders not in allowed:
-            problems.append(f"entry {i}: holders {entry.holders} not allowed by the rules")
+            problems.append(f"{what} entry {i}: holders {entry.holders} not allowed by the rules")
         if entry.end is not None and entry.end <= entry.start:
-            problems.append(f"entry {i}: ends at or before its start")
+            problems.append(f"{what} entry {i}: ends at or before its start")
         if i + 1 < len(ledger):
             nxt = ledger[i + 1]
             if entry.end is None:
-                problems.append(f"entry {i}: open but followed by another entry")
+                problems.append(f"{what} entry {i}: open but followed by another entry")
             elif entry.end < nxt.start:
-                problems.append(f"gap between entry {i} and {i + 1}")
+                problems.append(f"{what}: gap between entry {i} and {i + 1}")
             elif entry.end > nxt.start:
-                problems.append(f"overlap between entry {i} and {i + 1}")
+                problems.append(f"{what}: overlap between entry {i} and {i + 1}")
             if entry.holders == nxt.holders:
-                problems.append(f"entries {i} and {i + 1} have the same holders")
+                problems.append(f"{what}: entries {i} and {i + 1} have the same holders")
     if ledger:
         last = ledger[-1]
-        if state.closed_at is None and last.end is not None:
-            problems.append("nobody holds zicht op veiligheid in an open case")
-        if state.closed_at is not None and last.end != state.closed_at:
-            problems.append("the ledger does not end at closure")
+        if closed_at is None and last.end is not None:
+            problems.append(f"nobody holds {what} in an open case")
+        if closed_at is not None and last.end != closed_at:
+            problems.append(f"the {what} ledger does not end at closure")
     return problems

@@ -18,6 +18,9 @@ from .case import CaseState, Confirmation, Decision, Handover, HouseBan, Note, R
 from .case import Refusal as HandoverRefusal
 from .checklist import handover_checklist
 from .events import (
+    AfsluitingAkkoord,
+    AfsluitingNietAkkoord,
+    AfsluitingVoorgesteld,
     DienstAfgerond,
     DirectbetrokkenenGeinformeerd,
     EersteContact,
@@ -98,7 +101,14 @@ TRANSITIONS: tuple[Transition, ...] = (
     T(StagnatieGemeld, OPEN, guards=("reden_verplicht",)),
     T(GemeenteGeinformeerd, OPEN),
     T(GemeenteAntwoord, OPEN, guards=("vraag_aan_gemeente_open",)),
-    T(Gesloten, OPEN, S.GESLOTEN, guards=("reden_verplicht",)),
+    # VT closes what it holds; a case another organisation holds (always so once handed over) closes together
+    # (000 §7.3): its holder proposes, VT agrees
+    T(Gesloten, OPEN - {S.OVERGEDRAGEN}, S.GESLOTEN, guards=("reden_verplicht", "zicht_niet_bij_ander")),
+    T(AfsluitingVoorgesteld, {S.OVERGEDRAGEN}, guards=(
+        "regiehouder_stelt_voor", "geen_voorstel_open", "stabiele_veiligheid", "zonder_incidenten",
+        "afsluiten_tijdens_monitoring")),
+    T(AfsluitingAkkoord, {S.OVERGEDRAGEN}, S.GESLOTEN, guards=("voorstel_open", "vt_stemt_in")),
+    T(AfsluitingNietAkkoord, {S.OVERGEDRAGEN}, guards=("voorstel_open", "vt_stemt_in", "reden_verplicht")),
     T(Opgepakt, OPEN, guards=("escalatie_open",)),
     T(KlokGepauzeerd, OPEN, guards=("reden_verplicht", "lopende_termijnen")),
     T(KlokHervat, OPEN, guards=("gepauzeerde_termijnen",)),
@@ -191,6 +201,10 @@ def _explain_status(state: CaseState, event: Event) -> Refused:
         refused = GUARDS["verzoek_open"](state, event, None)  # type: ignore[arg-type]
         if refused is not None:
             return refused
+    if isinstance(event, Gesloten) and state.status is S.OVERGEDRAGEN:
+        refused = GUARDS["zicht_niet_bij_ander"](state, event, None)  # type: ignore[arg-type]
+        if refused is not None:
+            return refused
     if state.status is S.NIEUW:
         return Refused.of("casus_onbekend")
     if state.status is S.GESLOTEN:
@@ -208,6 +222,9 @@ def _melding(s: CaseState, e: MeldingOntvangen, ctx: Context, _o) -> tuple[CaseS
     s = dl.add(s, ctx.profile, DeadlineKind.TRIAGE, e.orgs.vt, received, ctx.profile.triage_term, ctx.now)
     if e.spoed:   # 003 §2.1: VT holds as soon as it learns the melding is urgent
         s = replace(s, ledger=ledger.transfer(s.ledger, (e.orgs.vt,), received, "spoed"))
+    # 000 §7.3: during VT's involvement VT has the casusregie, unless a lokaal team was already involved
+    regie = (e.orgs.lts, "lt_al_betrokken") if e.lt_betrokken else ((e.orgs.vt,), "melding")
+    s = replace(s, regie=ledger.transfer((), regie[0], received, regie[1]))
     return s, [note("melding_ontvangen")]
 
 
@@ -224,6 +241,8 @@ def _decision(s: CaseState, e: TriageBesluit, ctx: Context, overridden) -> tuple
         return _close(s, ctx, f"triagebesluit_{e.route.value}"), notes
     if not s.ledger:   # 003 §2.1: VT holds when triage is finished
         s = replace(s, ledger=ledger.transfer(s.ledger, (s.orgs.vt,), ctx.now, "triage_afgerond"))
+    if e.route in SERVICE_ROUTES:   # 003 §2.2 fn 6: VT's oordeel within 10 weeks of the vaststelling
+        s = dl.add(s, ctx.profile, DeadlineKind.DIENST, s.orgs.vt, ctx.now, ctx.profile.service_term, ctx.now)
     return s, notes
 
 
@@ -259,8 +278,10 @@ def _request(s: CaseState, e: OverdrachtGevraagd, ctx: Context, _o) -> tuple[Cas
 
 
 def _move_to(s: CaseState, h: Handover, ctx: Context, reason: str) -> tuple[CaseState, list[Note]]:
-    """Zicht op veiligheid moves to the receivers, and their terms towards the family start."""
-    s = replace(s, ledger=ledger.transfer(s.ledger, h.receivers, ctx.now, reason))
+    """Zicht op veiligheid and the casusregie move to the receivers (000 §7.1, §7.3), and their terms
+    towards the family start. A lokaal team that had the casusregie already keeps it."""
+    s = replace(s, ledger=ledger.transfer(s.ledger, h.receivers, ctx.now, reason),
+                regie=ledger.transfer(s.regie, h.receivers, ctx.now, reason))
     fc = ctx.profile.first_contact
     term = fc.acuut if s.acute else (fc.direct if h.kind is HandoverKind.DIRECT else fc.na_dienst)
     assert s.orgs is not None
@@ -317,6 +338,8 @@ def _refuse(s: CaseState, e: OverdrachtGeweigerd, ctx: Context, _o) -> tuple[Cas
     back = s.holders != (s.orgs.vt,)
     if back:   # never a gap: a refused handover returns to VT
         s = replace(s, ledger=ledger.transfer(s.ledger, (s.orgs.vt,), ctx.now, "overdracht_geweigerd"))
+    if s.regie and s.regie_holders == h.receivers and s.regie[-1].reason != "lt_al_betrokken":
+        s = replace(s, regie=ledger.transfer(s.regie, (s.orgs.vt,), ctx.now, "overdracht_geweigerd"))
     s = replace(s, records=s.records + (
         Record("stagnatie", ctx.now, ctx.actor, e.org, e.reason.strip(), source="weigering"),))
     s = _escalate_stagnation(s, (s.orgs.vt, *s.orgs.lts, e.org), ctx)
@@ -326,6 +349,7 @@ def _refuse(s: CaseState, e: OverdrachtGeweigerd, ctx: Context, _o) -> tuple[Cas
 
 
 def _service_done(s: CaseState, e: DienstAfgerond, ctx: Context, _o) -> tuple[CaseState, list[Note]]:
+    s = dl.meet(s, dl.of(DeadlineKind.DIENST), ctx.now)
     return replace(s, service_done_at=ctx.now, oordeel=e.oordeel.strip() or None), [note("dienst_afgerond")]
 
 
@@ -493,7 +517,35 @@ def _close(s: CaseState, ctx: Context, reason: str) -> CaseState:
     s = replace(s, handovers=tuple(replace(h, state=HandoverState.INGETROKKEN)
                                    if h.state is HandoverState.OPEN else h for h in s.handovers))
     return replace(s, ledger=ledger.close(s.ledger, ctx.now, "gesloten"),
-                   closed_at=ctx.now, closed_reason=reason)
+                   regie=ledger.close(s.regie, ctx.now, "gesloten"), closed_at=ctx.now, closed_reason=reason)
+
+
+def _propose_closing(s: CaseState, e: AfsluitingVoorgesteld, ctx: Context, _o) -> tuple[CaseState, list[Note]]:
+    """The criteria are kept with the proposal (as their keys, never as free text); VT is asked to agree."""
+    criteria = ",".join(sorted(c.value for c in e.criteria))
+    s = replace(s, records=s.records + (Record("afsluiting_voorstel", ctx.now, ctx.actor, ctx.actor_org,
+                                               e.explanation.strip(), source=criteria),))
+    monitoring = dl.first_active(s, dl.of(DeadlineKind.MONITORING)) is not None
+    return s, [note("afsluiting_voorgesteld", org=ctx.actor_org, record=len(s.records), monitoring=monitoring)]
+
+
+def _agree_closing(s: CaseState, e: AfsluitingAkkoord, ctx: Context, _o) -> tuple[CaseState, list[Note]]:
+    proposal, number = s.closing_proposal, s.closing_proposal_number
+    assert proposal is not None
+    monitoring = dl.first_active(s, dl.of(DeadlineKind.MONITORING)) is not None
+    s = replace(s, records=s.records + (Record("afsluiting_akkoord", ctx.now, ctx.actor, ctx.actor_org),))
+    notes = [note("afsluiting_akkoord", org=proposal.org, voorstel=number)]
+    if monitoring:   # 000 §7.4: VT tells the lokaal team that monitoring ends
+        notes.append(note("monitoring_beeindigd"))
+    return _close(s, ctx, "stabiele_veiligheid"), [*notes, note("gesloten")]
+
+
+def _refuse_closing(s: CaseState, e: AfsluitingNietAkkoord, ctx: Context, _o) -> tuple[CaseState, list[Note]]:
+    proposal, number = s.closing_proposal, s.closing_proposal_number
+    assert proposal is not None
+    s = replace(s, records=s.records + (Record("afsluiting_niet_akkoord", ctx.now, ctx.actor, ctx.actor_org,
+                                               e.reason.strip()),))
+    return s, [note("afsluiting_niet_akkoord", org=proposal.org, voorstel=number, reden=e.reason.strip())]
 
 
 def _nothing(s: CaseState, e: Event, ctx: Context, _o) -> tuple[CaseState, list[Note]]:
@@ -522,6 +574,9 @@ EFFECTS: dict[str, Effect] = {
     GemeenteGeinformeerd.name: _gemeente_told,
     GemeenteAntwoord.name: _gemeente_answer,
     Gesloten.name: _closed,
+    AfsluitingVoorgesteld.name: _propose_closing,
+    AfsluitingAkkoord.name: _agree_closing,
+    AfsluitingNietAkkoord.name: _refuse_closing,
     Opgepakt.name: _taken_up,
     KlokGepauzeerd.name: _pause,
     KlokHervat.name: _resume,

@@ -33,6 +33,21 @@ class Receipt(StrEnum):
     OPSCHALEN = "opschalen"        # the profile's ladder, like any term (the region's choice)
 
 
+class ClosingDuringMonitoring(StrEnum):
+    """May the casusregie close while Veilig Thuis still monitors?"""
+
+    IN_AFSTEMMING = "in_afstemming"    # yes, with Veilig Thuis told and agreeing (000 §7.4; 002 §6.3)
+    NIET_BIJ_STRUCTUREEL = "niet_bij_structureel"   # not for structural unsafety (002 §2 h), else as above
+
+
+@dataclass(frozen=True)
+class Closing:
+    """Closing together (000 §7.3): what the region asks before the casusregie ends."""
+
+    without_incidents: Term             # stabiele veiligheid: this long without incidents (000 §7.1: 6 months)
+    during_monitoring: ClosingDuringMonitoring
+
+
 @dataclass(frozen=True)
 class Wording:
     """How the region names the receiving side: "lokaal team" (000, 001) or "lokaal veld" (002)."""
@@ -87,6 +102,8 @@ class Profile:
     first_contact: FirstContact
     directbetrokkenen_term: Term | None
     monitoring_months: tuple[int, ...]
+    service_term: Term                  # VT's oordeel after a dienst (003 §2.2 fn 6: 10 weeks)
+    closing: Closing
     house_ban: HouseBan
     gemeente_answer_term: Term | None
     escalation: Escalation
@@ -182,6 +199,11 @@ def _read_profile(r: Reader) -> Profile:
     if list(months) != sorted(set(months)):
         raise r.error("monitoring_maanden", "verwacht oplopende, verschillende maanden")
 
+    close = r.sub("afsluiten")
+    closing = Closing(close.term("zonder_incidenten", allowed=(Unit.MAANDEN, Unit.WEKEN)),
+                      close.choice("tijdens_monitoring", ClosingDuringMonitoring))
+    close.done()
+
     hv = r.sub("huisverbod")
     house_ban = HouseBan(
         lt_informeren=hv.term("lt_informeren", allowed=(Unit.DAG,)),
@@ -227,6 +249,8 @@ def _read_profile(r: Reader) -> Profile:
         first_contact=first_contact,
         directbetrokkenen_term=r.term("directbetrokkenen_geinformeerd", allowed=_DAY_UNITS, optional=True),
         monitoring_months=months,
+        service_term=r.term("dienst_termijn", allowed=_DAY_UNITS),
+        closing=closing,
         house_ban=house_ban,
         gemeente_answer_term=r.term("gemeente_antwoord", allowed=_DAY_UNITS, optional=True),
         escalation=escalation,

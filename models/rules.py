@@ -8,12 +8,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time
 
 from .calendar import AMS
 from .case import CaseState, Handover
-from .profile import Profile
-from .types import DeadlineKind, HandoverKind, HandoverState, Route, Signal, Weight
+from .profile import ClosingDuringMonitoring, Profile
+from .types import DeadlineKind, HandoverKind, HandoverState, Route, Signal, Stabiel, Weight
 
 
 @dataclass(frozen=True)
@@ -269,6 +269,78 @@ def has_paused_terms(state: CaseState, e, ctx: Context) -> Refused | None:
     return None
 
 
+# ---- closing ----------------------------------------------------------------------------------------
+def not_held_by_another(state: CaseState, e, ctx: Context) -> Refused | None:
+    """VT closes only what it holds: closing its part never ends another organisation's zicht op veiligheid;
+    a case another organisation holds closes together (000 §7.3; 002 §6.1)."""
+    assert state.orgs is not None
+    others = tuple(h for h in state.holders if h != state.orgs.vt)
+    if others:
+        return Refused.of("zicht_bij_ander", houders=others)
+    return None
+
+
+def regie_holder_proposes(state: CaseState, e, ctx: Context) -> Refused | None:
+    assert state.orgs is not None
+    if ctx.actor_org not in state.regie_holders or ctx.actor_org == state.orgs.vt:
+        return Refused.of("niet_de_regiehouder", regiehouders=state.regie_holders)
+    return None
+
+
+def no_open_proposal(state: CaseState, e, ctx: Context) -> Refused | None:
+    proposal = state.closing_proposal
+    if proposal is not None:
+        return Refused.of("voorstel_loopt_al", door=proposal.org, om=proposal.at)
+    return None
+
+
+def stable_safety(state: CaseState, e, ctx: Context) -> Refused | None:
+    """Stabiele veiligheid is all three criteria (000 §7.1; 002 §6.1), each stated, not one free word."""
+    missing = [c.value for c in Stabiel if c not in e.criteria]
+    if missing:
+        return Refused.of("stabiele_veiligheid_onvolledig", ontbreekt=missing)
+    return None
+
+
+def without_incidents(state: CaseState, e, ctx: Context) -> Refused | None:
+    """What the bot itself knows contradicts "no incidents for six months": a huisverbod, a negative
+    monitoring moment or a reported stagnation in that period."""
+    since = ctx.profile.calendar.shift(ctx.now, ctx.profile.closing.without_incidents, before=True)
+    incidents = [r.at for r in state.records if r.at > since and (
+        r.kind == "stagnatie" and r.source == "melding" or r.kind == "monitoring" and r.positive is False)]
+    if state.house_ban:
+        started = datetime.combine(state.house_ban.start, time(0), AMS)
+        if started > since:
+            incidents.append(started)
+    if incidents:
+        return Refused.of("incident_te_recent", laatste=max(incidents),
+                          periode=str(ctx.profile.closing.without_incidents))
+    return None
+
+
+def closing_during_monitoring(state: CaseState, e, ctx: Context) -> Refused | None:
+    """002 §2 h: with structural unsafety the lokaal veld does not close while VT's monitoring runs."""
+    monitoring = any(d.is_active and d.kind is DeadlineKind.MONITORING for d in state.deadlines)
+    if monitoring and Signal.STRUCTUREEL in state.signals and \
+            ctx.profile.closing.during_monitoring is ClosingDuringMonitoring.NIET_BIJ_STRUCTUREEL:
+        return Refused.of("niet_afsluiten_tijdens_monitoring")
+    return None
+
+
+def proposal_open(state: CaseState, e, ctx: Context) -> Refused | None:
+    number = state.closing_proposal_number
+    if number is None or getattr(e, "proposal", 0) not in (0, number):
+        return Refused.of("geen_voorstel_open")
+    return None
+
+
+def vt_decides(state: CaseState, e, ctx: Context) -> Refused | None:
+    assert state.orgs is not None
+    if ctx.actor_org != state.orgs.vt:
+        return Refused.of("alleen_vt_stemt_in")
+    return None
+
+
 GUARDS: dict[str, Guard] = {
     "gemeenten_geldig": gemeenten_valid,
     "ontvangst_niet_in_toekomst": received_not_future,
@@ -294,4 +366,12 @@ GUARDS: dict[str, Guard] = {
     "escalatie_open": escalation_open,
     "lopende_termijnen": has_running_terms,
     "gepauzeerde_termijnen": has_paused_terms,
+    "zicht_niet_bij_ander": not_held_by_another,
+    "regiehouder_stelt_voor": regie_holder_proposes,
+    "geen_voorstel_open": no_open_proposal,
+    "stabiele_veiligheid": stable_safety,
+    "zonder_incidenten": without_incidents,
+    "afsluiten_tijdens_monitoring": closing_during_monitoring,
+    "voorstel_open": proposal_open,
+    "vt_stemt_in": vt_decides,
 }

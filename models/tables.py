@@ -62,6 +62,7 @@ class CaseRow(SQLModel, table=True):
     oordeel: str | None = None
     house_ban: dict | None = _json()
     records: list | None = _json()
+    regie: list | None = _json()         # who holds the casusregie, when and why (as the zicht ledger)
     closed_at: datetime | None = _dt()
     closed_reason: str | None = None
     version: int = 0

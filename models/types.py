@@ -96,6 +96,7 @@ class DeadlineKind(StrEnum):
     GEMEENTE_ANTWOORD = "gemeente_antwoord"
     STAGNATIE = "stagnatie"                    # escalation of a refused handover or a reported stagnation
     OVERDRACHT_WACHT = "overdracht_wacht"      # a handover waiting longer than the profile allows
+    DIENST = "dienst"                          # VT's oordeel after V&V or Onderzoek: within 10 weeks (003 §2.2)
 
 
 # A milestone comes and goes; nobody can fail it (the end of a huisverbod, 000 §6): it is met at its moment.
@@ -105,6 +106,15 @@ MILESTONES = frozenset({DeadlineKind.THV_EINDE})
 # "repeatedly" (000 §8.2) and never report the owner to the gemeente.
 NOT_A_FAILURE = frozenset({DeadlineKind.STAGNATIE, DeadlineKind.OVERDRACHT_WACHT,
                            DeadlineKind.GEMEENTE_ANTWOORD}) | MILESTONES
+
+
+class Stabiel(StrEnum):
+    """The criteria of stabiele veiligheid (000 §7.1; 002 §6.1): all three, recorded, before the lokaal team's
+    responsibility for zicht op veiligheid and its casusregie end."""
+
+    GEEN_INCIDENTEN = "geen-incidenten"    # six months without incidents of unsafety
+    RISICOFACTOREN = "risicofactoren"      # the risk factors are addressed or made manageable
+    HERSTEL = "herstel"                    # work on recovery has started
 
 
 class DeadlineState(StrEnum):

@@ -58,8 +58,8 @@ def refused(console, line: str, key: str, number: str) -> str:
     return only_answer(events, who)
 
 
-def decided(line: str = "lt licht", gemeente: str = "Arnhem"):
-    console = make_console()
+def decided(line: str = "lt licht", gemeente: str = "Arnhem", profile: str = "gelderland-midden"):
+    console = make_console(profile)
     play(console, f"vt-medewerker: /casus nieuw {gemeente}\nklok +10m\n"
                   f"vt-medewerker: /casus besluit {N1} {line}\nklok +10m")
     return console
@@ -233,14 +233,17 @@ def test_overdracht_opnieuw_after_a_refusal_posts_a_new_request():
     assert state(console, N1)["handovers"][1]["state"] == "bevestigd"
 
 
+HOLDS_UNTIL_CONFIRMED = "noord-oost-gelderland"    # 001 §1: zicht moves at confirmation; VT holds until then
+
+
 def test_a_click_on_a_request_that_is_no_longer_open_changes_nothing():
-    console = decided()
+    console = decided(profile=HOLDS_UNTIL_CONFIRMED)
     play(console, f"vt-medewerker: /casus sluiten {N1} reden: gezin verhuisd naar het buitenland")
     assert "ingetrokken" in refused(console, f"vt-medewerker: klik bevestig {N1}", "verzoek_niet_open", N1)
 
 
 def test_closing_the_case_withdraws_the_card_of_an_open_request():
-    console = decided()
+    console = decided(profile=HOLDS_UNTIL_CONFIRMED)
     events = play(console, f"vt-medewerker: /casus sluiten {N1} reden: gezin verhuisd naar het buitenland")
     updates = [e for e in events if e["kind"] == "update"]
     assert len(updates) == 1 and updates[0]["buttons"] == [] and "ingetrokken" in updates[0]["text"]
@@ -342,7 +345,7 @@ def test_status_answers_privately_and_is_audited():
 
 
 def test_sluiten_needs_a_reason_and_ends_zicht_op_veiligheid():
-    console = decided()
+    console = decided(profile=HOLDS_UNTIL_CONFIRMED)
     refused(console, f"vt-medewerker: /casus sluiten {N1}", "reden_ontbreekt", N1)
     events = play(console, f"vt-medewerker: /casus sluiten {N1} reden: stabiele veiligheid bereikt")
     texts = posts(events)

@@ -210,8 +210,8 @@ def test_klik_by_the_label_people_see_in_any_case():
     assert show(console, N1)["handovers"][0]["refusal"]["reason"] == "gezin woont niet meer in Arnhem"
     events = play(console, "lt-arnhem-medewerker: klik Doe maar\nlt-arnhem-medewerker: klik")
     assert console_says(events) == [
-        "onbekende knop 'Doe' — de knoppen heten: Bevestig overdracht, Weiger, Ik pak dit op",
-        "klik: welke knop? De knoppen heten: Bevestig overdracht, Weiger, Ik pak dit op"]
+        "onbekende knop 'Doe' — de knoppen heten: Bevestig overdracht, Weiger, Ik pak dit op, Akkoord: casus afsluiten",
+        "klik: welke knop? De knoppen heten: Bevestig overdracht, Weiger, Ik pak dit op, Akkoord: casus afsluiten"]
 
 
 def test_typed_lines_are_shown_only_when_asked():

@@ -274,14 +274,11 @@ def test_no_monitoring_after_a_directe_overdracht():
 
 
 def test_closing_withdraws_every_deadline_and_ends_the_ledger():
-    d = triage()
+    d = triage()                     # VT closes alone what it holds: here during its dienst
     d.do(TriageBesluit(Route.VV), at(1))
-    d.do(DienstAfgerond(), at(2))
-    d.do(OverdrachtGevraagd(), at(3))
-    confirm_all(d, at(4))
     d.do(HuisverbodGestart(T0.date() + timedelta(days=1)), at(26))
     active = {x.seq for x in d.state.active_deadlines()}
-    assert len(active) == 5                                          # monitoring 3 + 12, THV gesprek, advies, einde
+    assert len(active) == 4                                          # the dienst, THV gesprek, advies, einde
     closed = at(50)
     d.do(Gesloten("stabiele veiligheid"), closed)
     s = d.state
@@ -289,4 +286,5 @@ def test_closing_withdraws_every_deadline_and_ends_the_ledger():
     assert all(x.state is DeadlineState.VERVALLEN and x.closed_reason == "gesloten"
                for x in s.deadlines if x.seq in active)
     assert s.ledger[-1].end == closed and s.holders == ()
-    assert s.holders_at(closed - timedelta(seconds=1)) == (LT_ARNHEM,) and s.holders_at(closed) == ()
+    assert s.holders_at(closed - timedelta(seconds=1)) == (VT,) and s.holders_at(closed) == ()
+    assert s.regie[-1].end == closed and s.regie_holders == ()

@@ -19,6 +19,9 @@ from models.calendar import AMS
 from models.case import CaseState
 from models.events import (
     ALL_EVENTS,
+    AfsluitingAkkoord,
+    AfsluitingNietAkkoord,
+    AfsluitingVoorgesteld,
     DienstAfgerond,
     DirectbetrokkenenGeinformeerd,
     EersteContact,
@@ -45,7 +48,7 @@ from models.events import (
 from models.ledger import violations
 from models.lifecycle import TRANSITIONS, Accepted, apply
 from models.rules import Context
-from models.types import Route, Signal, Status, Weight
+from models.types import Route, Signal, Stabiel, Status, Weight
 from tests.factories import DIRECTORY, GI, LT_ARNHEM, LT_EDE, MEMBER_OF, VT, Driver, ams, melding
 
 PROFILES = ("gelderland-midden", "noord-oost-gelderland", "zuid-limburg")
@@ -70,6 +73,7 @@ def draw_melding(data, now: datetime) -> MeldingOntvangen:
         gezinsvoogd=data.draw(flag, label="gezinsvoogd"),
         signals=tuple(data.draw(st.lists(st.sampled_from([s.value for s in Signal]), max_size=2, unique=True))),
     )
+    event = replace(event, lt_betrokken=data.draw(flag, label="lt_betrokken"))
     variant = data.draw(st.sampled_from(["demo", "demo", "with_mdt", "without_gi"]), label="orgs")
     if variant == "with_mdt":
         event = replace(event, orgs=replace(event.orgs, mdt=MDT))
@@ -84,7 +88,8 @@ PROGRESS = {
     Status.DIENST: [DienstAfgerond],
     Status.TE_OVERDRAGEN: [OverdrachtGevraagd],
     Status.OVERDRACHT: [OverdrachtBevestigd, OverdrachtBevestigd, OverdrachtGeweigerd],
-    Status.OVERGEDRAGEN: [Monitoringsmoment, Gesloten],
+    Status.OVERGEDRAGEN: [Monitoringsmoment, AfsluitingVoorgesteld, AfsluitingVoorgesteld, AfsluitingAkkoord,
+                          AfsluitingNietAkkoord],
 }
 
 
@@ -135,6 +140,10 @@ def draw_event(data, state: CaseState, now: datetime) -> Event:
         KlokHervat: lambda: KlokHervat(),
         TijdVerstreken: lambda: TijdVerstreken(),
         DirectbetrokkenenGeinformeerd: lambda: DirectbetrokkenenGeinformeerd(org),
+        AfsluitingVoorgesteld: lambda: AfsluitingVoorgesteld(
+            frozenset(data.draw(st.sampled_from([list(Stabiel), list(Stabiel), list(Stabiel)[:2]]), label="criteria"))),
+        AfsluitingAkkoord: lambda: AfsluitingAkkoord(),
+        AfsluitingNietAkkoord: lambda: AfsluitingNietAkkoord(reason),
     }[kind]()
 
 
@@ -162,6 +171,10 @@ def check_holders_at(state: CaseState, times: list[datetime]) -> None:
             assert state.holders_at(t) == ()
 
 
+def regie_at(state: CaseState, t: datetime) -> tuple[str, ...]:
+    return next((e.holders for e in state.regie if e.covers(t)), ())
+
+
 @pytest.mark.parametrize("profile", PROFILES)
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(data=st.data())
@@ -169,6 +182,7 @@ def test_ledger_invariant_on_random_histories(profile, data):
     driver = Driver.for_profile(profile)
     state, now = driver.state, START
     accepted_at, history = None, []          # the last accepted moment, and what holders_at said before it
+    regie_history: list = []
     started, after_closure = False, 0
     steps = data.draw(st.integers(1, 30), label="steps")
     for i in range(steps):
@@ -202,10 +216,21 @@ def test_ledger_invariant_on_random_histories(profile, data):
         elif started:
             assert state.holders, f"nobody holds an open case after {event.name}"
             assert state.holders == state.ledger[-1].holders and state.ledger[-1].end is None
+        if state.status is Status.GESLOTEN:
+            assert state.regie_holders == ()
+        elif state.regie:   # casusregie: the same invariant, from the melding on (000 §7.3)
+            assert state.regie_holders, f"nobody has the casusregie of an open case after {event.name}"
+            if state.status is Status.OVERGEDRAGEN and state.holders != (state.orgs.vt,):
+                assert state.regie_holders == state.holders, "after the handover the receiver has the casusregie"
+        for t in sample_times(data, state, now):
+            assert len([e for e in state.regie if e.covers(t)]) <= 1, f"two hold the casusregie at {t}"
         times = sample_times(data, state, now)
         check_holders_at(state, times)
         # the past is never rewritten: what held before the last accepted moment still holds
         for t, holders in history:
             assert state.holders_at(t) == holders, f"holders at {t} changed after {event.name}"
+        for t, holders in regie_history:
+            assert regie_at(state, t) == holders, f"casusregie at {t} changed after {event.name}"
         if accepted_at is not None:
             history += [(t, state.holders_at(t)) for t in times if t < accepted_at]
+            regie_history += [(t, regie_at(state, t)) for t in times if t < accepted_at]

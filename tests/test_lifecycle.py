@@ -10,6 +10,9 @@ import pytest
 
 from models.events import (
     ALL_EVENTS,
+    AfsluitingAkkoord,
+    AfsluitingNietAkkoord,
+    AfsluitingVoorgesteld,
     DienstAfgerond,
     DirectbetrokkenenGeinformeerd,
     EersteContact,
@@ -36,7 +39,7 @@ from models.events import (
 from models.ledger import violations
 from models.lifecycle import TRANSITIONS
 from models.rules import GUARDS
-from models.types import DeadlineKind, Route, Status, Weight
+from models.types import DeadlineKind, Route, Stabiel, Status, Weight
 from tests.factories import GI, LT_ARNHEM, LT_EDE, VT, Driver, ams, melding, orgs_for
 
 PROFILES = ("gelderland-midden", "noord-oost-gelderland", "zuid-limburg")
@@ -44,6 +47,7 @@ T0 = ams(2025, 6, 16, 10, 0)          # Monday 16 June 2025, 10:00
 ACTOR = {VT: "vt-medewerker", LT_ARNHEM: "lt-arnhem-medewerker", LT_EDE: "lt-ede-medewerker",
          GI: "gi-gezinsvoogd"}
 TWO = ("Arnhem", "Ede")
+VT_ACTOR, LT_ACTOR = "vt-medewerker", "lt-arnhem-medewerker"
 
 
 def at(hours: float) -> datetime:
@@ -75,8 +79,9 @@ def case_in(profile: str, status: Status, *, gemeenten=("Arnhem",), via: str = "
         h = d.state.open_handover
         for org in h.receivers:
             d.do(OverdrachtBevestigd(h.seq, org), at(4), ACTOR[org])
-    if status is Status.GESLOTEN:
-        d.do(Gesloten("stabiele veiligheid"), at(5))
+    if status is Status.GESLOTEN:      # closed together: the lokaal team proposes, VT agrees (000 §7.3)
+        d.do(AfsluitingVoorgesteld(frozenset(Stabiel)), at(4.5), ACTOR[d.state.regie_holders[0]])
+        d.do(AfsluitingAkkoord(), at(5))
     assert d.state.status is status
     assert violations(d.state) == []
     return d
@@ -110,6 +115,14 @@ def example(row, status: Status) -> tuple[Driver, Event, str]:
         return case_in(zl, status), OverdrachtGeweigerd(1, LT_ARNHEM, "geen capaciteit"), ACTOR[LT_ARNHEM]
     if name == DirectbetrokkenenGeinformeerd.name:      # with the lokaal team since the table's decision
         return case_in(zl, status), DirectbetrokkenenGeinformeerd(LT_ARNHEM), ACTOR[LT_ARNHEM]
+    if name == Gesloten.name:       # VT closes alone only while it holds: in NOG a handover moves at confirmation
+        return case_in("noord-oost-gelderland", status), Gesloten("geen zorgen meer"), "vt-medewerker"
+    if name == AfsluitingVoorgesteld.name:
+        return case_in(zl, status), AfsluitingVoorgesteld(frozenset(Stabiel)), ACTOR[LT_ARNHEM]
+    if name in (AfsluitingAkkoord.name, AfsluitingNietAkkoord.name):
+        d = case_in(zl, status)
+        d.do(AfsluitingVoorgesteld(frozenset(Stabiel)), at(20), ACTOR[LT_ARNHEM])
+        return d, AfsluitingAkkoord() if name == AfsluitingAkkoord.name else AfsluitingNietAkkoord("nog niet"), VT_ACTOR
     via = "dienst" if name == Monitoringsmoment.name else "direct"
     d = case_in(zl, status, via=via)
     if name in (HuisverbodVerlengd.name, HuisverbodBeeindigd.name, HuisverbodAdvies.name):
@@ -137,7 +150,6 @@ def example(row, status: Status) -> tuple[Driver, Event, str]:
         StagnatieGemeld.name: StagnatieGemeld("geen voortgang"),
         GemeenteGeinformeerd.name: GemeenteGeinformeerd("gemeente-arnhem", LT_ARNHEM),
         GemeenteAntwoord.name: GemeenteAntwoord("gemeente-arnhem"),
-        Gesloten.name: Gesloten("stabiele veiligheid"),
         TijdVerstreken.name: TijdVerstreken(),
     }[name]
     return d, event, "vt-medewerker"
@@ -187,6 +199,9 @@ def generic_event(name: str) -> Event:
         KlokHervat.name: KlokHervat(),
         TijdVerstreken.name: TijdVerstreken(),
         DirectbetrokkenenGeinformeerd.name: DirectbetrokkenenGeinformeerd(LT_ARNHEM),
+        AfsluitingVoorgesteld.name: AfsluitingVoorgesteld(frozenset(Stabiel)),
+        AfsluitingAkkoord.name: AfsluitingAkkoord(),
+        AfsluitingNietAkkoord.name: AfsluitingNietAkkoord("nog niet"),
     }[name]
 
 
@@ -201,6 +216,8 @@ def expected_refusal(name: str, status: Status) -> str:
         return "casus_onbekend"
     if name in (OverdrachtBevestigd.name, OverdrachtGeweigerd.name):
         return ANSWER_KEYS[status]
+    if name == Gesloten.name and status is Status.OVERGEDRAGEN:
+        return "zicht_bij_ander"          # said as what it is: the lokaal team holds, closing is done together
     return "casus_gesloten" if status is Status.GESLOTEN else "niet_in_status"
 
 
@@ -321,7 +338,37 @@ GUARD_CASES = [
      lambda: case_in("gelderland-midden", Status.OVERGEDRAGEN), KlokGepauzeerd("wachten op de Raad")),
     ("gepauzeerde_termijnen", "niet_gepauzeerd", lambda: case_in("gelderland-midden", Status.TRIAGE),
      KlokHervat()),
+    # closing together (000 §7.1, §7.3, §7.4; 002 §2 h, §6)
+    ("zicht_niet_bij_ander", "zicht_bij_ander", lambda: case_in("zuid-limburg", Status.OVERDRACHT),
+     Gesloten("klaar")),                                     # ZL: the lokaal veld holds since the table's decision
+    ("regiehouder_stelt_voor", "niet_de_regiehouder", lambda: case_in("gelderland-midden", Status.OVERGEDRAGEN),
+     AfsluitingVoorgesteld(frozenset(Stabiel))),             # VT does not hold the casusregie after the handover
+    ("geen_voorstel_open", "voorstel_loopt_al", lambda: _proposed(), AfsluitingVoorgesteld(frozenset(Stabiel)),
+     LT_ACTOR),
+    ("stabiele_veiligheid", "stabiele_veiligheid_onvolledig", lambda: case_in("gelderland-midden", Status.OVERGEDRAGEN),
+     AfsluitingVoorgesteld(frozenset({Stabiel.GEEN_INCIDENTEN, Stabiel.HERSTEL})), LT_ACTOR),
+    ("zonder_incidenten", "incident_te_recent", lambda: _monitored("gelderland-midden", positive=False),
+     AfsluitingVoorgesteld(frozenset(Stabiel)), LT_ACTOR),
+    ("afsluiten_tijdens_monitoring", "niet_afsluiten_tijdens_monitoring",
+     lambda: _monitored("zuid-limburg", signals=("structureel",)), AfsluitingVoorgesteld(frozenset(Stabiel)), LT_ACTOR),
+    ("voorstel_open", "geen_voorstel_open", lambda: case_in("gelderland-midden", Status.OVERGEDRAGEN),
+     AfsluitingAkkoord()),
+    ("vt_stemt_in", "alleen_vt_stemt_in", lambda: _proposed(), AfsluitingAkkoord(), LT_ACTOR),
 ]
+
+
+def _proposed() -> Driver:
+    d = case_in("gelderland-midden", Status.OVERGEDRAGEN)
+    d.do(AfsluitingVoorgesteld(frozenset(Stabiel)), at(20), LT_ACTOR)
+    return d
+
+
+def _monitored(profile: str, positive: bool = True, **melding_kw) -> Driver:
+    """Handed over after a dienst: VT monitors; one monitoring moment recorded now."""
+    d = case_in(profile, Status.OVERGEDRAGEN, via="dienst", **melding_kw)
+    if not positive:
+        d.do(Monitoringsmoment(TODAY, positive=False), at(20))
+    return d
 
 
 def _stagnated() -> Driver:
@@ -336,10 +383,11 @@ def test_every_guard_has_a_refusing_case():
     assert {g for g, *_ in GUARD_CASES} == set(GUARDS)
 
 
-@pytest.mark.parametrize("guard, key, build, event", [pytest.param(*c, id=f"{c[0]}:{c[1]}") for c in GUARD_CASES])
-def test_guard_refuses_with_its_key(guard, key, build, event):
+@pytest.mark.parametrize("guard, key, build, event, actor", [
+    pytest.param(*c, *([VT_ACTOR] if len(c) == 4 else []), id=f"{c[0]}:{c[1]}") for c in GUARD_CASES])
+def test_guard_refuses_with_its_key(guard, key, build, event, actor):
     d = build()
     rows = [t for t in TRANSITIONS if t.event == event.name]
     assert any(guard in t.guards for t in rows)
-    assert GUARDS[guard](d.state, event, d.ctx(NOW)).key == key     # this guard, not another one
-    assert d.refused(event, NOW).key == key                          # ... and apply refuses with it
+    assert GUARDS[guard](d.state, event, d.ctx(NOW, actor)).key == key    # this guard, not another one
+    assert d.refused(event, NOW, actor).key == key                         # ... and apply refuses with it

@@ -43,7 +43,7 @@ def console_demo(tmp_path_factory) -> World:
 
 
 def comparable(report: dict) -> dict:
-    keep = ("number", "status", "route", "weight", "holders", "ledger", "deadlines", "handovers")
+    keep = ("number", "status", "route", "weight", "holders", "ledger", "regie_ledger", "deadlines", "handovers")
     out = {k: report[k] for k in keep}
     for h in out["handovers"]:
         h.pop("requested_at", None)     # the console clicks at the simulated minute, like the others
@@ -99,3 +99,21 @@ def test_bad_input_gets_a_dutch_answer_and_changes_nothing(world, line, answer):
     with Session(world.bot.engine) as s:
         last = s.execute(select(AuditRow).where(AuditRow.action != "casus show").order_by(AuditRow.id.desc())).first()
     assert (last[0].actor, last[0].outcome.startswith("geweigerd:")) == ("vt-medewerker", True)
+
+
+def test_a_case_is_closed_together_with_the_button_everywhere(world):
+    """000 §7.3: the lokaal team proposes (stabiele veiligheid), Veilig Thuis agrees with the button."""
+    world.run(["vt-medewerker: /casus nieuw Arnhem", "vt-medewerker: /casus besluit VT-2025-0001 lt licht",
+               "klok +1h", "lt-arnhem-medewerker: klik bevestig VT-2025-0001"])
+    alone = world.line("vt-medewerker: /casus sluiten VT-2025-0001 reden: klaar")
+    assert "niet alleen sluiten" in alone and world.report("VT-2025-0001")["status"] == "overgedragen"
+    asked = world.line("lt-arnhem-medewerker: /casus afsluiten VT-2025-0001 geen-incidenten risicofactoren herstel")
+    assert asked.startswith("Uw voorstel om VT-2025-0001 af te sluiten")
+    outsider = world.line("lt-arnhem-medewerker: klik akkoord VT-2025-0001")
+    assert outsider.startswith("Alleen Veilig Thuis stemt in")
+    agreed = world.line("vt-medewerker: klik akkoord VT-2025-0001")
+    assert agreed.startswith("U stemde in met het afsluiten van VT-2025-0001")
+    report = world.report("VT-2025-0001")
+    assert (report["status"], report["closed_reason"], report["regie"]) == ("gesloten", "stabiele_veiligheid", [])
+    outcomes = [(a["actor"], a["outcome"]) for a in report["audit"] if a["action"] == "klik:akkoord"]
+    assert outcomes == [("lt-arnhem-medewerker", "geweigerd:alleen_vt_stemt_in"), ("vt-medewerker", "ok")]

@@ -123,7 +123,7 @@ vt-zwolle: /casus nieuw Zwolle gezinsvoogd
 vt-zwolle: /casus nieuw Dorp
 """
 HELP = ["nieuw", "besluit", "overdracht", "dienst", "contact", "huisverbod", "monitoring", "stagnatie", "status",
-        "sluiten", "agenda", "knoppen"]
+        "sluiten", "afsluiten", "agenda", "knoppen"]
 
 
 def directory_file(folder: Path) -> str:
@@ -219,6 +219,34 @@ vt-medewerker: /casus antwoord VT-2025-0001 toelichting: niet van mij
 klok 2025-08-25T10:00
 lt-arnhem-medewerker: /casus geinformeerd VT-2025-0001
 gemeente-arnhem: /casus antwoord VT-2025-0001 toelichting: wij spreken het lokaal veld aan
+vt-medewerker: /casus nieuw Arnhem signalen=structureel
+vt-medewerker: /casus besluit VT-2025-0002 vv
+vt-medewerker: /casus dienst VT-2025-0002 afgerond
+lt-arnhem-medewerker: klik bevestig VT-2025-0002
+vt-medewerker: /casus sluiten VT-2025-0002 reden: klaar
+vt-medewerker: /casus afsluiten VT-2025-0002 akkoord
+vt-medewerker: /casus afsluiten VT-2025-0002 geen-incidenten risicofactoren herstel
+lt-arnhem-medewerker: /casus afsluiten VT-2025-0002 zomaar
+lt-arnhem-medewerker: /casus afsluiten VT-2025-0002 geen-incidenten
+lt-arnhem-medewerker: /casus afsluiten VT-2025-0002 geen-incidenten risicofactoren herstel
+vt-medewerker: /casus nieuw Arnhem
+vt-medewerker: /casus besluit VT-2025-0003 vv
+vt-medewerker: /casus dienst VT-2025-0003 afgerond
+lt-arnhem-medewerker: klik bevestig VT-2025-0003
+vt-medewerker: /casus monitoring VT-2025-0003 negatief toelichting: nog zorgen
+lt-arnhem-medewerker: /casus afsluiten VT-2025-0003 geen-incidenten risicofactoren herstel
+vt-medewerker: /casus nieuw Ede
+vt-medewerker: /casus sluiten VT-2025-0004 reden: geen zorgen na gesprek
+vt-medewerker: /casus stagnatie VT-2025-0004 reden: toch weer zorgen
+klok +200d
+lt-arnhem-medewerker: /casus afsluiten VT-2025-0003 geen-incidenten risicofactoren herstel toelichting: gaat goed
+lt-arnhem-medewerker: /casus afsluiten VT-2025-0003 geen-incidenten risicofactoren herstel
+lt-arnhem-medewerker: klik akkoord VT-2025-0003
+vt-medewerker: /casus afsluiten VT-2025-0003 niet-akkoord reden: eerst het gesprek van volgende week
+lt-arnhem-medewerker: /casus afsluiten VT-2025-0003 geen-incidenten risicofactoren herstel
+vt-medewerker: klik akkoord VT-2025-0003
+vt-medewerker: /casus status VT-2025-0003
+klok +31d
 """
 
 

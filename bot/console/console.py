@@ -3,7 +3,8 @@
 Script lines:
     # commentaar
     <lid-id>: /casus ...            or  <lid-id>: /tafel ...
-    <lid-id>: klik <knop> [<casusnummer>] [reden: <tekst>]      (<knop>: wat erop staat, of bevestig/weiger/oppakken)
+    <lid-id>: klik <knop> [<casusnummer>] [reden: <tekst>]      (<knop>: wat erop staat, of de actie: bevestig,
+                                                                weiger, oppakken, akkoord)
     klok <JJJJ-MM-DDTUU:MM>         or  klok +<n>m|h|d|wd      (wd = werkdagen)
 
 On a database that was used before, the console continues where the last session stopped (resume.py).

@@ -161,6 +161,8 @@ class CaseRepository:
             records=tuple(Record(kind=r["kind"], at=_dt(r["at"]), by=r["by"], org=r["org"], text=r["text"],
                                  day=_d(r.get("day")), positive=r.get("positive"), source=r.get("bron", ""))
                           for r in row.records or ()),
+            regie=tuple(LedgerEntry(tuple(e["holders"]), _dt(e["start"]), e["reason"], _dt(e.get("end")),
+                                    e.get("end_reason")) for e in row.regie or ()),
             closed_at=row.closed_at, closed_reason=row.closed_reason, version=row.version,
         )
 
@@ -218,6 +220,8 @@ class CaseRepository:
             records=[{"kind": r.kind, "at": _iso(r.at), "by": r.by, "org": r.org, "text": r.text,
                       "day": _iso(r.day), "positive": r.positive, **({"bron": r.source} if r.source else {})}
                      for r in s.records],
+            regie=[{"holders": list(e.holders), "start": _iso(e.start), "reason": e.reason, "end": _iso(e.end),
+                    "end_reason": e.end_reason} for e in s.regie],
             closed_at=s.closed_at, closed_reason=s.closed_reason,
         )
 

@@ -1,0 +1,180 @@
+"""After the handover (issue 13): who holds the casusregie, and closing a case together.
+
+000 §7.1, §7.3, §7.4; 002 §2 h, §6.1, §6.3; 003 §2.2 fn 6. Each test plays a case on the console as people
+would and looks at what the administrator's report (`casus show`) and the channel say.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from tests.harness import answers, make_console, play, posts, show
+
+N1 = "VT-2025-0001"
+VT, LTA, LTE = "vt-gelderland-midden", "lt-arnhem", "lt-ede"
+STABLE = "geen-incidenten risicofactoren herstel"
+
+
+def report(console, number: str = N1) -> dict[str, Any]:
+    r = show(console, number)
+    assert r is not None
+    return {k: v for k, v in r.items() if k != "audit"}
+
+
+def refused(console, line: str, key: str, number: str = N1) -> str:
+    """Answered privately to who typed it, audited as refused with `key`, and nothing changed."""
+    who, before = line.split(":")[0], report(console, number)
+    events = play(console, line)
+    assert [e["kind"] for e in events] == ["ephemeral"], events
+    assert report(console, number) == before
+    audit = [a for a in show(console, number)["audit"] if a["action"] != "casus show"]
+    assert audit[-1]["outcome"] == f"geweigerd:{key}"
+    return answers(events, who)[0]
+
+
+def handed_over(profile: str = "gelderland-midden", *, via: str = "vv", flags: str = "") -> Any:
+    """A case handed over to Lokaal team Arnhem: after a dienst (warm, monitoring follows) or directly."""
+    console = make_console(profile)
+    play(console, f"vt-medewerker: /casus nieuw Arnhem {flags}\nklok +10m")
+    if via == "lt":
+        play(console, f"vt-medewerker: /casus besluit {N1} lt licht\nklok +10m\nlt-arnhem-medewerker: klik bevestig")
+    else:
+        play(console, f"vt-medewerker: /casus besluit {N1} {via}\nklok +1d\n"
+                      f"vt-medewerker: /casus dienst {N1} afgerond oordeel: huiselijk geweld vastgesteld\n"
+                      "klok +1h\nlt-arnhem-medewerker: klik bevestig")
+    assert report(console)["status"] == "overgedragen"
+    return console
+
+
+# ---- casusregie (000 §7.3) -------------------------------------------------------------------------------
+def test_vt_has_the_casusregie_from_the_melding_and_the_lokaal_team_from_the_handover():
+    console = handed_over(via="vv")
+    regie = report(console)["regie_ledger"]
+    assert [(e["holders"], e["reason"]) for e in regie] == [([VT], "melding"), ([LTA], "bevestiging")]
+    assert regie[0]["end"] == regie[1]["start"] and regie[1]["end"] is None
+    text = answers(play(console, f"lt-arnhem-medewerker: /casus status {N1}"))[0]
+    assert "Zicht op veiligheid: **Lokaal team Arnhem**" in text and "Casusregie: **Lokaal team Arnhem**" in text
+
+
+def test_a_lokaal_team_already_involved_keeps_the_casusregie_while_vt_holds_zicht():
+    console = make_console()
+    play(console, f"vt-medewerker: /casus nieuw Arnhem lt-betrokken\nvt-medewerker: /casus besluit {N1} vv")
+    r = report(console)
+    assert (r["holders"], r["regie"]) == ([VT], [LTA])        # VT does its dienst, the team keeps the regie
+    assert r["regie_ledger"][0]["reason"] == "lt_al_betrokken"
+    text = answers(play(console, f"vt-medewerker: /casus status {N1}"))[0]
+    assert "Casusregie: **Lokaal team Arnhem**" in text and "was al betrokken" in text
+
+
+def test_a_refused_handover_gives_the_casusregie_back_to_vt_unless_the_team_had_it_already():
+    console = make_console()          # Gelderland-Midden: placing is the moment, so regie moved with zicht
+    play(console, f"vt-medewerker: /casus nieuw Arnhem\nvt-medewerker: /casus besluit {N1} lt licht")
+    assert report(console)["regie"] == [LTA]
+    play(console, "klok +1h\nlt-arnhem-medewerker: klik weiger reden: hoort bij een ander team")
+    assert (report(console)["holders"], report(console)["regie"]) == ([VT], [VT])
+    console = make_console()
+    play(console, f"vt-medewerker: /casus nieuw Arnhem lt-betrokken\nvt-medewerker: /casus besluit {N1} lt licht\n"
+                  "klok +1h\nlt-arnhem-medewerker: klik weiger reden: wij doen dit al in ons eigen traject")
+    assert (report(console)["holders"], report(console)["regie"]) == ([VT], [LTA])
+
+
+# ---- closing: VT alone only what it holds ------------------------------------------------------------
+@pytest.mark.parametrize("via", ["lt", "vv"])
+def test_vt_cannot_close_a_case_the_lokaal_team_holds(via):
+    console = handed_over(via=via)
+    text = refused(console, f"vt-medewerker: /casus sluiten {N1} reden: klaar bij ons", "zicht_bij_ander")
+    assert "Lokaal team Arnhem heeft zicht op veiligheid en de casusregie" in text and "afsluiten" in text
+    assert report(console)["holders"] == [LTA]
+
+
+def test_vt_closes_alone_what_it_holds():
+    console = make_console()
+    play(console, f"vt-medewerker: /casus nieuw Arnhem\nvt-medewerker: /casus besluit {N1} vv\nklok +1d\n"
+                  f"vt-medewerker: /casus sluiten {N1} reden: melding ingetrokken, geen zorgen")
+    r = report(console)
+    assert (r["status"], r["regie"], r["holders"]) == ("gesloten", [], [])
+    assert r["regie_ledger"][-1]["end"] == r["closed_at"] == r["ledger"][-1]["end"]
+
+
+# ---- closing together (000 §7.1, §7.3; 002 §6) ---------------------------------------------------------
+def test_stabiele_veiligheid_is_three_criteria_not_a_free_word():
+    console = handed_over(via="lt")
+    text = refused(console, f"lt-arnhem-medewerker: /casus afsluiten {N1} geen-incidenten herstel",
+                   "stabiele_veiligheid_onvolledig")
+    assert "risicofactoren zijn aangepakt" in text
+    refused(console, f"lt-arnhem-medewerker: /casus afsluiten {N1} stabiel", "onbekend_criterium")
+    refused(console, f"vt-medewerker: /casus afsluiten {N1} {STABLE}", "niet_de_regiehouder")
+    refused(console, f"lt-ede-medewerker: /casus afsluiten {N1} {STABLE}", "geen_toegang")
+
+
+def test_an_incident_in_the_last_six_months_contradicts_stabiele_veiligheid():
+    console = handed_over(via="vv")
+    play(console, f"klok +3wd\nvt-medewerker: /casus monitoring {N1} negatief toelichting: afspraken niet nagekomen")
+    refused(console, f"lt-arnhem-medewerker: /casus afsluiten {N1} {STABLE}", "incident_te_recent")
+    play(console, "klok +6wd")
+    refused(console, f"lt-arnhem-medewerker: /casus afsluiten {N1} {STABLE}", "incident_te_recent")
+    play(console, "klok +180d")       # more than six months after the negative moment
+    play(console, f"lt-arnhem-medewerker: /casus afsluiten {N1} {STABLE}")
+    assert report(console)["records"][-1]["kind"] == "afsluiting_voorstel"
+
+
+def test_closing_together_during_monitoring_informs_vt_and_ends_the_monitoring():
+    console = handed_over(via="vv")          # Gelderland-Midden: allowed, in agreement with VT (000 §7.4)
+    assert [d["kind"] for d in report(console)["deadlines"] if d["state"] == "open"] == ["monitoring", "monitoring"]
+    events = play(console, f"lt-arnhem-medewerker: /casus afsluiten {N1} {STABLE} toelichting: het gaat goed")
+    card = next(e for e in events if e["buttons"])
+    assert [b["action"] for b in card["buttons"]] == ["akkoord"]
+    assert "De monitoring door Veilig Thuis loopt nog" in card["text"] and "Veilig Thuis, stemt u in?" in card["text"]
+    assert report(console)["status"] == "overgedragen" and report(console)["regie"] == [LTA]   # nothing closed yet
+    refused(console, f"lt-arnhem-medewerker: /casus afsluiten {N1} akkoord", "alleen_vt_stemt_in")
+    refused(console, f"lt-arnhem-medewerker: /casus afsluiten {N1} {STABLE}", "voorstel_loopt_al")
+    events = play(console, "vt-medewerker: klik Akkoord: casus afsluiten")
+    r = report(console)
+    assert (r["status"], r["closed_reason"], r["regie"], r["holders"]) == ("gesloten", "stabiele_veiligheid", [], [])
+    assert all(d["state"] == "vervallen" for d in r["deadlines"] if d["kind"] == "monitoring")
+    texts = posts(events)
+    assert any("De monitoring van VT-2025-0001 door Veilig Thuis is beëindigd" in t for t in texts)  # 000 §7.4
+    assert next(e for e in events if e["kind"] == "update")["buttons"] == []
+
+
+def test_vt_can_say_no_with_a_reason_and_an_old_button_does_nothing():
+    console = handed_over(via="lt")
+    play(console, f"lt-arnhem-medewerker: /casus afsluiten {N1} {STABLE}")
+    refused(console, f"vt-medewerker: /casus afsluiten {N1} niet-akkoord", "reden_ontbreekt")
+    events = play(console, f"vt-medewerker: /casus afsluiten {N1} niet-akkoord reden: eerst het evaluatiegesprek")
+    assert any("stemt niet in" in t and "eerst het evaluatiegesprek" in t for t in posts(events))
+    assert (report(console)["status"], report(console)["regie"]) == ("overgedragen", [LTA])
+    play(console, f"lt-arnhem-medewerker: /casus afsluiten {N1} {STABLE}")   # a new proposal, a new button
+    from commands.model import Click
+    first = 1 + next(i for i, r in enumerate(report(console)["records"]) if r["kind"] == "afsluiting_voorstel")
+    reply = console.bot.click(Click("vt-medewerker", "akkoord", f"{N1}:r{first}"))   # the first proposal's button
+    assert "geen voorstel" in reply[0].text and report(console)["status"] == "overgedragen"
+    play(console, f"vt-medewerker: /casus afsluiten {N1} akkoord")
+    assert report(console)["status"] == "gesloten"
+
+
+@pytest.mark.parametrize("profile, closes", [("gelderland-midden", True), ("zuid-limburg", False)])
+def test_structural_unsafety_during_monitoring_closes_only_where_the_region_allows(profile, closes):
+    console = handed_over(profile, via="vv", flags="signalen=structureel")
+    line = f"lt-arnhem-medewerker: /casus afsluiten {N1} {STABLE}"
+    if closes:
+        play(console, f"{line}\nvt-medewerker: /casus afsluiten {N1} akkoord")
+        assert report(console)["status"] == "gesloten"
+    else:   # 002 §2 h: not straight after the beschikking while VT monitors
+        assert "zolang Veilig Thuis monitort" in refused(console, line, "niet_afsluiten_tijdens_monitoring")
+
+
+# ---- the dienst's term (003 §2.2 fn 6) -------------------------------------------------------------
+def test_a_dienst_has_ten_weeks_and_its_lapse_escalates_at_vt():
+    console = make_console()
+    play(console, f"vt-medewerker: /casus nieuw Arnhem\nvt-medewerker: /casus besluit {N1} onderzoek")
+    term = next(d for d in report(console)["deadlines"] if d["kind"] == "dienst")
+    assert (term["owner"], term["last_day"], term["state"]) == (VT, "2025-08-04", "open")   # 26 May + 10 weeks
+    events = play(console, "klok 2025-08-05T09:00")
+    assert next(d for d in report(console)["deadlines"] if d["kind"] == "dienst")["state"] == "verlopen"
+    assert any(e["kind"] == "dm" and e["to"] == "vt-medewerker" and "oordeel van Veilig Thuis na de dienst" in e["text"]
+               for e in events)
+    play(console, f"vt-medewerker: /casus dienst {N1} afgerond oordeel: geen huiselijk geweld vastgesteld")
+    assert next(d for d in report(console)["deadlines"] if d["kind"] == "dienst")["state"] == "gehaald"
