@@ -1,4 +1,5 @@
-"""The forms that are kinder than a line of text: a new melding, a triagebesluit, the reason for a refusal.
+"""The forms that are kinder than a line of text: a new melding, a triagebesluit, a monitoring moment, the reason
+for a refusal.
 
 Defined once, platform-neutral; Slack shows them as modals (`bot/slack/forms.py`), Mattermost as
 interactive dialogs (`bot/mattermost/dialogs.py`). A submitted form becomes the command line a fast typist
@@ -12,9 +13,10 @@ from typing import Any
 
 from commands.privacy import LIMITS
 from models.directory import Directory
-from models.types import Route, Signal, Weight
+from models.types import MonitorVraag, Route, Signal, Weight
 
-NEW, DECIDE, REFUSE = "casus_nieuw", "casus_besluit", "weiger_reden"
+NEW, DECIDE, MONITOR, REFUSE = "casus_nieuw", "casus_besluit", "casus_monitoring", "weiger_reden"
+COMMAND_FORMS = (NEW, DECIDE, MONITOR)     # the forms a bare command opens; each submits as a command line
 
 
 @dataclass(frozen=True)
@@ -68,6 +70,47 @@ def decision(number: str, words: Any) -> Form:
                  ("reden", "long", (), {"optional": True, "max_length": LIMITS["reden"]}), nummer=number)
 
 
+def monitoring(number: str, words: Any) -> Form:
+    """The four questions of a monitoring moment (000 §5.2.7), each ja or nee, and a toelichting."""
+    return _form(words, MONITOR,
+                 *((q.value, "choose", ("ja", "nee"), {}) for q in MonitorVraag),
+                 ("toelichting", "long", (), {"optional": True, "max_length": LIMITS["toelichting"]}), nummer=number)
+
+
+def for_command(text: str, number: str | None, directory: Directory, words: Any) -> Form | None:
+    """The form a bare command opens on a chat platform: `nieuw` anywhere; `besluit` and `monitoring` in a case
+    channel (where the case is known). None: the command runs as typed."""
+    if text == "nieuw":
+        return new_case(directory, words)
+    if number and text == "besluit":
+        return decision(number, words)
+    if number and text == "monitoring":
+        return monitoring(number, words)
+    return None
+
+
+def named(callback: str, number: str, directory: Directory, words: Any) -> Form:
+    """A command form again, by its callback (to check what was submitted against it)."""
+    if callback == NEW:
+        return new_case(directory, words)
+    if callback == DECIDE:
+        return decision(number, words)
+    if callback == MONITOR:
+        return monitoring(number, words)
+    raise KeyError(callback)
+
+
+def line_of(callback: str, number: str, values: Values) -> str:
+    """The command line a submitted command form stands for."""
+    if callback == NEW:
+        return new_case_line(values)
+    if callback == DECIDE:
+        return decision_line(number, values)
+    if callback == MONITOR:
+        return monitoring_line(number, values)
+    raise KeyError(callback)
+
+
 def refusal(words: Any) -> Form:
     return _form(words, REFUSE, ("reden", "long", (), {"max_length": LIMITS["reden"]}))
 
@@ -85,6 +128,12 @@ def decision_line(number: str, values: Values) -> str:
     words = ["besluit", number, *values.get("route", []), *values.get("zwaarte", []), *values.get("forceer", [])]
     reason = " ".join(values.get("reden", [])).strip()
     return " ".join(words) + (f" reden: {reason}" if reason else "")
+
+
+def monitoring_line(number: str, values: Values) -> str:
+    words = ["monitoring", number] + [f"{q.value}={v}" for q in MonitorVraag for v in values.get(q.value, [])[:1]]
+    text = " ".join(values.get("toelichting", [])).strip()
+    return " ".join(words) + (f" toelichting: {text}" if text else "")
 
 
 def reason_of(values: Values) -> str:

@@ -10,6 +10,7 @@ from models import escalation
 from models.case import CaseOrgs, CaseState, channel_name
 from models.directory import Member
 from models.events import (
+    ALL_YES,
     AfsluitingAkkoord,
     AfsluitingNietAkkoord,
     AfsluitingVoorgesteld,
@@ -27,6 +28,7 @@ from models.events import (
     KlokHervat,
     MeldingOntvangen,
     Monitoringsmoment,
+    MonitoringVervolg,
     Opgepakt,
     OverdrachtBevestigd,
     OverdrachtGevraagd,
@@ -36,7 +38,18 @@ from models.events import (
 )
 from models.lifecycle import Accepted
 from models.rules import Context, Refused
-from models.types import HANDOVER_ROUTES, OrgKind, Role, Route, Signal, Stabiel, Status, Weight
+from models.types import (
+    HANDOVER_ROUTES,
+    MonitorVervolg,
+    MonitorVraag,
+    OrgKind,
+    Role,
+    Route,
+    Signal,
+    Stabiel,
+    Status,
+    Weight,
+)
 
 from . import access
 from .access import Denied
@@ -199,10 +212,12 @@ def dienst(req: Request) -> Reply:
     access.require_case_vt(req.load(number), req.member, "dienst")
     if req.args.pop_word() != "afgerond":
         raise ParseError("dienst_afgerond_verwacht")
+    without = req.args.take_flag("zonder-monitoring")      # 002 §5.2.6, where the region allows it
     req.args.no_more(labels=("oordeel",))
     oordeel = req.args.text("oordeel")
     check_free_text(oordeel, veld="oordeel")
-    return _change(req, number, [DienstAfgerond(oordeel), OverdrachtGevraagd()], "klaar/dienst")
+    return _change(req, number, [DienstAfgerond(oordeel, monitoring=not without), OverdrachtGevraagd()],
+                   "klaar/dienst")
 
 
 def click(env: Env, c: Click) -> Reply:
@@ -253,16 +268,38 @@ def huisverbod(req: Request) -> Reply:
 
 
 def monitoring(req: Request) -> Reply:
+    """`monitoring [datum] <vraag>=ja|nee ... [toelichting: ...]` — the four questions of 000 §5.2.7 (`positief`:
+    all four ja); `monitoring vervolg <keuze> [toelichting: ...]` — what follows a moment that was not (001 §4)."""
     number = req.case_number()
     access.require_case_vt(req.load(number), req.member, "monitoring")
+    if req.args.take_flag("vervolg"):
+        word = req.args.pop_word()
+        try:
+            choice = MonitorVervolg(word or "")
+        except ValueError:
+            raise ParseError("monitoring_keuze", keuze=word or "", keuzes=[c.value for c in MonitorVervolg]) from None
+        req.args.no_more(labels=("toelichting",))
+        text = req.args.text("toelichting")
+        check_free_text(text, veld="toelichting")
+        return _change(req, number, MonitoringVervolg(choice, text), "klaar/monitoring_vervolg", keuze=choice.value)
     day = optional_date(req.args) or req.ctx().today
-    word = req.args.pop_word()
-    if word not in ("positief", "negatief"):
-        raise ParseError("monitoring_uitkomst", uitkomst=word or "")
+    yes = set(ALL_YES) if req.args.take_flag("positief") else set()
+    answered = set(yes)
+    for q in MonitorVraag:
+        value = req.args.take_option(q.value)
+        if value is None:
+            continue
+        if value.lower() not in ("ja", "nee"):
+            raise ParseError("monitoring_antwoord", vraag=q.value, antwoord=value)
+        answered.add(q)
+        (yes.add if value.lower() == "ja" else yes.discard)(q)
+    if answered != set(MonitorVraag):
+        raise ParseError("monitoring_uitkomst", ontbreekt=[q.value for q in MonitorVraag if q not in answered],
+                         woorden=" ".join(req.args.words))
     req.args.no_more(labels=("toelichting",))
     text = req.args.text("toelichting")
     check_free_text(text, veld="toelichting")
-    return _change(req, number, Monitoringsmoment(day, word == "positief", text), "klaar/monitoring")
+    return _change(req, number, Monitoringsmoment(day, frozenset(yes), text), "klaar/monitoring")
 
 
 def stagnatie(req: Request) -> Reply:

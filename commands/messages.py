@@ -178,10 +178,17 @@ def for_notes(directory: Directory, before: CaseState | None, s: CaseState, note
         elif k in ("afsluiting_akkoord", "afsluiting_niet_akkoord"):
             out.append(closing_card(s, n.get("voorstel"), outcome=k, kind=Kind.UPDATE))
             out.append(_post(s, k, by=actor, **{key: iso(v) for key, v in n.params}))
+        elif k == "monitoringsmoment":
+            r = s.records[n.get("record") - 1]
+            answers = dict(pair.split("=") for pair in r.source.split(",")) if r.source else {}
+            out.append(_post(s, k, positief=r.positive, maand=n.get("maand"), antwoorden=answers,
+                             toelichting=r.text, by=actor))
+        elif k == "monitoring_vervolg":
+            out.append(_post(s, k, keuze=n.get("keuze"), by=actor))
         elif k == "monitoring_gestart":
             out.append(_post(s, "monitoring_gestart", months=list(n.get("maanden")), started=started))
         elif k in ("dienst_afgerond", "eerste_contact", "huisverbod_gestart", "huisverbod_verlengd",
-                   "huisverbod_beeindigd", "huisverbod_advies", "monitoringsmoment", "monitoring_negatief",
+                   "huisverbod_beeindigd", "huisverbod_advies", "monitoring_negatief",
                    "monitoring_beeindigd", "gesloten", "triagetermijn_overschreden"):
             params = {key: iso(v) if not isinstance(v, tuple) else list(v) for key, v in n.params}
             out.append(_post(s, k, view=case_view(s), by=actor, started=started, **params))

@@ -7,7 +7,7 @@ from datetime import date, datetime
 from typing import ClassVar
 
 from .case import CaseOrgs
-from .types import Route, Signal, Stabiel, Weight
+from .types import MonitorVervolg, MonitorVraag, Route, Signal, Stabiel, Weight
 
 
 @dataclass(frozen=True)
@@ -62,6 +62,7 @@ class OverdrachtGeweigerd(Event):
 class DienstAfgerond(Event):
     name: ClassVar[str] = "dienst_afgerond"
     oordeel: str = ""                # VT's oordeel; required after Onderzoek (000 §5.2.4)
+    monitoring: bool = True          # False: the dienst showed the file can close, no monitoring (002 §5.2.6)
 
 
 @dataclass(frozen=True)
@@ -95,11 +96,29 @@ class HuisverbodAdvies(Event):
     day: date
 
 
+ALL_YES = frozenset(MonitorVraag)
+
+
 @dataclass(frozen=True)
 class Monitoringsmoment(Event):
+    """VT's judgement on the four questions (000 §5.2.7): `yes` holds those answered positively."""
+
     name: ClassVar[str] = "monitoringsmoment"
     day: date
-    positive: bool
+    yes: frozenset[MonitorVraag]
+    explanation: str = ""
+
+    @property
+    def positive(self) -> bool:
+        return self.yes == ALL_YES
+
+
+@dataclass(frozen=True)
+class MonitoringVervolg(Event):
+    """After a moment that was not positive, VT (with the lokaal team) chooses what follows (001 §4)."""
+
+    name: ClassVar[str] = "monitoring_vervolg"
+    choice: MonitorVervolg
     explanation: str = ""
 
 
@@ -201,5 +220,5 @@ ALL_EVENTS: tuple[type[Event], ...] = (
     DienstAfgerond, EersteContact, HuisverbodGestart, HuisverbodVerlengd, HuisverbodBeeindigd,
     HuisverbodAdvies, Monitoringsmoment, StagnatieGemeld, GemeenteGeinformeerd, GemeenteAntwoord,
     Gesloten, Opgepakt, KlokGepauzeerd, KlokHervat, TijdVerstreken, DirectbetrokkenenGeinformeerd,
-    AfsluitingVoorgesteld, AfsluitingAkkoord, AfsluitingNietAkkoord,
+    AfsluitingVoorgesteld, AfsluitingAkkoord, AfsluitingNietAkkoord, MonitoringVervolg,
 )

@@ -14,7 +14,7 @@ from datetime import UTC, date, datetime, time
 from . import deadlines as dl
 from . import escalation, ledger
 from .calendar import AMS, Term, Unit
-from .case import CaseState, Confirmation, Decision, Handover, HouseBan, Note, Record
+from .case import CaseState, Confirmation, Deadline, Decision, Handover, HouseBan, Note, Record
 from .case import Refusal as HandoverRefusal
 from .checklist import handover_checklist
 from .events import (
@@ -36,6 +36,7 @@ from .events import (
     KlokHervat,
     MeldingOntvangen,
     Monitoringsmoment,
+    MonitoringVervolg,
     Opgepakt,
     OverdrachtBevestigd,
     OverdrachtGevraagd,
@@ -55,6 +56,9 @@ from .types import (
     DeadlineState,
     HandoverKind,
     HandoverState,
+    MonitorVervolg,
+    MonitorVraag,
+    Route,
     Status,
 )
 
@@ -89,7 +93,7 @@ TRANSITIONS: tuple[Transition, ...] = (
     T(OverdrachtBevestigd, {S.OVERDRACHT}, S.OVERGEDRAGEN, when="laatste_bevestiging", guards=_ANSWER),
     T(OverdrachtBevestigd, {S.OVERDRACHT}, S.OVERDRACHT, guards=_ANSWER),
     T(OverdrachtGeweigerd, {S.OVERDRACHT}, S.TE_OVERDRAGEN, guards=(*_ANSWER, "reden_verplicht")),
-    T(DienstAfgerond, {S.DIENST}, S.TE_OVERDRAGEN, guards=("oordeel_na_onderzoek",)),
+    T(DienstAfgerond, {S.DIENST}, S.TE_OVERDRAGEN, guards=("oordeel_na_onderzoek", "monitoring_overslaan_mag")),
     # also during triage: the joint conversation with the family during a huisverbod (000 §6 e)
     T(EersteContact, OPEN, guards=_DATE),
     T(DirectbetrokkenenGeinformeerd, {S.OVERDRACHT, S.OVERGEDRAGEN}, guards=("directbetrokkenen_open",)),
@@ -98,6 +102,9 @@ TRANSITIONS: tuple[Transition, ...] = (
     T(HuisverbodBeeindigd, OPEN, guards=("datum_niet_in_toekomst", "lopend_huisverbod")),
     T(HuisverbodAdvies, OPEN, guards=("datum_niet_in_toekomst", "lopend_huisverbod")),
     T(Monitoringsmoment, {S.OVERGEDRAGEN}, guards=("monitoring_loopt", *_DATE)),
+    # 001 §4: after a moment that was not positive; VT taking the regie back starts a dienst again
+    T(MonitoringVervolg, {S.OVERGEDRAGEN}, S.DIENST, when="regie_terug", guards=("na_negatief_moment",)),
+    T(MonitoringVervolg, {S.OVERGEDRAGEN}, guards=("na_negatief_moment",)),
     T(StagnatieGemeld, OPEN, guards=("reden_verplicht",)),
     T(GemeenteGeinformeerd, OPEN),
     T(GemeenteAntwoord, OPEN, guards=("vraag_aan_gemeente_open",)),
@@ -119,6 +126,7 @@ CONDITIONS: dict[str, Callable[[CaseState, Event, Context], bool]] = {
     "route_dienst": lambda s, e, c: e.route in SERVICE_ROUTES,
     "route_overdracht": lambda s, e, c: e.route in HANDOVER_ROUTES,
     "route_einde": lambda s, e, c: e.route in CLOSING_ROUTES,
+    "regie_terug": lambda s, e, c: e.choice in (MonitorVervolg.VV, MonitorVervolg.ONDERZOEK),
     "laatste_bevestiging": lambda s, e, c: (
         s.open_handover is not None and s.open_handover.waiting_for == (e.org,)),
 }
@@ -317,7 +325,9 @@ def _confirm(s: CaseState, e: OverdrachtBevestigd, ctx: Context, _o) -> tuple[Ca
     if s.holders != h.receivers:   # 001 §1; 002 §5.2.1; 000 §5.2.1: confirmation is the moment
         s, moved = _move_to(s, h, ctx, "bevestiging")
         notes += moved
-    if h.kind is HandoverKind.NA_DIENST:   # 000 §5.2.7; 001 §4: VT monitors after 3 and 12 months
+    done = next((r for r in reversed(s.records) if r.kind == "dienst_afgerond"), None)
+    skipped = done is not None and done.source == "zonder_monitoring"     # 002 §5.2.6: the file can close
+    if h.kind is HandoverKind.NA_DIENST and not skipped:   # 000 §5.2.7; 001 §4: VT monitors after 3 and 12 months
         for months in ctx.profile.monitoring_months:
             s = dl.add(s, ctx.profile, DeadlineKind.MONITORING, s.orgs.vt, ctx.now,
                        Term(Unit.MAANDEN, months), ctx.now, ref=str(months))
@@ -350,7 +360,10 @@ def _refuse(s: CaseState, e: OverdrachtGeweigerd, ctx: Context, _o) -> tuple[Cas
 
 def _service_done(s: CaseState, e: DienstAfgerond, ctx: Context, _o) -> tuple[CaseState, list[Note]]:
     s = dl.meet(s, dl.of(DeadlineKind.DIENST), ctx.now)
-    return replace(s, service_done_at=ctx.now, oordeel=e.oordeel.strip() or None), [note("dienst_afgerond")]
+    s = replace(s, records=s.records + (Record("dienst_afgerond", ctx.now, ctx.actor, ctx.actor_org,
+                                               source="" if e.monitoring else "zonder_monitoring"),))
+    return replace(s, service_done_at=ctx.now, oordeel=e.oordeel.strip() or None), [
+        note("dienst_afgerond", monitoring=e.monitoring)]
 
 
 def _contact(s: CaseState, e: EersteContact, ctx: Context, _o) -> tuple[CaseState, list[Note]]:
@@ -422,17 +435,63 @@ def _ban_advice(s: CaseState, e: HuisverbodAdvies, ctx: Context, _o) -> tuple[Ca
 
 
 def _monitoring(s: CaseState, e: Monitoringsmoment, ctx: Context, _o) -> tuple[CaseState, list[Note]]:
+    """VT's judgement on the four questions (000 §5.2.7). All four positive ends the monitoring; otherwise
+    VT and the lokaal team choose what follows (001 §4) and VT looks again sooner ("vaker en langer als nodig")."""
     target = dl.first_active(s, dl.of(DeadlineKind.MONITORING))
-    assert target is not None
+    assert target is not None and s.orgs is not None
     s = dl.meet(s, lambda d: d.seq == target.seq, ctx.now)
+    answers = ",".join(f"{q.value}={'ja' if q in e.yes else 'nee'}" for q in MonitorVraag)
     s = replace(s, records=s.records + (Record("monitoring", ctx.now, ctx.actor, ctx.actor_org,
-                                               e.explanation.strip(), e.day, e.positive),))
-    notes = [note("monitoringsmoment", positief=e.positive, maand=target.ref)]
-    if not e.positive:   # 001 §4: ondersteuning, beschermtafel, or VT takes the regie back
+                                               e.explanation.strip(), e.day, e.positive, source=answers),))
+    notes = [note("monitoringsmoment", positief=e.positive, maand=target.ref, record=len(s.records))]
+    if e.positive:   # 000 §5.2.7 ends it here; in NOG the planned moments stay (001 §4: at least two)
+        if ctx.profile.monitoring_stops_when_positive:
+            s = dl.withdraw(s, dl.of(DeadlineKind.MONITORING), "alle_vier_positief")
+    else:
         notes.append(note("monitoring_negatief"))
+        s = _look_again(s, target, ctx)
     if dl.first_active(s, dl.of(DeadlineKind.MONITORING)) is None:
         notes.append(note("monitoring_beeindigd"))   # 000 §7.4: VT tells LT monitoring ended
     return s, notes
+
+
+def _look_again(s: CaseState, moment: Deadline, ctx: Context) -> CaseState:
+    """A next moment, `monitoring_vervolg` months after the one just held (counted from the handover), unless
+    one is planned before then or it would fall after the region's limit (001 §4: at most a year)."""
+    assert s.orgs is not None
+    follow, until = ctx.profile.monitoring_follow_up, ctx.profile.monitoring_until
+    months = int(moment.ref) + follow.n
+    if until is not None and months > until.n:
+        return s
+    start, term = moment.created_at, Term(Unit.MAANDEN, months)
+    if ctx.profile.calendar.due(start, term) <= ctx.now:     # recorded late: the follow-up from now
+        start, term = ctx.now, follow
+    due = ctx.profile.calendar.due(start, term)
+    if any(d.is_active and d.kind is DeadlineKind.MONITORING and d.due <= due for d in s.deadlines):
+        return s
+    return dl.add(s, ctx.profile, DeadlineKind.MONITORING, s.orgs.vt, start, term, ctx.now, ref=str(months))
+
+
+def _follow_up(s: CaseState, e: MonitoringVervolg, ctx: Context, _o) -> tuple[CaseState, list[Note]]:
+    """001 §4: VT supports the lokaal team, the lokaal team goes to the beschermtafel, or VT takes the regie
+    back with a dienst: then zicht op veiligheid and the casusregie are VT's again and the dienst's term runs."""
+    assert s.orgs is not None
+    s = replace(s, records=s.records + (Record("monitoring_vervolg", ctx.now, ctx.actor, ctx.actor_org,
+                                               e.explanation.strip(), source=e.choice.value),))
+    if e.choice not in (MonitorVervolg.VV, MonitorVervolg.ONDERZOEK):
+        return s, [note("monitoring_vervolg", keuze=e.choice.value)]
+    vt = s.orgs.vt
+    route = Route(e.choice.value)
+    decision = Decision(route=route, weight=s.weight, reasoning=e.explanation.strip(), decided_at=ctx.now,
+                        decided_by=ctx.actor)
+    for kind in (DeadlineKind.MONITORING, DeadlineKind.EERSTE_CONTACT, DeadlineKind.DIRECTBETROKKENEN):
+        s = dl.withdraw(s, dl.of(kind), "regie_hernomen")
+    s = replace(s, decision=decision, service_done_at=None,
+                ledger=ledger.transfer(s.ledger, (vt,), ctx.now, "regie_hernomen"),
+                regie=ledger.transfer(s.regie, (vt,), ctx.now, "regie_hernomen"))
+    s = dl.add(s, ctx.profile, DeadlineKind.DIENST, vt, ctx.now, ctx.profile.service_term, ctx.now)
+    return s, [note("monitoring_vervolg", keuze=e.choice.value),
+               note("zicht_verschoven", naar=(vt,), reden="regie_hernomen"), note("monitoring_beeindigd")]
 
 
 def _stagnation(s: CaseState, e: StagnatieGemeld, ctx: Context, _o) -> tuple[CaseState, list[Note]]:
@@ -570,6 +629,7 @@ EFFECTS: dict[str, Effect] = {
     HuisverbodBeeindigd.name: _ban_end,
     HuisverbodAdvies.name: _ban_advice,
     Monitoringsmoment.name: _monitoring,
+    MonitoringVervolg.name: _follow_up,
     StagnatieGemeld.name: _stagnation,
     GemeenteGeinformeerd.name: _gemeente_told,
     GemeenteAntwoord.name: _gemeente_answer,

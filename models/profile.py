@@ -102,6 +102,10 @@ class Profile:
     first_contact: FirstContact
     directbetrokkenen_term: Term | None
     monitoring_months: tuple[int, ...]
+    monitoring_follow_up: Term          # a moment that is not positive: the next one at most this much later
+    monitoring_until: Term | None       # never monitor longer than this after the handover (001 §4: a year)
+    monitoring_skippable: bool          # the dienst may show that no monitoring is needed (002 §5.2.6)
+    monitoring_stops_when_positive: bool   # all four positive ends it (000 §5.2.7), or the planned moments stay
     service_term: Term                  # VT's oordeel after a dienst (003 §2.2 fn 6: 10 weeks)
     closing: Closing
     house_ban: HouseBan
@@ -249,6 +253,10 @@ def _read_profile(r: Reader) -> Profile:
         first_contact=first_contact,
         directbetrokkenen_term=r.term("directbetrokkenen_geinformeerd", allowed=_DAY_UNITS, optional=True),
         monitoring_months=months,
+        monitoring_follow_up=r.term("monitoring_vervolg", allowed=(Unit.MAANDEN,)),
+        monitoring_until=r.term("monitoring_hoogstens", allowed=(Unit.MAANDEN,), optional=True),
+        monitoring_skippable=r.boolean("monitoring_overslaan"),
+        monitoring_stops_when_positive=r.boolean("monitoring_stopt_als_positief"),
         service_term=r.term("dienst_termijn", allowed=_DAY_UNITS),
         closing=closing,
         house_ban=house_ban,

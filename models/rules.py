@@ -227,6 +227,20 @@ def monitoring_running(state: CaseState, e, ctx: Context) -> Refused | None:
     return None
 
 
+def after_a_negative_moment(state: CaseState, e, ctx: Context) -> Refused | None:
+    """001 §4: the choice follows a monitoring moment that was not positive, once."""
+    last = next((r for r in reversed(state.records) if r.kind in ("monitoring", "monitoring_vervolg")), None)
+    if last is None or last.kind != "monitoring" or last.positive:
+        return Refused.of("geen_negatief_moment")
+    return None
+
+
+def monitoring_may_be_skipped(state: CaseState, e, ctx: Context) -> Refused | None:
+    if not e.monitoring and not ctx.profile.monitoring_skippable:
+        return Refused.of("monitoring_verplicht")
+    return None
+
+
 def gemeente_answer_open(state: CaseState, e, ctx: Context) -> Refused | None:
     if not any(d.is_active and d.kind is DeadlineKind.GEMEENTE_ANTWOORD and d.owner == e.gemeente_org
                for d in state.deadlines):
@@ -361,6 +375,8 @@ GUARDS: dict[str, Guard] = {
     "lopend_huisverbod": active_house_ban,
     "nog_niet_verlengd": not_extended,
     "monitoring_loopt": monitoring_running,
+    "na_negatief_moment": after_a_negative_moment,
+    "monitoring_overslaan_mag": monitoring_may_be_skipped,
     "vraag_aan_gemeente_open": gemeente_answer_open,
     "directbetrokkenen_open": informing_open,
     "escalatie_open": escalation_open,

@@ -117,6 +117,24 @@ class Stabiel(StrEnum):
     HERSTEL = "herstel"                    # work on recovery has started
 
 
+class MonitorVraag(StrEnum):
+    """The four questions of a monitoring moment (000 §5.2.7; 001 §4; 002 §5.2.6): all four positive ends it."""
+
+    VOORWAARDEN = "voorwaarden"                    # the veiligheidsvoorwaarden are (being) met
+    DIRECTE_VEILIGHEID = "directe-veiligheid"      # they have led to directe veiligheid
+    STABIELE_VEILIGHEID = "stabiele-veiligheid"    # stabiele veiligheid is sufficiently restored
+    HERSTEL = "herstel"                            # there is attention for recovery of the harm done
+
+
+class MonitorVervolg(StrEnum):
+    """What VT and the lokaal team choose when a monitoring moment is not positive (001 §4)."""
+
+    ONDERSTEUNING = "ondersteuning"    # VT supports the lokaal team: dienst Ondersteuning professional
+    BESCHERMTAFEL = "beschermtafel"    # the lokaal team brings the case to the beschermtafel
+    VV = "vv"                          # VT takes the regie back: dienst Voorwaarden & Vervolg
+    ONDERZOEK = "onderzoek"            # ... or dienst Onderzoek
+
+
 class DeadlineState(StrEnum):
     OPEN = "open"
     VERLOPEN = "verlopen"      # lapsed, still to be met (escalation runs)

@@ -15,6 +15,7 @@ from tests.harness import answers, make_console, play, posts, show
 N1 = "VT-2025-0001"
 VT, LTA, LTE = "vt-gelderland-midden", "lt-arnhem", "lt-ede"
 STABLE = "geen-incidenten risicofactoren herstel"
+NOT_POSITIVE = "voorwaarden=ja directe-veiligheid=nee stabiele-veiligheid=nee herstel=ja"
 
 
 def report(console, number: str = N1) -> dict[str, Any]:
@@ -111,7 +112,7 @@ def test_stabiele_veiligheid_is_three_criteria_not_a_free_word():
 
 def test_an_incident_in_the_last_six_months_contradicts_stabiele_veiligheid():
     console = handed_over(via="vv")
-    play(console, f"klok +3wd\nvt-medewerker: /casus monitoring {N1} negatief toelichting: afspraken niet nagekomen")
+    play(console, f"klok +3wd\nvt-medewerker: /casus monitoring {N1} {NOT_POSITIVE} toelichting: niet nagekomen")
     refused(console, f"lt-arnhem-medewerker: /casus afsluiten {N1} {STABLE}", "incident_te_recent")
     play(console, "klok +6wd")
     refused(console, f"lt-arnhem-medewerker: /casus afsluiten {N1} {STABLE}", "incident_te_recent")
@@ -178,3 +179,51 @@ def test_a_dienst_has_ten_weeks_and_its_lapse_escalates_at_vt():
                for e in events)
     play(console, f"vt-medewerker: /casus dienst {N1} afgerond oordeel: geen huiselijk geweld vastgesteld")
     assert next(d for d in report(console)["deadlines"] if d["kind"] == "dienst")["state"] == "gehaald"
+
+
+# ---- monitoring that acts (000 §5.2.7; 001 §4; 002 §5.2.6) -----------------------------------------------
+@pytest.mark.parametrize("choice", ["ondersteuning", "beschermtafel"])
+def test_support_or_the_beschermtafel_leave_zicht_with_the_lokaal_team(choice):
+    console = handed_over(via="vv")
+    refused(console, f"vt-medewerker: /casus monitoring {N1} vervolg {choice}", "geen_negatief_moment")
+    play(console, f"klok +3wd\nvt-medewerker: /casus monitoring {N1} {NOT_POSITIVE}")
+    events = play(console, f"vt-medewerker: /casus monitoring {N1} vervolg {choice} toelichting: samen besproken")
+    r = report(console)
+    assert (r["status"], r["holders"], r["regie"]) == ("overgedragen", [LTA], [LTA])
+    assert (r["records"][-1]["kind"], r["records"][-1]["bron"]) == ("monitoring_vervolg", choice)
+    assert any("blijven bij het lokale team" in t for t in posts(events))
+    refused(console, f"vt-medewerker: /casus monitoring {N1} vervolg vv", "geen_negatief_moment")   # chosen once
+
+
+@pytest.mark.parametrize("choice", ["vv", "onderzoek"])
+def test_vt_takes_the_regie_back_with_a_dienst_and_hands_over_again(choice):
+    console = handed_over(via="vv")
+    play(console, f"klok +3wd\nvt-medewerker: /casus monitoring {N1} {NOT_POSITIVE}")
+    refused(console, f"lt-arnhem-medewerker: /casus monitoring {N1} vervolg {choice}", "alleen_vt")
+    play(console, f"vt-medewerker: /casus monitoring {N1} vervolg {choice} toelichting: nieuwe zorgen")
+    r = report(console)
+    assert (r["status"], r["route"], r["holders"], r["regie"]) == ("dienst", choice, [VT], [VT])
+    assert (r["ledger"][-1]["reason"], r["regie_ledger"][-1]["reason"]) == ("regie_hernomen", "regie_hernomen")
+    open_terms = [d["kind"] for d in r["deadlines"] if d["state"] in ("open", "verlopen")]
+    assert open_terms == ["dienst"]                                      # monitoring stopped, the dienst runs
+    play(console, f"klok +2wd\nvt-medewerker: /casus dienst {N1} afgerond oordeel: zorgen bevestigd\n"
+                  "klok +1h\nlt-arnhem-medewerker: klik bevestig")
+    r = report(console)
+    assert (r["status"], r["holders"], r["regie"]) == ("overgedragen", [LTA], [LTA])
+    assert [h["kind"] for h in r["handovers"]] == ["na_dienst", "na_dienst"]
+    assert sorted(d["ref"] for d in r["deadlines"] if d["kind"] == "monitoring" and d["state"] == "open") == [
+        "12", "3"]                                                       # monitoring starts again
+
+
+@pytest.mark.parametrize("profile, skipped", [("zuid-limburg", True), ("gelderland-midden", False)])
+def test_monitoring_is_skipped_only_where_the_region_allows(profile, skipped):
+    console = make_console(profile)
+    play(console, f"vt-medewerker: /casus nieuw Arnhem\nvt-medewerker: /casus besluit {N1} vv\nklok +1d")
+    line = f"vt-medewerker: /casus dienst {N1} afgerond zonder-monitoring oordeel: dossier kan sluiten"
+    if not skipped:
+        refused(console, line, "monitoring_verplicht")
+        return
+    events = play(console, f"{line}\nklok +1h\nlt-arnhem-medewerker: klik bevestig")
+    assert any("Veilig Thuis monitort na de overdracht niet" in t for t in posts(events))
+    r = report(console)
+    assert r["status"] == "overgedragen" and not [d for d in r["deadlines"] if d["kind"] == "monitoring"]

@@ -282,13 +282,19 @@ def test_monitoring_after_a_warme_overdracht():
     assert sorted(d["ref"] for d in r["deadlines"] if d["kind"] == "monitoring") == ["12", "3"]
     assert [d["owner"] for d in r["deadlines"] if d["kind"] == "monitoring"] == [VT, VT]
     refused(console, f"vt-medewerker: /casus monitoring {N1} misschien", "monitoring_uitkomst", N1)
-    events = play(console, f"vt-medewerker: /casus monitoring {N1} negatief toelichting: afspraken niet nagekomen")
-    assert any("niet geborgd" in t for t in posts(events)) and any("beschermtafel" in t for t in posts(events))
+    events = play(console, f"vt-medewerker: /casus monitoring {N1} voorwaarden=ja directe-veiligheid=nee "
+                           "stabiele-veiligheid=nee herstel=ja toelichting: afspraken niet nagekomen")
+    assert any("niet op alle vier de vragen positief" in t for t in posts(events))
+    assert any("beschermtafel" in t for t in posts(events))
+    r = state(console, N1)        # 000 §5.2.7 "vaker als nodig": a moment at 6 months, before the one at 12
+    assert [(d["ref"], d["state"]) for d in r["deadlines"] if d["kind"] == "monitoring"] == [
+        ("3", "gehaald"), ("12", "open"), ("6", "open")]
     events = play(console, f"vt-medewerker: /casus monitoring {N1} 2025-05-27 positief")
     assert any("monitoring van VT-2025-0001 door Veilig Thuis is beëindigd" in t for t in posts(events))
-    r = state(console, N1)
-    assert [d["state"] for d in r["deadlines"] if d["kind"] == "monitoring"] == ["gehaald", "gehaald"]
-    assert [x["kind"] for x in r["records"]] == ["monitoring", "monitoring"]
+    r = state(console, N1)        # all four positive: monitoring ends (the moment at 12 months is not needed)
+    assert [(d["ref"], d["state"]) for d in r["deadlines"] if d["kind"] == "monitoring"] == [
+        ("3", "gehaald"), ("12", "vervallen"), ("6", "gehaald")]
+    assert [x["kind"] for x in r["records"]] == ["dienst_afgerond", "monitoring", "monitoring"]
     refused(console, f"vt-medewerker: /casus monitoring {N1} positief", "geen_monitoring", N1)
 
 

@@ -25,6 +25,7 @@ from models.escalation import (
     next_rung,
 )
 from models.events import (
+    ALL_YES,
     DienstAfgerond,
     EersteContact,
     Gesloten,
@@ -39,7 +40,7 @@ from models.events import (
     TriageBesluit,
 )
 from models.types import DeadlineKind as K
-from models.types import DeadlineState, Route, Status
+from models.types import DeadlineState, MonitorVraag, Route, Status
 from tests.factories import LT_ARNHEM, VT, Driver, ams, melding
 
 PROFILES = ("gelderland-midden", "noord-oost-gelderland", "zuid-limburg")
@@ -255,14 +256,50 @@ def test_monitoring_after_a_dienst_at_3_and_12_months(profile):
     three, twelve = deadlines(d, K.MONITORING)
     assert (three.ref, last_day(three.due), three.owner) == ("3", date(2025, 9, 16), VT)
     assert (twelve.ref, last_day(twelve.due), twelve.owner) == ("12", date(2026, 6, 16), VT)
-    d.do(Monitoringsmoment(date(2025, 9, 15), positive=True), ams(2025, 9, 15, 10, 0))
-    three, twelve = deadlines(d, K.MONITORING)
-    assert three.state is DeadlineState.GEHAALD and twelve.state is DeadlineState.OPEN
     assert d.state.holders == (LT_ARNHEM,)                          # monitoring is not holding (003 §3.2)
-    d.do(Monitoringsmoment(date(2026, 6, 10), positive=False), ams(2026, 6, 10, 10, 0))
-    assert deadlines(d, K.MONITORING)[1].state is DeadlineState.GEHAALD
-    assert {"monitoring_negatief", "monitoring_beeindigd"} <= {n.key for n in d.notes}
-    assert d.refused(Monitoringsmoment(date(2026, 6, 11), True), ams(2026, 6, 11, 10, 0)).key == "geen_monitoring"
+
+
+def monitored(profile: str) -> Driver:
+    d = triage(profile)
+    d.do(TriageBesluit(Route.VV), at(1))
+    d.do(DienstAfgerond(), at(2))
+    d.do(OverdrachtGevraagd(), at(3))
+    confirm_all(d, at(4))                                           # Mon 16/6/2025 14:00
+    return d
+
+
+@pytest.mark.parametrize("profile, stops", [("gelderland-midden", True), ("zuid-limburg", True),
+                                            ("noord-oost-gelderland", False)])
+def test_all_four_positive_ends_the_monitoring_where_the_region_says_so(profile, stops):
+    d = monitored(profile)                 # 000 §5.2.7: all four positive ends it; 001 §4: at least two moments
+    d.do(Monitoringsmoment(date(2025, 9, 15), yes=ALL_YES), ams(2025, 9, 15, 10, 0))
+    three, twelve = deadlines(d, K.MONITORING)
+    assert three.state is DeadlineState.GEHAALD
+    assert twelve.state is (DeadlineState.VERVALLEN if stops else DeadlineState.OPEN)
+    assert ("monitoring_beeindigd" in {n.key for n in d.notes}) is stops
+
+
+@pytest.mark.parametrize("profile, after_twelve", [("gelderland-midden", ["15"]), ("noord-oost-gelderland", [])])
+def test_a_moment_that_is_not_positive_brings_the_next_closer_within_the_limit(profile, after_twelve):
+    d = monitored(profile)
+    d.do(Monitoringsmoment(date(2025, 9, 15), yes=frozenset({MonitorVraag.VOORWAARDEN})), ams(2025, 9, 15, 10, 0))
+    moments = deadlines(d, K.MONITORING)
+    assert [(m.ref, m.state) for m in moments] == [("3", DeadlineState.GEHAALD), ("12", DeadlineState.OPEN),
+                                                   ("6", DeadlineState.OPEN)]
+    assert last_day(moments[2].due) == date(2025, 12, 16)           # 6 months after the handover
+    record = d.state.records[-1]
+    assert (record.positive, record.source) == (False, "voorwaarden=ja,directe-veiligheid=nee,"
+                                                       "stabiele-veiligheid=nee,herstel=nee")
+    d.do(Monitoringsmoment(date(2025, 12, 10), yes=ALL_YES - {MonitorVraag.HERSTEL}), ams(2025, 12, 10, 10, 0))
+    assert [m.ref for m in deadlines(d, K.MONITORING) if m.is_active] == ["12", "9"]
+    d.do(Monitoringsmoment(date(2026, 3, 10), yes=frozenset()), ams(2026, 3, 10, 10, 0))
+    assert [m.ref for m in deadlines(d, K.MONITORING) if m.is_active] == ["12"]        # planned already
+    d.do(Monitoringsmoment(date(2026, 6, 10), yes=frozenset()), ams(2026, 6, 10, 10, 0))
+    assert [m.ref for m in deadlines(d, K.MONITORING) if m.is_active] == after_twelve   # NOG: at most a year
+    assert ("monitoring_beeindigd" in {n.key for n in d.notes}) is (not after_twelve)
+    if not after_twelve:
+        late = ams(2026, 6, 11, 10, 0)
+        assert d.refused(Monitoringsmoment(date(2026, 6, 11), ALL_YES), late).key == "geen_monitoring"
 
 
 def test_no_monitoring_after_a_directe_overdracht():

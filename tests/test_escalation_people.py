@@ -285,7 +285,7 @@ vt-medewerker: /casus nieuw Arnhem
 vt-medewerker: /casus besluit VT-2025-0001 vv zwaar
 vt-medewerker: /casus dienst VT-2025-0001 afgerond
 lt-arnhem-medewerker: klik bevestig VT-2025-0001
-vt-medewerker: /casus monitoring VT-2025-0001 negatief
+vt-medewerker: /casus monitoring VT-2025-0001 voorwaarden=ja directe-veiligheid=nee stabiele-veiligheid=nee herstel=ja
 """)
     texts = "\n".join(e["text"] for e in events)
     assert "het lokale veld" in texts

@@ -11,7 +11,8 @@ from bot.render import Renderer
 from bot.slack.forms import modal
 
 WORDS = Renderer(load_directory(), "slack").words
-FORMS = [forms.new_case(load_directory(), WORDS), forms.decision("VT-2025-0001", WORDS), forms.refusal(WORDS)]
+FORMS = [forms.new_case(load_directory(), WORDS), forms.decision("VT-2025-0001", WORDS),
+         forms.monitoring("VT-2025-0001", WORDS), forms.refusal(WORDS)]
 
 
 @pytest.mark.parametrize("form", FORMS, ids=lambda f: f.callback)
@@ -36,3 +37,17 @@ def test_a_dialog_submission_becomes_the_line_a_typist_would_write():
                  "vlaggen_0": True, "vlaggen_1": "false", "signalen_4": "true", "onbekend": "x"}
     assert forms.new_case_line(values(form, submitted)) == \
         "nieuw Arnhem,Ede ontvangen=2025-05-26T08:00 spoed signalen=letsel"
+
+
+def test_the_monitoring_form_asks_the_four_questions_and_becomes_the_typed_line():
+    form = forms.monitoring("VT-2025-0001", WORDS)
+    assert [f.name for f in form.fields] == ["voorwaarden", "directe-veiligheid", "stabiele-veiligheid", "herstel",
+                                             "toelichting"]
+    assert all(f.options == ("ja", "nee") and not f.optional for f in form.fields[:4])
+    submitted = {"voorwaarden": "ja", "directe-veiligheid": "nee", "stabiele-veiligheid": "nee", "herstel": "ja",
+                 "toelichting": " afspraken deels nagekomen "}
+    assert forms.monitoring_line("VT-2025-0001", values(form, submitted)) == (
+        "monitoring VT-2025-0001 voorwaarden=ja directe-veiligheid=nee stabiele-veiligheid=nee herstel=ja "
+        "toelichting: afspraken deels nagekomen")
+    assert forms.for_command("monitoring", "VT-2025-0001", load_directory(), WORDS) == form
+    assert forms.for_command("monitoring", None, load_directory(), WORDS) is None     # outside a case channel

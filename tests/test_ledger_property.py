@@ -37,6 +37,7 @@ from models.events import (
     KlokHervat,
     MeldingOntvangen,
     Monitoringsmoment,
+    MonitoringVervolg,
     Opgepakt,
     OverdrachtBevestigd,
     OverdrachtGevraagd,
@@ -48,7 +49,7 @@ from models.events import (
 from models.ledger import violations
 from models.lifecycle import TRANSITIONS, Accepted, apply
 from models.rules import Context
-from models.types import Route, Signal, Stabiel, Status, Weight
+from models.types import MonitorVervolg, MonitorVraag, Route, Signal, Stabiel, Status, Weight
 from tests.factories import DIRECTORY, GI, LT_ARNHEM, LT_EDE, MEMBER_OF, VT, Driver, ams, melding
 
 PROFILES = ("gelderland-midden", "noord-oost-gelderland", "zuid-limburg")
@@ -88,8 +89,8 @@ PROGRESS = {
     Status.DIENST: [DienstAfgerond],
     Status.TE_OVERDRAGEN: [OverdrachtGevraagd],
     Status.OVERDRACHT: [OverdrachtBevestigd, OverdrachtBevestigd, OverdrachtGeweigerd],
-    Status.OVERGEDRAGEN: [Monitoringsmoment, AfsluitingVoorgesteld, AfsluitingVoorgesteld, AfsluitingAkkoord,
-                          AfsluitingNietAkkoord],
+    Status.OVERGEDRAGEN: [Monitoringsmoment, MonitoringVervolg, AfsluitingVoorgesteld, AfsluitingVoorgesteld,
+                          AfsluitingAkkoord, AfsluitingNietAkkoord],
 }
 
 
@@ -130,7 +131,9 @@ def draw_event(data, state: CaseState, now: datetime) -> Event:
         HuisverbodVerlengd: lambda: HuisverbodVerlengd(day),
         HuisverbodBeeindigd: lambda: HuisverbodBeeindigd(day),
         HuisverbodAdvies: lambda: HuisverbodAdvies(day),
-        Monitoringsmoment: lambda: Monitoringsmoment(day, data.draw(st.booleans(), label="positive")),
+        Monitoringsmoment: lambda: Monitoringsmoment(day, frozenset(data.draw(
+            st.lists(st.sampled_from(list(MonitorVraag)), unique=True), label="yes"))),
+        MonitoringVervolg: lambda: MonitoringVervolg(data.draw(st.sampled_from(list(MonitorVervolg)), label="keuze")),
         StagnatieGemeld: lambda: StagnatieGemeld(reason),
         GemeenteGeinformeerd: lambda: GemeenteGeinformeerd(gemeente, org),
         GemeenteAntwoord: lambda: GemeenteAntwoord(gemeente),

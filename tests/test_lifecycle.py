@@ -10,6 +10,7 @@ import pytest
 
 from models.events import (
     ALL_EVENTS,
+    ALL_YES,
     AfsluitingAkkoord,
     AfsluitingNietAkkoord,
     AfsluitingVoorgesteld,
@@ -28,6 +29,7 @@ from models.events import (
     KlokHervat,
     MeldingOntvangen,
     Monitoringsmoment,
+    MonitoringVervolg,
     Opgepakt,
     OverdrachtBevestigd,
     OverdrachtGevraagd,
@@ -39,7 +41,7 @@ from models.events import (
 from models.ledger import violations
 from models.lifecycle import TRANSITIONS
 from models.rules import GUARDS
-from models.types import DeadlineKind, Route, Stabiel, Status, Weight
+from models.types import DeadlineKind, MonitorVervolg, Route, Stabiel, Status, Weight
 from tests.factories import GI, LT_ARNHEM, LT_EDE, VT, Driver, ams, melding, orgs_for
 
 PROFILES = ("gelderland-midden", "noord-oost-gelderland", "zuid-limburg")
@@ -123,6 +125,11 @@ def example(row, status: Status) -> tuple[Driver, Event, str]:
         d = case_in(zl, status)
         d.do(AfsluitingVoorgesteld(frozenset(Stabiel)), at(20), ACTOR[LT_ARNHEM])
         return d, AfsluitingAkkoord() if name == AfsluitingAkkoord.name else AfsluitingNietAkkoord("nog niet"), VT_ACTOR
+    if name == MonitoringVervolg.name:      # after a moment that was not positive (001 §4)
+        d = case_in(zl, status, via="dienst")
+        d.do(Monitoringsmoment(TODAY, yes=frozenset()), at(20))
+        choice = MonitorVervolg.VV if row.when == "regie_terug" else MonitorVervolg.ONDERSTEUNING
+        return d, MonitoringVervolg(choice), "vt-medewerker"
     via = "dienst" if name == Monitoringsmoment.name else "direct"
     d = case_in(zl, status, via=via)
     if name in (HuisverbodVerlengd.name, HuisverbodBeeindigd.name, HuisverbodAdvies.name):
@@ -146,7 +153,7 @@ def example(row, status: Status) -> tuple[Driver, Event, str]:
         HuisverbodVerlengd.name: HuisverbodVerlengd(TODAY),
         HuisverbodBeeindigd.name: HuisverbodBeeindigd(TODAY),
         HuisverbodAdvies.name: HuisverbodAdvies(TODAY),
-        Monitoringsmoment.name: Monitoringsmoment(TODAY, positive=True),
+        Monitoringsmoment.name: Monitoringsmoment(TODAY, yes=ALL_YES),
         StagnatieGemeld.name: StagnatieGemeld("geen voortgang"),
         GemeenteGeinformeerd.name: GemeenteGeinformeerd("gemeente-arnhem", LT_ARNHEM),
         GemeenteAntwoord.name: GemeenteAntwoord("gemeente-arnhem"),
@@ -189,7 +196,7 @@ def generic_event(name: str) -> Event:
         HuisverbodVerlengd.name: HuisverbodVerlengd(TODAY),
         HuisverbodBeeindigd.name: HuisverbodBeeindigd(TODAY),
         HuisverbodAdvies.name: HuisverbodAdvies(TODAY),
-        Monitoringsmoment.name: Monitoringsmoment(TODAY, positive=True),
+        Monitoringsmoment.name: Monitoringsmoment(TODAY, yes=ALL_YES),
         StagnatieGemeld.name: StagnatieGemeld("geen voortgang"),
         GemeenteGeinformeerd.name: GemeenteGeinformeerd("gemeente-arnhem", LT_ARNHEM),
         GemeenteAntwoord.name: GemeenteAntwoord("gemeente-arnhem"),
@@ -200,6 +207,7 @@ def generic_event(name: str) -> Event:
         TijdVerstreken.name: TijdVerstreken(),
         DirectbetrokkenenGeinformeerd.name: DirectbetrokkenenGeinformeerd(LT_ARNHEM),
         AfsluitingVoorgesteld.name: AfsluitingVoorgesteld(frozenset(Stabiel)),
+        MonitoringVervolg.name: MonitoringVervolg(MonitorVervolg.ONDERSTEUNING),
         AfsluitingAkkoord.name: AfsluitingAkkoord(),
         AfsluitingNietAkkoord.name: AfsluitingNietAkkoord("nog niet"),
     }[name]
@@ -326,7 +334,7 @@ GUARD_CASES = [
     ("lopend_huisverbod", "datum_voor_huisverbod", _with_ban, HuisverbodAdvies(TODAY - timedelta(days=2))),
     ("nog_niet_verlengd", "huisverbod_al_verlengd", lambda: _with_ban(extended=True), HuisverbodVerlengd(TODAY)),
     ("monitoring_loopt", "geen_monitoring", lambda: case_in("gelderland-midden", Status.OVERGEDRAGEN),
-     Monitoringsmoment(TODAY, positive=True)),
+     Monitoringsmoment(TODAY, yes=ALL_YES)),
     ("vraag_aan_gemeente_open", "geen_open_vraag_aan_gemeente",
      lambda: case_in("gelderland-midden", Status.OVERGEDRAGEN), GemeenteAntwoord("gemeente-arnhem")),
     ("escalatie_open", "escalatie_niet_open", lambda: case_in("gelderland-midden", Status.OVERGEDRAGEN),
@@ -354,6 +362,11 @@ GUARD_CASES = [
     ("voorstel_open", "geen_voorstel_open", lambda: case_in("gelderland-midden", Status.OVERGEDRAGEN),
      AfsluitingAkkoord()),
     ("vt_stemt_in", "alleen_vt_stemt_in", lambda: _proposed(), AfsluitingAkkoord(), LT_ACTOR),
+    # monitoring that acts (000 §5.2.7; 001 §4; 002 §5.2.6)
+    ("na_negatief_moment", "geen_negatief_moment", lambda: _monitored("gelderland-midden"),
+     MonitoringVervolg(MonitorVervolg.VV)),
+    ("monitoring_overslaan_mag", "monitoring_verplicht", lambda: case_in("gelderland-midden", Status.DIENST),
+     DienstAfgerond(monitoring=False)),
 ]
 
 
@@ -367,7 +380,7 @@ def _monitored(profile: str, positive: bool = True, **melding_kw) -> Driver:
     """Handed over after a dienst: VT monitors; one monitoring moment recorded now."""
     d = case_in(profile, Status.OVERGEDRAGEN, via="dienst", **melding_kw)
     if not positive:
-        d.do(Monitoringsmoment(TODAY, positive=False), at(20))
+        d.do(Monitoringsmoment(TODAY, yes=frozenset()), at(20))
     return d
 
 

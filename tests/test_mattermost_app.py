@@ -228,6 +228,21 @@ def test_a_new_melding_and_a_decision_by_dialog(mm):
     assert (report["status"], report["route"], report["weight"]) == ("dienst", "vv", "zwaar")
 
 
+def test_a_monitoring_moment_by_dialog(mm):
+    for line in ("nieuw Arnhem", "besluit VT-2025-0001 vv", "dienst VT-2025-0001 afgerond"):
+        mm.line(f"vt-medewerker: /casus {line}")
+    mm.line("lt-arnhem-medewerker: klik bevestig VT-2025-0001")
+    channel = mm.fake.channel_named("casus-2025-0001")["id"]
+    assert mm.fake.slash("vt-medewerker", "/casus monitoring", channel).status == 200
+    dialog = mm.fake.dialogs[-1]["dialog"]
+    assert dialog["callback_id"] == "casus_monitoring" and len(dialog["elements"]) == 5
+    mm.fake.submit_dialog("vt-medewerker", {"voorwaarden": "ja", "directe-veiligheid": "nee",
+                                            "stabiele-veiligheid": "nee", "herstel": "ja"})
+    record = mm.report("VT-2025-0001")["records"][-1]
+    assert (record["kind"], record["bron"]) == (
+        "monitoring", "voorwaarden=ja,directe-veiligheid=nee,stabiele-veiligheid=nee,herstel=ja")
+
+
 def test_a_refused_dialog_stays_open_and_its_state_cannot_be_replayed(mm):
     mm.fake.slash("vt-medewerker", "/casus nieuw", mm.general)
     state = mm.fake.dialogs[-1]["dialog"]["state"]

@@ -161,6 +161,26 @@ def test_a_new_melding_and_a_decision_by_form(world):
     assert private[-1].startswith("Triagebesluit voor VT-2025-0001 vastgelegd")
 
 
+def test_a_monitoring_moment_by_modal(world):
+    for line in ("nieuw Arnhem", "besluit VT-2025-0001 vv", "dienst VT-2025-0001 afgerond"):
+        world.command("vt-medewerker", line)
+    world.line("lt-arnhem-medewerker: klik bevestig VT-2025-0001")
+    channel = world.channel("VT-2025-0001")
+    assert world.command("vt-medewerker", "monitoring", channel_id=channel.id).status == 200
+    form = opened_view(world)
+    assert form["callback_id"] == "casus_monitoring"
+
+    def pick(answer: str) -> dict:
+        return {"v": {"type": "static_select", "selected_option": {"value": answer}}}
+
+    submit(world, "vt-medewerker", "casus_monitoring", form["private_metadata"], {
+        "voorwaarden": pick("ja"), "directe-veiligheid": pick("ja"), "stabiele-veiligheid": pick("nee"),
+        "herstel": pick("ja"), "toelichting": {"v": {"type": "plain_text_input", "value": "nog niet stabiel"}}})
+    report = case_report(world.bot.uow, "VT-2025-0001", actor="test", on_behalf_of=None, now=world.clock())
+    assert (report["records"][-1]["kind"], report["records"][-1]["bron"]) == (
+        "monitoring", "voorwaarden=ja,directe-veiligheid=ja,stabiele-veiligheid=nee,herstel=ja")
+
+
 def test_a_slack_rate_limit_holds_the_message_back_for_retry_after(world):
     from sqlalchemy import select
     from sqlmodel import Session

@@ -32,6 +32,7 @@ from models.rules import GUARDS, Context
 from tests.harness import make_console
 
 ROOT = Path(__file__).resolve().parents[1]
+NOT_POSITIVE = "voorwaarden=ja directe-veiligheid=nee stabiele-veiligheid=nee herstel=ja"   # a monitoring moment
 ENGLISH = (" the ", " is not ", "error", "None", "null", "Traceback", "Undefined", "{{", "{%", " please ")
 SCENARIO = """
 vt-medewerker: /casus nieuw Arnhem gezinsvoogd spoed signalen=letsel
@@ -66,6 +67,7 @@ vt-medewerker: /casus dienst VT-2025-0002 klaar
 vt-medewerker: /casus huisverbod VT-2025-0002 einde
 vt-medewerker: /casus status VT-2025-0002
 klok +1h
+vt-medewerker: /casus dienst VT-2025-0002 afgerond zonder-monitoring oordeel: huiselijk geweld vastgesteld
 vt-medewerker: /casus dienst VT-2025-0002 afgerond oordeel: huiselijk geweld vastgesteld
 lt-arnhem-medewerker: klik bevestig VT-2025-0002
 lt-ede-medewerker: klik weiger VT-2025-0002
@@ -76,7 +78,11 @@ lt-ede-medewerker: /casus contact VT-2025-0002 2025-01-01
 lt-ede-medewerker: /casus contact VT-2025-0002 2025-13-01
 lt-ede-medewerker: /casus contact VT-2025-0002
 vt-medewerker: /casus monitoring VT-2025-0002 misschien
-vt-medewerker: /casus monitoring VT-2025-0002 negatief toelichting: afspraken niet nagekomen
+vt-medewerker: /casus monitoring VT-2025-0002 <niet-positief> toelichting: afspraken niet nagekomen
+vt-medewerker: /casus monitoring VT-2025-0002 vervolg ondersteuning
+vt-medewerker: /casus monitoring VT-2025-0002 vervolg ondersteuning
+vt-medewerker: /casus monitoring VT-2025-0002 vervolg weetniet
+vt-medewerker: /casus monitoring VT-2025-0002 herstel=misschien
 vt-medewerker: /casus monitoring VT-2025-0002 positief
 vt-medewerker: /casus monitoring VT-2025-0002 positief
 lt-ede-medewerker: /casus stagnatie VT-2025-0002
@@ -121,7 +127,7 @@ iemand: /casus status VT-2025-0001
 vt-zwolle: /casus nieuw Arnhem
 vt-zwolle: /casus nieuw Zwolle gezinsvoogd
 vt-zwolle: /casus nieuw Dorp
-"""
+""".replace("<niet-positief>", NOT_POSITIVE)
 HELP = ["nieuw", "besluit", "overdracht", "dienst", "contact", "huisverbod", "monitoring", "stagnatie", "status",
         "sluiten", "afsluiten", "agenda", "knoppen"]
 
@@ -233,8 +239,9 @@ vt-medewerker: /casus nieuw Arnhem
 vt-medewerker: /casus besluit VT-2025-0003 vv
 vt-medewerker: /casus dienst VT-2025-0003 afgerond
 lt-arnhem-medewerker: klik bevestig VT-2025-0003
-vt-medewerker: /casus monitoring VT-2025-0003 negatief toelichting: nog zorgen
+vt-medewerker: /casus monitoring VT-2025-0003 <niet-positief> toelichting: nog zorgen
 lt-arnhem-medewerker: /casus afsluiten VT-2025-0003 geen-incidenten risicofactoren herstel
+vt-medewerker: /casus monitoring VT-2025-0003 vervolg beschermtafel
 vt-medewerker: /casus nieuw Ede
 vt-medewerker: /casus sluiten VT-2025-0004 reden: geen zorgen na gesprek
 vt-medewerker: /casus stagnatie VT-2025-0004 reden: toch weer zorgen
@@ -247,7 +254,7 @@ lt-arnhem-medewerker: /casus afsluiten VT-2025-0003 geen-incidenten risicofactor
 vt-medewerker: klik akkoord VT-2025-0003
 vt-medewerker: /casus status VT-2025-0003
 klok +31d
-"""
+""".replace("<niet-positief>", NOT_POSITIVE)
 
 
 # Free text the privacy check refuses: each kind of personal data (`wat`), each field too long, a hidden character.

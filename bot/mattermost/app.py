@@ -44,8 +44,7 @@ from .signing import Expired, Forged, Malformed, Replayed, Signer
 COMMAND_PATH, ACTION_PATH, DIALOG_PATH = "/mattermost/opdracht", "/mattermost/knop", "/mattermost/formulier"
 USER_ID = re.compile(r"[a-z0-9]{26}")      # Mattermost's ids
 # what each form's signed state holds (the bot makes them in `command` and `action`)
-STATE_KEYS = {forms.NEW: {"formulier", "voor", "kanaal", "nummer", "antwoord", "nonce", "tot"},
-              forms.DECIDE: {"formulier", "voor", "kanaal", "nummer", "antwoord", "nonce", "tot"},
+STATE_KEYS = {**{f: {"formulier", "voor", "kanaal", "nummer", "antwoord", "nonce", "tot"} for f in forms.COMMAND_FORMS},
               forms.REFUSE: {"formulier", "voor", "kanaal", "waarde", "antwoord", "nonce", "tot"}}
 log = logging.getLogger("triagebot.mattermost")
 Response = tuple[int, dict[str, Any]]
@@ -106,9 +105,8 @@ class MattermostApp:
         channel_id = form.get("channel_id", "")
         channel = self.channels.name_of(channel_id)
         number = case_from_channel(channel)
-        if command == "/casus" and (text == "nieuw" or (text == "besluit" and number)):
-            form_ = (forms.new_case(self.bot.directory, self.words) if text == "nieuw"
-                     else forms.decision(number, self.words))
+        form_ = forms.for_command(text, number, self.bot.directory, self.words) if command == "/casus" else None
+        if form_ is not None:
             state = self.signer.state(formulier=form_.callback, voor=form.get("user_id", ""), kanaal=channel_id,
                                       nummer=number or "", antwoord=form.get("response_url", ""))
             if self._open(form.get("trigger_id", ""), form_, state):
@@ -178,8 +176,7 @@ class MattermostApp:
         channel = self.channels.name_of(state.get("kanaal", ""))
         if state["formulier"] == forms.REFUSE:
             return self.bot.click(Click(member, "weiger", state["waarde"], forms.reason_of(filled), channel))
-        line = (forms.new_case_line(filled) if state["formulier"] == forms.NEW
-                else forms.decision_line(state["nummer"], filled))
+        line = forms.line_of(state["formulier"], state["nummer"], filled)
         return self.bot.command(Invocation(member, "/casus", line, channel))
 
     def _tell(self, user_id: str, response_url: str, text: str) -> None:
@@ -230,13 +227,9 @@ def _claimed(user_id: str) -> str:
 
 
 def _form_named(callback: Any, bot: Bot, state: dict) -> forms.Form:
-    if callback == forms.NEW:
-        return forms.new_case(bot.directory, bot.renderer.words)
-    if callback == forms.DECIDE:
-        return forms.decision(state["nummer"], bot.renderer.words)
     if callback == forms.REFUSE:
         return forms.refusal(bot.renderer.words)
-    raise KeyError(callback)
+    return forms.named(callback, state["nummer"], bot.directory, bot.renderer.words)
 
 
 def _joined(answers: list[Private]) -> str:

@@ -131,10 +131,8 @@ def build_app(bot: Bot, client: WebClient, signing_secret: str | None, channels:
         text = body.get("text", "").strip()
         number = case_from_channel(channel)
         form = None
-        if body["command"] == "/casus" and text == "nieuw":             # a form instead of a line
-            form = modal(forms.new_case(bot.directory, words), f"|{channel_id}")
-        elif body["command"] == "/casus" and text == "besluit" and number:
-            form = modal(forms.decision(number, words), f"{number}|{channel_id}")
+        if body["command"] == "/casus" and (found := forms.for_command(text, number, bot.directory, words)):
+            form = modal(found, f"{number or ''}|{channel_id}")              # a form instead of a line
         if form is not None:
             ack()
             later(lambda: open_form(body.get("trigger_id", ""), form, body["user_id"], channel_id,
@@ -151,17 +149,17 @@ def build_app(bot: Bot, client: WebClient, signing_secret: str | None, channels:
         ack()
         later(lambda: tell(where, answers))
 
-    @app.view(forms.NEW)
-    @app.view(forms.DECIDE)
     def on_form(ack, body, view):
         """A submitted form runs as the command line it stands for."""
         number, _, channel_id = view["private_metadata"].partition("|")
         values = values_of(view["state"]["values"])
-        line = forms.new_case_line(values) if view["callback_id"] == forms.NEW else forms.decision_line(number, values)
+        line = forms.line_of(view["callback_id"], number, values)
         answers = bot.command(Invocation(member_of(body["user"]["id"]), "/casus", line, channel_name(channel_id)))
-        first = (forms.new_case(bot.directory, words) if view["callback_id"] == forms.NEW
-                 else forms.decision(number, words))
+        first = forms.named(view["callback_id"], number, bot.directory, words)
         submitted(ack, body, answers, {"user": body["user"], "channel": {"id": channel_id}}, first.fields[0].name)
+
+    for callback in forms.COMMAND_FORMS:
+        app.view(callback)(on_form)
 
     for name in COMMANDS:
         app.command(name)(on_command)
@@ -230,4 +228,4 @@ def http_app(bot: Bot, app: App, signing_secret: str):
                                                               ParseError("verzoek_onleesbaar")))
 
     return SlackGate(SlackRequestHandler(app), signing_secret, SpentStates(bot.engine, time.time), refuse,
-                     (forms.NEW, forms.DECIDE, forms.REFUSE))
+                     (*forms.COMMAND_FORMS, forms.REFUSE))
