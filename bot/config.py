@@ -14,7 +14,7 @@ from models.directory import Directory
 from models.profile import Profile
 from models.schema import ConfigError
 
-PROFILE_NAMES = ("gelderland-midden", "noord-oost-gelderland", "zuid-limburg")
+PROFILE_NAMES = ("gelderland-midden", "noord-oost-gelderland", "zuid-limburg", "flevoland")
 DEFAULT_PROFILE = "gelderland-midden"
 DEFAULT_DATABASE = "sqlite:///triagebot.db"
 

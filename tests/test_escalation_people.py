@@ -10,7 +10,7 @@ import pytest
 from models.calendar import AMS
 from tests.harness import make_console, play, show
 
-PROFILES = ["gelderland-midden", "noord-oost-gelderland", "zuid-limburg"]
+PROFILES = ["gelderland-midden", "noord-oost-gelderland", "zuid-limburg", "flevoland"]
 VT, ARNHEM, EDE = "vt-gelderland-midden", "lt-arnhem", "lt-ede"
 
 

@@ -52,7 +52,7 @@ from models.rules import Context
 from models.types import MonitorVervolg, MonitorVraag, Route, Signal, Stabiel, Status, Weight
 from tests.factories import DIRECTORY, GI, LT_ARNHEM, LT_EDE, MEMBER_OF, VT, Driver, ams, melding
 
-PROFILES = ("gelderland-midden", "noord-oost-gelderland", "zuid-limburg")
+PROFILES = ("gelderland-midden", "noord-oost-gelderland", "zuid-limburg", "flevoland")
 MEMBERS = sorted(DIRECTORY.members)
 MDT = "mdt-regio"
 ORGS = [VT, LT_ARNHEM, LT_EDE, GI, MDT, "gemeente-arnhem", "gemeente-ede"]

@@ -44,7 +44,7 @@ from models.rules import GUARDS
 from models.types import DeadlineKind, MonitorVervolg, Route, Stabiel, Status, Weight
 from tests.factories import GI, LT_ARNHEM, LT_EDE, VT, Driver, ams, melding, orgs_for
 
-PROFILES = ("gelderland-midden", "noord-oost-gelderland", "zuid-limburg")
+PROFILES = ("gelderland-midden", "noord-oost-gelderland", "zuid-limburg", "flevoland")
 T0 = ams(2025, 6, 16, 10, 0)          # Monday 16 June 2025, 10:00
 ACTOR = {VT: "vt-medewerker", LT_ARNHEM: "lt-arnhem-medewerker", LT_EDE: "lt-ede-medewerker",
          GI: "gi-gezinsvoogd"}

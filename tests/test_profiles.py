@@ -27,11 +27,11 @@ from models.events import (
 from models.profile import Profile, TransferMoment
 from models.schema import ConfigError
 from models.types import DeadlineKind as K
-from models.types import DeadlineState, Route, Signal
+from models.types import DeadlineState, Route, Signal, Weight
 from tests.factories import LT_ARNHEM, VT, Driver, ams, melding
 
-GM, NOG, ZL = "gelderland-midden", "noord-oost-gelderland", "zuid-limburg"
-PROFILES = (GM, NOG, ZL)
+GM, NOG, ZL, FL = "gelderland-midden", "noord-oost-gelderland", "zuid-limburg", "flevoland"
+PROFILES = (GM, NOG, ZL, FL)
 ROOT = Path(__file__).resolve().parents[1]
 T0 = ams(2025, 6, 16, 10, 0)          # Monday 16 June 2025
 
@@ -73,7 +73,18 @@ def confirm(d: Driver, when: datetime) -> None:
 def test_triage_term_and_monitoring_are_shared(profile):
     p = load_profile(profile)
     assert p.triage_term == Term(Unit.WERKDAGEN, 5)
-    assert p.monitoring_months == (3, 12)
+    assert p.monitoring_months == ((3, 6, 12) if profile == FL else (3, 12))     # 004 Thema 4: also at 6 months
+
+
+def test_flevoland_is_the_practice_of_004():
+    p = load_profile(FL)
+    assert (p.monitoring_months, p.monitoring_stops_when_positive, p.monitoring_until) == ((3, 6, 12), False, None)
+    assert p.wording.het_lokale_team == "het lokale veld"
+    text = (ROOT / "bot/profiles/flevoland.yaml").read_text(encoding="utf-8")
+    assert text.count("keuze van de regio") >= 10       # what 004 leaves open is marked, not invented
+    d = Driver.for_profile(FL)                            # a zware casus goes with a dienst: the warme overdracht
+    d.do(melding(T0), at(0))
+    assert d.refused(TriageBesluit(Route.LT, Weight.ZWAAR), at(1)).key == "zwaar_vraagt_dienst"
 
 
 @pytest.mark.parametrize("profile, at_request, reason", [
@@ -93,7 +104,7 @@ def test_transfer_moment_of_a_directe_overdracht(profile, at_request, reason):
 
 def test_transfer_moment_values():
     assert [load_profile(p).transfer_moment for p in PROFILES] == [
-        TransferMoment.PLAATSING, TransferMoment.BEVESTIGING, TransferMoment.TAFELBESLUIT]
+        TransferMoment.PLAATSING, TransferMoment.BEVESTIGING, TransferMoment.TAFELBESLUIT, TransferMoment.BEVESTIGING]
 
 
 @pytest.mark.parametrize("profile, expected", [

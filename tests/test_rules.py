@@ -20,7 +20,7 @@ from models.types import DeadlineKind as K
 from models.types import DeadlineState, HandoverKind, HandoverState, Route, Status, Weight
 from tests.factories import GI, LT_ARNHEM, LT_EDE, VT, Driver, ams, melding
 
-PROFILES = ("gelderland-midden", "noord-oost-gelderland", "zuid-limburg")
+PROFILES = ("gelderland-midden", "noord-oost-gelderland", "zuid-limburg", "flevoland")
 LADDER = {p: load_profile(p).escalation.ladder for p in PROFILES}
 NOG_EXTRA = ("letsel", "ongeboren", "psychiatrie", "eergerelateerd", "stalking", "strafbaar")
 T0 = ams(2025, 6, 16, 10, 0)          # Monday 16 June 2025
