@@ -35,6 +35,9 @@ from models.events import (
     OverdrachtGeweigerd,
     StagnatieGemeld,
     TriageBesluit,
+    WegingBesloten,
+    WegingGevraagd,
+    WegingOneens,
 )
 from models.lifecycle import Accepted
 from models.rules import Context, Refused
@@ -48,6 +51,7 @@ from models.types import (
     Signal,
     Stabiel,
     Status,
+    WegingUitkomst,
     Weight,
 )
 
@@ -345,6 +349,37 @@ def sluiten(req: Request) -> Reply:
         raise ParseError("reden_ontbreekt", voorbeeld="/casus sluiten reden: ...")
     check_free_text(reason)
     return _change(req, number, Gesloten(reason), "klaar/sluiten")
+
+
+# ---- when the lokaal team cannot get in (000 bijlage 2) ----------------------------------------------------
+def weging(req: Request) -> Reply:
+    """`weging reden: ...` (the lokaal team asks VT's regioteam), `weging uitkomst <sluiten|advies|vv>
+    [toelichting: ...]` and `weging oneens reden: ...` (VT or the lokaal team, who weigh it together)."""
+    number = req.case_number()
+    state = req.load(number)
+    if state.orgs is None or req.member.org_id not in (state.orgs.vt, *state.orgs.lts):
+        raise Denied("alleen_vt_en_lokaal_team", casus=number)
+    if req.args.take_flag("uitkomst"):
+        word = req.args.pop_word()
+        try:
+            outcome = WegingUitkomst(word or "")
+        except ValueError:
+            raise ParseError("weging_uitkomst", uitkomst=word or "",
+                             uitkomsten=[o.value for o in WegingUitkomst]) from None
+        req.args.no_more(labels=("toelichting",))
+        text = req.args.text("toelichting")
+        check_free_text(text, veld="toelichting")
+        return _change(req, number, WegingBesloten(outcome, text), "klaar/weging_uitkomst", uitkomst=outcome.value)
+    disagree = req.args.take_flag("oneens")
+    req.args.no_more(labels=("reden",))
+    reason = req.args.text("reden")
+    if not reason:
+        example = f"/casus weging {number} {'oneens ' if disagree else ''}reden: ..."
+        raise ParseError("reden_ontbreekt", voorbeeld=example)
+    check_free_text(reason)
+    if disagree:
+        return _change(req, number, WegingOneens(reason), "klaar/weging_oneens")
+    return _change(req, number, WegingGevraagd(reason), "klaar/weging")
 
 
 # ---- closing together (000 §7.3; 002 §6) ------------------------------------------------------------

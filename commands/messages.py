@@ -163,7 +163,7 @@ def for_notes(directory: Directory, before: CaseState | None, s: CaseState, note
                                  owner=n.get("eigenaar"), due=n.get("due"), ref=n.get("ref"),
                                  rungsoort=n.get("rungsoort"), naar=n.get("naar"), around=around(s, n.get("deadline")))
         elif k == "stagnatie":
-            if n.get("bron") == "melding":    # a refusal says it in its own post (above)
+            if n.get("bron") != "weigering":    # a refusal says it in its own post (above)
                 out.append(_post(s, "stagnatie", stagnatie=stagnation_of(s, n.get("record"))))
         elif k == "gesloten" and before is not None:
             was_open = {h.seq for h in before.handovers if h.state.value == "open"}
@@ -183,6 +183,9 @@ def for_notes(directory: Directory, before: CaseState | None, s: CaseState, note
             answers = dict(pair.split("=") for pair in r.source.split(",")) if r.source else {}
             out.append(_post(s, k, positief=r.positive, maand=n.get("maand"), antwoorden=answers,
                              toelichting=r.text, by=actor))
+        elif k in ("weging_gevraagd", "weging_besloten"):
+            out.append(_post(s, k, by=actor, started=started,
+                             **{key: iso(v) for key, v in n.params if key != "record"}))
         elif k == "monitoring_vervolg":
             out.append(_post(s, k, keuze=n.get("keuze"), by=actor))
         elif k == "monitoring_gestart":

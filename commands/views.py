@@ -92,4 +92,4 @@ def help_(req: Request) -> Reply:
 
 
 HELP_TOPICS = ("nieuw", "besluit", "overdracht", "dienst", "contact", "geinformeerd", "huisverbod", "monitoring",
-               "stagnatie", "antwoord", "pauzeer", "status", "sluiten", "afsluiten", "agenda", "knoppen")
+               "weging", "stagnatie", "antwoord", "pauzeer", "status", "sluiten", "afsluiten", "agenda", "knoppen")

@@ -202,3 +202,11 @@ def reminders_only(ladder: Ladder) -> Ladder:
 def reminders_then(ladder: Ladder, target: Target) -> Ladder:
     """The reminders, and at the due moment one message to `target` (not up the owner's ladder)."""
     return (*reminders_only(ladder), Rung(RungKind.VERLOPEN, target, Term(Unit.UREN, 0)))
+
+
+def via_gedragswetenschappers(ladder: Ladder) -> Ladder:
+    """A disagreement the gedragswetenschappers of both sides decide first (000 bijlage 2), at once; if it
+    still stands, the profile's steps above them follow at their own distance (never the gemeente)."""
+    start = escalation_start(ladder)
+    rest = [r for r in ladder[start:] if r.target not in (Target.GEMEENTE, Target.GEDRAGSWETENSCHAPPER)]
+    return (Rung(RungKind.VERLOPEN, Target.GEDRAGSWETENSCHAPPER, Term(Unit.UREN, 0)), *rest)

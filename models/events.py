@@ -7,7 +7,7 @@ from datetime import date, datetime
 from typing import ClassVar
 
 from .case import CaseOrgs
-from .types import MonitorVervolg, MonitorVraag, Route, Signal, Stabiel, Weight
+from .types import MonitorVervolg, MonitorVraag, Route, Signal, Stabiel, WegingUitkomst, Weight
 
 
 @dataclass(frozen=True)
@@ -188,6 +188,32 @@ class AfsluitingNietAkkoord(Event):
 
 
 @dataclass(frozen=True)
+class WegingGevraagd(Event):
+    """The lokaal team cannot get in with the family and asks VT's regioteam for a gezamenlijke weging
+    (000 bijlage 2; 002 §5.3)."""
+
+    name: ClassVar[str] = "weging_gevraagd"
+    reason: str
+
+
+@dataclass(frozen=True)
+class WegingBesloten(Event):
+    """The outcome VT and the lokaal team agreed on (000 bijlage 2)."""
+
+    name: ClassVar[str] = "weging_besloten"
+    outcome: WegingUitkomst
+    explanation: str = ""
+
+
+@dataclass(frozen=True)
+class WegingOneens(Event):
+    """VT and the lokaal team do not agree: the gedragswetenschappers of both decide (000 bijlage 2)."""
+
+    name: ClassVar[str] = "weging_oneens"
+    reason: str
+
+
+@dataclass(frozen=True)
 class Opgepakt(Event):
     """A leidinggevende (or gedragswetenschapper) takes up an escalation: its further rungs stop."""
 
@@ -220,5 +246,6 @@ ALL_EVENTS: tuple[type[Event], ...] = (
     DienstAfgerond, EersteContact, HuisverbodGestart, HuisverbodVerlengd, HuisverbodBeeindigd,
     HuisverbodAdvies, Monitoringsmoment, StagnatieGemeld, GemeenteGeinformeerd, GemeenteAntwoord,
     Gesloten, Opgepakt, KlokGepauzeerd, KlokHervat, TijdVerstreken, DirectbetrokkenenGeinformeerd,
-    AfsluitingVoorgesteld, AfsluitingAkkoord, AfsluitingNietAkkoord, MonitoringVervolg,
+    AfsluitingVoorgesteld, AfsluitingAkkoord, AfsluitingNietAkkoord, MonitoringVervolg, WegingGevraagd,
+    WegingBesloten, WegingOneens,
 )

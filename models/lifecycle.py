@@ -44,6 +44,9 @@ from .events import (
     StagnatieGemeld,
     TijdVerstreken,
     TriageBesluit,
+    WegingBesloten,
+    WegingGevraagd,
+    WegingOneens,
 )
 from .profile import Receipt, TransferMoment
 from .rules import GUARDS, Context, Refused, next_handover_kind, receivers
@@ -60,6 +63,7 @@ from .types import (
     MonitorVraag,
     Route,
     Status,
+    WegingUitkomst,
 )
 
 S = Status
@@ -105,6 +109,12 @@ TRANSITIONS: tuple[Transition, ...] = (
     # 001 §4: after a moment that was not positive; VT taking the regie back starts a dienst again
     T(MonitoringVervolg, {S.OVERGEDRAGEN}, S.DIENST, when="regie_terug", guards=("na_negatief_moment",)),
     T(MonitoringVervolg, {S.OVERGEDRAGEN}, guards=("na_negatief_moment",)),
+    # 000 bijlage 2: the lokaal team cannot get in; VT and the lokaal team weigh it together
+    T(WegingGevraagd, {S.OVERGEDRAGEN}, guards=("lokaal_team_met_zicht", "geen_weging_open", "reden_verplicht")),
+    T(WegingBesloten, {S.OVERGEDRAGEN}, S.GESLOTEN, when="weging_sluiten", guards=("weging_open",)),
+    T(WegingBesloten, {S.OVERGEDRAGEN}, S.DIENST, when="weging_vv", guards=("weging_open",)),
+    T(WegingBesloten, {S.OVERGEDRAGEN}, guards=("weging_open",)),
+    T(WegingOneens, {S.OVERGEDRAGEN}, guards=("weging_open", "reden_verplicht")),
     T(StagnatieGemeld, OPEN, guards=("reden_verplicht",)),
     T(GemeenteGeinformeerd, OPEN),
     T(GemeenteAntwoord, OPEN, guards=("vraag_aan_gemeente_open",)),
@@ -127,6 +137,8 @@ CONDITIONS: dict[str, Callable[[CaseState, Event, Context], bool]] = {
     "route_overdracht": lambda s, e, c: e.route in HANDOVER_ROUTES,
     "route_einde": lambda s, e, c: e.route in CLOSING_ROUTES,
     "regie_terug": lambda s, e, c: e.choice in (MonitorVervolg.VV, MonitorVervolg.ONDERZOEK),
+    "weging_sluiten": lambda s, e, c: e.outcome is WegingUitkomst.SLUITEN,
+    "weging_vv": lambda s, e, c: e.outcome is WegingUitkomst.VV,
     "laatste_bevestiging": lambda s, e, c: (
         s.open_handover is not None and s.open_handover.waiting_for == (e.org,)),
 }
@@ -480,18 +492,64 @@ def _follow_up(s: CaseState, e: MonitoringVervolg, ctx: Context, _o) -> tuple[Ca
                                                e.explanation.strip(), source=e.choice.value),))
     if e.choice not in (MonitorVervolg.VV, MonitorVervolg.ONDERZOEK):
         return s, [note("monitoring_vervolg", keuze=e.choice.value)]
+    s, notes = _take_back(s, Route(e.choice.value), ctx, e.explanation, "regie_hernomen")
+    return s, [note("monitoring_vervolg", keuze=e.choice.value), *notes]
+
+
+def _take_back(s: CaseState, route: Route, ctx: Context, explanation: str,
+               reason: str) -> tuple[CaseState, list[Note]]:
+    """VT (re)opens the dossier with a dienst (001 §4; 000 bijlage 2): zicht op veiligheid and the casusregie
+    are VT's again, the lokaal team's terms towards the family and the monitoring stop, the dienst's term runs."""
+    assert s.orgs is not None
     vt = s.orgs.vt
-    route = Route(e.choice.value)
-    decision = Decision(route=route, weight=s.weight, reasoning=e.explanation.strip(), decided_at=ctx.now,
+    monitoring = dl.first_active(s, dl.of(DeadlineKind.MONITORING)) is not None
+    decision = Decision(route=route, weight=s.weight, reasoning=explanation.strip(), decided_at=ctx.now,
                         decided_by=ctx.actor)
     for kind in (DeadlineKind.MONITORING, DeadlineKind.EERSTE_CONTACT, DeadlineKind.DIRECTBETROKKENEN):
-        s = dl.withdraw(s, dl.of(kind), "regie_hernomen")
+        s = dl.withdraw(s, dl.of(kind), reason)
     s = replace(s, decision=decision, service_done_at=None,
-                ledger=ledger.transfer(s.ledger, (vt,), ctx.now, "regie_hernomen"),
-                regie=ledger.transfer(s.regie, (vt,), ctx.now, "regie_hernomen"))
+                ledger=ledger.transfer(s.ledger, (vt,), ctx.now, reason),
+                regie=ledger.transfer(s.regie, (vt,), ctx.now, reason))
     s = dl.add(s, ctx.profile, DeadlineKind.DIENST, vt, ctx.now, ctx.profile.service_term, ctx.now)
-    return s, [note("monitoring_vervolg", keuze=e.choice.value),
-               note("zicht_verschoven", naar=(vt,), reden="regie_hernomen"), note("monitoring_beeindigd")]
+    notes = [note("zicht_verschoven", naar=(vt,), reden=reason)]
+    return s, notes + ([note("monitoring_beeindigd")] if monitoring else [])
+
+
+def _weighing_asked(s: CaseState, e: WegingGevraagd, ctx: Context, _o) -> tuple[CaseState, list[Note]]:
+    """000 bijlage 2: VT's regioteam is asked; it answers within the profile's term, like any term."""
+    assert s.orgs is not None
+    s = replace(s, records=s.records + (Record("weging_gevraagd", ctx.now, ctx.actor, ctx.actor_org,
+                                               e.reason.strip()),))
+    s = dl.add(s, ctx.profile, DeadlineKind.WEGING, s.orgs.vt, ctx.now, ctx.profile.weighing_term, ctx.now,
+               ref=str(len(s.records)))
+    return s, [note("weging_gevraagd", org=ctx.actor_org, reden=e.reason.strip(), record=len(s.records))]
+
+
+def _weighed(s: CaseState, e: WegingBesloten, ctx: Context, _o) -> tuple[CaseState, list[Note]]:
+    s = replace(s, records=s.records + (Record("weging_besloten", ctx.now, ctx.actor, ctx.actor_org,
+                                               e.explanation.strip(), source=e.outcome.value),))
+    s = dl.meet(s, dl.of(DeadlineKind.WEGING), ctx.now)
+    notes = [note("weging_besloten", uitkomst=e.outcome.value, toelichting=e.explanation.strip())]
+    if e.outcome is WegingUitkomst.SLUITEN:
+        return _close(s, ctx, "gezamenlijke_weging"), [*notes, note("gesloten")]
+    if e.outcome is WegingUitkomst.VV:   # VT 'opens' the dossier and starts V&V
+        s, more = _take_back(s, Route.VV, ctx, e.explanation, "weging_vv")
+        notes += more
+    return s, notes
+
+
+def _weighing_disagreed(s: CaseState, e: WegingOneens, ctx: Context, _o) -> tuple[CaseState, list[Note]]:
+    """No agreement: the gedragswetenschappers of VT and the lokaal team(s) decide, at once (000 bijlage 2)."""
+    assert s.orgs is not None
+    s = replace(s, records=s.records + (Record("stagnatie", ctx.now, ctx.actor, ctx.actor_org, e.reason.strip(),
+                                               source="weging"),))
+    s = dl.meet(s, dl.of(DeadlineKind.WEGING), ctx.now)
+    ladder = escalation.via_gedragswetenschappers(dl.ladder_of(s, ctx.profile))
+    ref = str(len(s.records))
+    for org in dict.fromkeys((s.orgs.vt, *s.holders)):
+        s = dl.add(s, ctx.profile, DeadlineKind.STAGNATIE, org, ctx.now, Term(Unit.UREN, 0), ctx.now,
+                   ref=ref, ladder=ladder)
+    return s, [note("stagnatie", org=ctx.actor_org, bron="weging", record=len(s.records))]
 
 
 def _stagnation(s: CaseState, e: StagnatieGemeld, ctx: Context, _o) -> tuple[CaseState, list[Note]]:
@@ -630,6 +688,9 @@ EFFECTS: dict[str, Effect] = {
     HuisverbodAdvies.name: _ban_advice,
     Monitoringsmoment.name: _monitoring,
     MonitoringVervolg.name: _follow_up,
+    WegingGevraagd.name: _weighing_asked,
+    WegingBesloten.name: _weighed,
+    WegingOneens.name: _weighing_disagreed,
     StagnatieGemeld.name: _stagnation,
     GemeenteGeinformeerd.name: _gemeente_told,
     GemeenteAntwoord.name: _gemeente_answer,

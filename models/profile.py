@@ -107,6 +107,7 @@ class Profile:
     monitoring_skippable: bool          # the dienst may show that no monitoring is needed (002 §5.2.6)
     monitoring_stops_when_positive: bool   # all four positive ends it (000 §5.2.7), or the planned moments stay
     service_term: Term                  # VT's oordeel after a dienst (003 §2.2 fn 6: 10 weeks)
+    weighing_term: Term                 # VT answers a request for a gezamenlijke weging (000 bijlage 2)
     closing: Closing
     house_ban: HouseBan
     gemeente_answer_term: Term | None
@@ -258,6 +259,7 @@ def _read_profile(r: Reader) -> Profile:
         monitoring_skippable=r.boolean("monitoring_overslaan"),
         monitoring_stops_when_positive=r.boolean("monitoring_stopt_als_positief"),
         service_term=r.term("dienst_termijn", allowed=_DAY_UNITS),
+        weighing_term=r.term("weging_termijn", allowed=_DAY_UNITS),
         closing=closing,
         house_ban=house_ban,
         gemeente_answer_term=r.term("gemeente_antwoord", allowed=_DAY_UNITS, optional=True),

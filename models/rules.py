@@ -235,6 +235,36 @@ def after_a_negative_moment(state: CaseState, e, ctx: Context) -> Refused | None
     return None
 
 
+def lokaal_team_holds(state: CaseState, e, ctx: Context) -> Refused | None:
+    """000 bijlage 2: the lokaal team that holds zicht op veiligheid asks for a gezamenlijke weging."""
+    assert state.orgs is not None
+    if ctx.actor_org not in state.holders or ctx.actor_org not in state.orgs.lts:
+        return Refused.of("alleen_lokaal_team_met_zicht", houders=state.holders)
+    return None
+
+
+def _open_weighing(state: CaseState):
+    for r in reversed(state.records):
+        if r.kind == "weging_besloten" or r.kind == "stagnatie" and r.source == "weging":
+            return None
+        if r.kind == "weging_gevraagd":
+            return r
+    return None
+
+
+def no_open_weighing(state: CaseState, e, ctx: Context) -> Refused | None:
+    asked = _open_weighing(state)
+    if asked is not None:
+        return Refused.of("weging_loopt_al", door=asked.org, om=asked.at)
+    return None
+
+
+def weighing_open(state: CaseState, e, ctx: Context) -> Refused | None:
+    if _open_weighing(state) is None:
+        return Refused.of("geen_weging_open")
+    return None
+
+
 def monitoring_may_be_skipped(state: CaseState, e, ctx: Context) -> Refused | None:
     if not e.monitoring and not ctx.profile.monitoring_skippable:
         return Refused.of("monitoring_verplicht")
@@ -377,6 +407,9 @@ GUARDS: dict[str, Guard] = {
     "monitoring_loopt": monitoring_running,
     "na_negatief_moment": after_a_negative_moment,
     "monitoring_overslaan_mag": monitoring_may_be_skipped,
+    "lokaal_team_met_zicht": lokaal_team_holds,
+    "geen_weging_open": no_open_weighing,
+    "weging_open": weighing_open,
     "vraag_aan_gemeente_open": gemeente_answer_open,
     "directbetrokkenen_open": informing_open,
     "escalatie_open": escalation_open,

@@ -97,6 +97,7 @@ class DeadlineKind(StrEnum):
     STAGNATIE = "stagnatie"                    # escalation of a refused handover or a reported stagnation
     OVERDRACHT_WACHT = "overdracht_wacht"      # a handover waiting longer than the profile allows
     DIENST = "dienst"                          # VT's oordeel after V&V or Onderzoek: within 10 weeks (003 §2.2)
+    WEGING = "weging"                          # VT answers a lokaal team that asked for a gezamenlijke weging
 
 
 # A milestone comes and goes; nobody can fail it (the end of a huisverbod, 000 §6): it is met at its moment.
@@ -133,6 +134,14 @@ class MonitorVervolg(StrEnum):
     BESCHERMTAFEL = "beschermtafel"    # the lokaal team brings the case to the beschermtafel
     VV = "vv"                          # VT takes the regie back: dienst Voorwaarden & Vervolg
     ONDERZOEK = "onderzoek"            # ... or dienst Onderzoek
+
+
+class WegingUitkomst(StrEnum):
+    """The outcomes of a gezamenlijke weging when the lokaal team cannot get in (000 bijlage 2)."""
+
+    SLUITEN = "sluiten"        # the dossier is closed
+    ADVIES = "advies"          # VT's dienst Advies & Ondersteuning (e.g. joining the conversation with the family)
+    VV = "vv"                  # VT opens the dossier and starts Voorwaarden & Vervolg
 
 
 class DeadlineState(StrEnum):

@@ -227,3 +227,48 @@ def test_monitoring_is_skipped_only_where_the_region_allows(profile, skipped):
     assert any("Veilig Thuis monitort na de overdracht niet" in t for t in posts(events))
     r = report(console)
     assert r["status"] == "overgedragen" and not [d for d in r["deadlines"] if d["kind"] == "monitoring"]
+
+
+# ---- when the lokaal team cannot get in (000 bijlage 2) ------------------------------------------------
+def test_the_lokaal_team_asks_vt_for_a_gezamenlijke_weging_and_vt_must_answer():
+    console = handed_over(via="lt")
+    refused(console, f"vt-medewerker: /casus weging {N1} reden: niet binnen", "alleen_lokaal_team_met_zicht")
+    refused(console, f"lt-arnhem-medewerker: /casus weging {N1} uitkomst advies", "geen_weging_open")
+    events = play(console, f"lt-arnhem-medewerker: /casus weging {N1} reden: drie keer aangebeld, deur blijft dicht")
+    post = next(t for t in posts(events) if "Gezamenlijke weging gevraagd" in t)
+    assert "Veilig Thuis (het regioteam)" in post and "uitkomst <sluiten|advies|vv>" in post
+    term = next(d for d in report(console)["deadlines"] if d["kind"] == "weging")
+    assert (term["owner"], term["state"]) == (VT, "open")
+    refused(console, f"lt-arnhem-medewerker: /casus weging {N1} reden: nog eens", "weging_loopt_al")
+    events = play(console, "klok +6wd")                             # VT did not answer: the ladder, as any term
+    assert any(e["kind"] == "dm" and e["to"] == "vt-medewerker" and "gezamenlijke weging" in e["text"]
+               for e in events)
+
+
+@pytest.mark.parametrize("outcome, status, holders", [("advies", "overgedragen", [LTA]), ("vv", "dienst", [VT]),
+                                                      ("sluiten", "gesloten", [])])
+def test_each_outcome_of_the_weging_does_what_it_says(outcome, status, holders):
+    console = handed_over(via="lt")
+    play(console, f"lt-arnhem-medewerker: /casus weging {N1} reden: deur blijft dicht\n"
+                  f"vt-medewerker: /casus weging {N1} uitkomst {outcome} toelichting: samen besloten")
+    r = report(console)
+    assert (r["status"], r["holders"], r["regie"]) == (status, holders, holders)
+    assert next(d for d in r["deadlines"] if d["kind"] == "weging")["state"] == "gehaald"
+    if outcome == "vv":
+        assert (r["route"], r["ledger"][-1]["reason"]) == ("vv", "weging_vv")
+        assert [d["kind"] for d in r["deadlines"] if d["state"] == "open"] == ["dienst"]
+    if outcome == "sluiten":
+        assert r["closed_reason"] == "gezamenlijke_weging"
+
+
+def test_no_agreement_goes_to_the_gedragswetenschappers_of_both():
+    console = handed_over(via="lt")
+    play(console, f"lt-arnhem-medewerker: /casus weging {N1} reden: deur blijft dicht")
+    events = play(console, f"vt-medewerker: /casus weging {N1} oneens reden: VT wil sluiten, het team niet")
+    dms = {e["to"] for e in events if e["kind"] == "dm"}
+    assert dms == {"vt-gedragswetenschapper", "lt-arnhem-gedragswetenschapper"}   # not (yet) the leidinggevenden
+    r = report(console)
+    assert (r["status"], r["holders"]) == ("overgedragen", [LTA])
+    assert (r["records"][-1]["kind"], r["records"][-1]["bron"]) == ("stagnatie", "weging")
+    play(console, f"lt-arnhem-medewerker: /casus weging {N1} reden: weer niet binnen")   # a new weging may follow
+    assert report(console)["records"][-1]["kind"] == "weging_gevraagd"

@@ -45,11 +45,14 @@ from models.events import (
     StagnatieGemeld,
     TijdVerstreken,
     TriageBesluit,
+    WegingBesloten,
+    WegingGevraagd,
+    WegingOneens,
 )
 from models.ledger import violations
 from models.lifecycle import TRANSITIONS, Accepted, apply
 from models.rules import Context
-from models.types import MonitorVervolg, MonitorVraag, Route, Signal, Stabiel, Status, Weight
+from models.types import MonitorVervolg, MonitorVraag, Route, Signal, Stabiel, Status, WegingUitkomst, Weight
 from tests.factories import DIRECTORY, GI, LT_ARNHEM, LT_EDE, MEMBER_OF, VT, Driver, ams, melding
 
 PROFILES = ("gelderland-midden", "noord-oost-gelderland", "zuid-limburg", "flevoland")
@@ -90,7 +93,7 @@ PROGRESS = {
     Status.TE_OVERDRAGEN: [OverdrachtGevraagd],
     Status.OVERDRACHT: [OverdrachtBevestigd, OverdrachtBevestigd, OverdrachtGeweigerd],
     Status.OVERGEDRAGEN: [Monitoringsmoment, MonitoringVervolg, AfsluitingVoorgesteld, AfsluitingVoorgesteld,
-                          AfsluitingAkkoord, AfsluitingNietAkkoord],
+                          AfsluitingAkkoord, AfsluitingNietAkkoord, WegingGevraagd, WegingBesloten, WegingOneens],
 }
 
 
@@ -146,6 +149,9 @@ def draw_event(data, state: CaseState, now: datetime) -> Event:
         AfsluitingVoorgesteld: lambda: AfsluitingVoorgesteld(
             frozenset(data.draw(st.sampled_from([list(Stabiel), list(Stabiel), list(Stabiel)[:2]]), label="criteria"))),
         AfsluitingAkkoord: lambda: AfsluitingAkkoord(),
+        WegingGevraagd: lambda: WegingGevraagd(reason),
+        WegingBesloten: lambda: WegingBesloten(data.draw(st.sampled_from(list(WegingUitkomst)), label="uitkomst")),
+        WegingOneens: lambda: WegingOneens(reason),
         AfsluitingNietAkkoord: lambda: AfsluitingNietAkkoord(reason),
     }[kind]()
 

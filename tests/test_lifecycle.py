@@ -37,11 +37,14 @@ from models.events import (
     StagnatieGemeld,
     TijdVerstreken,
     TriageBesluit,
+    WegingBesloten,
+    WegingGevraagd,
+    WegingOneens,
 )
 from models.ledger import violations
 from models.lifecycle import TRANSITIONS
 from models.rules import GUARDS
-from models.types import DeadlineKind, MonitorVervolg, Route, Stabiel, Status, Weight
+from models.types import DeadlineKind, MonitorVervolg, Route, Stabiel, Status, WegingUitkomst, Weight
 from tests.factories import GI, LT_ARNHEM, LT_EDE, VT, Driver, ams, melding, orgs_for
 
 PROFILES = ("gelderland-midden", "noord-oost-gelderland", "zuid-limburg", "flevoland")
@@ -130,6 +133,16 @@ def example(row, status: Status) -> tuple[Driver, Event, str]:
         d.do(Monitoringsmoment(TODAY, yes=frozenset()), at(20))
         choice = MonitorVervolg.VV if row.when == "regie_terug" else MonitorVervolg.ONDERSTEUNING
         return d, MonitoringVervolg(choice), "vt-medewerker"
+    if name == WegingGevraagd.name:        # the lokaal team cannot get in (000 bijlage 2)
+        return case_in(zl, status), WegingGevraagd("deur blijft dicht"), ACTOR[LT_ARNHEM]
+    if name in (WegingBesloten.name, WegingOneens.name):
+        d = case_in(zl, status)
+        d.do(WegingGevraagd("deur blijft dicht"), at(20), ACTOR[LT_ARNHEM])
+        if name == WegingOneens.name:
+            return d, WegingOneens("VT wil sluiten, het lokale veld niet"), ACTOR[LT_ARNHEM]
+        outcome = {"weging_sluiten": WegingUitkomst.SLUITEN, "weging_vv": WegingUitkomst.VV}.get(
+            row.when or "", WegingUitkomst.ADVIES)
+        return d, WegingBesloten(outcome), "vt-medewerker"
     via = "dienst" if name == Monitoringsmoment.name else "direct"
     d = case_in(zl, status, via=via)
     if name in (HuisverbodVerlengd.name, HuisverbodBeeindigd.name, HuisverbodAdvies.name):
@@ -208,6 +221,9 @@ def generic_event(name: str) -> Event:
         DirectbetrokkenenGeinformeerd.name: DirectbetrokkenenGeinformeerd(LT_ARNHEM),
         AfsluitingVoorgesteld.name: AfsluitingVoorgesteld(frozenset(Stabiel)),
         MonitoringVervolg.name: MonitoringVervolg(MonitorVervolg.ONDERSTEUNING),
+        WegingGevraagd.name: WegingGevraagd("deur blijft dicht"),
+        WegingBesloten.name: WegingBesloten(WegingUitkomst.ADVIES),
+        WegingOneens.name: WegingOneens("niet eens"),
         AfsluitingAkkoord.name: AfsluitingAkkoord(),
         AfsluitingNietAkkoord.name: AfsluitingNietAkkoord("nog niet"),
     }[name]
@@ -367,7 +383,19 @@ GUARD_CASES = [
      MonitoringVervolg(MonitorVervolg.VV)),
     ("monitoring_overslaan_mag", "monitoring_verplicht", lambda: case_in("gelderland-midden", Status.DIENST),
      DienstAfgerond(monitoring=False)),
+    # the lokaal team cannot get in (000 bijlage 2)
+    ("lokaal_team_met_zicht", "alleen_lokaal_team_met_zicht",
+     lambda: case_in("gelderland-midden", Status.OVERGEDRAGEN), WegingGevraagd("deur blijft dicht")),
+    ("geen_weging_open", "weging_loopt_al", lambda: _weighing(), WegingGevraagd("nog steeds dicht"), LT_ACTOR),
+    ("weging_open", "geen_weging_open", lambda: case_in("gelderland-midden", Status.OVERGEDRAGEN),
+     WegingBesloten(WegingUitkomst.SLUITEN)),
 ]
+
+
+def _weighing() -> Driver:
+    d = case_in("gelderland-midden", Status.OVERGEDRAGEN)
+    d.do(WegingGevraagd("deur blijft dicht"), at(20), LT_ACTOR)
+    return d
 
 
 def _proposed() -> Driver:

@@ -129,7 +129,7 @@ vt-zwolle: /casus nieuw Zwolle gezinsvoogd
 vt-zwolle: /casus nieuw Dorp
 """.replace("<niet-positief>", NOT_POSITIVE)
 HELP = ["nieuw", "besluit", "overdracht", "dienst", "contact", "huisverbod", "monitoring", "stagnatie", "status",
-        "sluiten", "afsluiten", "agenda", "knoppen"]
+        "sluiten", "afsluiten", "weging", "agenda", "knoppen"]
 
 
 def directory_file(folder: Path) -> str:
@@ -245,6 +245,20 @@ vt-medewerker: /casus monitoring VT-2025-0003 vervolg beschermtafel
 vt-medewerker: /casus nieuw Ede
 vt-medewerker: /casus sluiten VT-2025-0004 reden: geen zorgen na gesprek
 vt-medewerker: /casus stagnatie VT-2025-0004 reden: toch weer zorgen
+vt-medewerker: /casus nieuw Arnhem
+vt-medewerker: /casus besluit VT-2025-0005 lt licht
+lt-arnhem-medewerker: klik bevestig VT-2025-0005
+gi-gezinsvoogd: /casus weging VT-2025-0005 reden: niet binnen
+lt-arnhem-medewerker: /casus weging VT-2025-0005 uitkomst advies
+vt-medewerker: /casus weging VT-2025-0005 reden: niet binnen
+lt-arnhem-medewerker: /casus weging VT-2025-0005 reden: drie keer aangebeld
+lt-arnhem-medewerker: /casus weging VT-2025-0005 reden: nog eens
+lt-arnhem-medewerker: /casus weging VT-2025-0005 uitkomst misschien
+lt-arnhem-medewerker: /casus weging VT-2025-0005 oneens reden: wij zien het anders
+lt-arnhem-medewerker: /casus weging VT-2025-0005 reden: weer niet binnen
+vt-medewerker: /casus weging VT-2025-0005 uitkomst advies toelichting: medewerker gaat mee
+lt-arnhem-medewerker: /casus weging VT-2025-0005 reden: opnieuw niet binnen
+vt-medewerker: /casus weging VT-2025-0005 uitkomst sluiten
 klok +200d
 lt-arnhem-medewerker: /casus afsluiten VT-2025-0003 geen-incidenten risicofactoren herstel toelichting: gaat goed
 lt-arnhem-medewerker: /casus afsluiten VT-2025-0003 geen-incidenten risicofactoren herstel

@@ -50,8 +50,8 @@ def _settings(p: argparse.ArgumentParser, *, db: str | None = None, log: bool = 
     p.add_argument("--db", metavar="URL",
                    help=db or f"de database (standaard: {ENV_DATABASE}, anders {DEFAULT_DATABASE})")
     p.add_argument("--profiel", metavar="NAAM_OF_BESTAND",
-                   help="regioprofiel: gelderland-midden, noord-oost-gelderland, zuid-limburg, flevoland of een eigen .yaml "
-                        f"(standaard: {ENV_PROFILE}, anders {DEFAULT_PROFILE})")
+                   help="regioprofiel: gelderland-midden, noord-oost-gelderland, zuid-limburg, flevoland of een "
+                        f"eigen .yaml (standaard: {ENV_PROFILE}, anders {DEFAULT_PROFILE})")
     p.add_argument("--adressenlijst", "--directory", dest="adressenlijst", metavar="BESTAND",
                    help=f"de adressenlijst (YAML) (standaard: {ENV_DIRECTORY}, anders de demo-adressenlijst)")
     if log:
