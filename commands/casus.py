@@ -33,6 +33,7 @@ from models.events import (
     OverdrachtBevestigd,
     OverdrachtGevraagd,
     OverdrachtGeweigerd,
+    SignalenGewijzigd,
     StagnatieGemeld,
     TriageBesluit,
     WegingBesloten,
@@ -349,6 +350,25 @@ def sluiten(req: Request) -> Reply:
         raise ParseError("reden_ontbreekt", voorbeeld="/casus sluiten reden: ...")
     check_free_text(reason)
     return _change(req, number, Gesloten(reason), "klaar/sluiten")
+
+
+# ---- signals after registration -----------------------------------------------------------------------
+def signaal(req: Request) -> Reply:
+    """`signaal +<signaal> -<signaal> ...`: VT adds (+, or no sign) or removes (-) signals of a case."""
+    number = req.case_number()
+    access.require_case_vt(req.load(number), req.member, "signaal")
+    added, removed = set(), set()
+    while (word := req.args.pop_word()) is not None:
+        sign, name = (word[0], word[1:]) if word[:1] in "+-" else ("+", word)
+        try:
+            signal = Signal(name)
+        except ValueError:
+            raise ParseError("onbekend_signaal", signaal=name, signalen=[x.value for x in Signal]) from None
+        (added if sign == "+" else removed).add(signal)
+    if not added and not removed:
+        raise ParseError("signaal_ontbreekt", signalen=[x.value for x in Signal])
+    req.args.no_more()
+    return _change(req, number, SignalenGewijzigd(frozenset(added), frozenset(removed)), "klaar/signaal")
 
 
 # ---- when the lokaal team cannot get in (000 bijlage 2) ----------------------------------------------------

@@ -22,7 +22,7 @@ CASUS: dict[str, casus.Handler] = {
     "contact": casus.contact, "huisverbod": casus.huisverbod, "monitoring": casus.monitoring,
     "stagnatie": casus.stagnatie, "sluiten": casus.sluiten, "status": views.status, "help": views.help_,
     "pauzeer": casus.pauzeer, "hervat": casus.hervat, "geinformeerd": casus.geinformeerd, "antwoord": casus.antwoord,
-    "afsluiten": casus.afsluiten, "weging": casus.weging,
+    "afsluiten": casus.afsluiten, "weging": casus.weging, "signaal": casus.signaal,
 }
 TAFEL: dict[str, casus.Handler] = {"agenda": views.agenda, "help": views.help_}
 COMMANDS = {"/casus": CASUS, "/tafel": TAFEL}

@@ -183,6 +183,9 @@ def for_notes(directory: Directory, before: CaseState | None, s: CaseState, note
             answers = dict(pair.split("=") for pair in r.source.split(",")) if r.source else {}
             out.append(_post(s, k, positief=r.positive, maand=n.get("maand"), antwoorden=answers,
                              toelichting=r.text, by=actor))
+        elif k == "signalen_gewijzigd":
+            out.append(_post(s, k, by=actor, wijziging=n.get("wijziging").split(","),
+                             signalen=sorted(x.value for x in s.signals)))
         elif k in ("weging_gevraagd", "weging_besloten"):
             out.append(_post(s, k, by=actor, started=started,
                              **{key: iso(v) for key, v in n.params if key != "record"}))

@@ -92,4 +92,5 @@ def help_(req: Request) -> Reply:
 
 
 HELP_TOPICS = ("nieuw", "besluit", "overdracht", "dienst", "contact", "geinformeerd", "huisverbod", "monitoring",
-               "weging", "stagnatie", "antwoord", "pauzeer", "status", "sluiten", "afsluiten", "agenda", "knoppen")
+               "signaal", "weging", "stagnatie", "antwoord", "pauzeer", "status", "sluiten", "afsluiten", "agenda",
+               "knoppen")

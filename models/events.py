@@ -188,6 +188,15 @@ class AfsluitingNietAkkoord(Event):
 
 
 @dataclass(frozen=True)
+class SignalenGewijzigd(Event):
+    """VT adds or removes signals after registration; the guards look at the signals as they are now."""
+
+    name: ClassVar[str] = "signalen_gewijzigd"
+    added: frozenset[Signal] = frozenset()
+    removed: frozenset[Signal] = frozenset()
+
+
+@dataclass(frozen=True)
 class WegingGevraagd(Event):
     """The lokaal team cannot get in with the family and asks VT's regioteam for a gezamenlijke weging
     (000 bijlage 2; 002 §5.3)."""
@@ -247,5 +256,5 @@ ALL_EVENTS: tuple[type[Event], ...] = (
     HuisverbodAdvies, Monitoringsmoment, StagnatieGemeld, GemeenteGeinformeerd, GemeenteAntwoord,
     Gesloten, Opgepakt, KlokGepauzeerd, KlokHervat, TijdVerstreken, DirectbetrokkenenGeinformeerd,
     AfsluitingVoorgesteld, AfsluitingAkkoord, AfsluitingNietAkkoord, MonitoringVervolg, WegingGevraagd,
-    WegingBesloten, WegingOneens,
+    WegingBesloten, WegingOneens, SignalenGewijzigd,
 )

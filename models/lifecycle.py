@@ -41,6 +41,7 @@ from .events import (
     OverdrachtBevestigd,
     OverdrachtGevraagd,
     OverdrachtGeweigerd,
+    SignalenGewijzigd,
     StagnatieGemeld,
     TijdVerstreken,
     TriageBesluit,
@@ -85,7 +86,7 @@ def T(event: type[Event], sources, target=None, when=None, guards=()) -> Transit
 
 _DATE = ("datum_niet_in_toekomst", "datum_na_melding")
 _DECIDE = ("forceer_met_reden", "gi_vereist_gezinsvoogd", "ontvanger_bekend",
-           "gezinsvoogd_naar_gi", "vt_houdt_casus", "zwaar_vraagt_dienst")
+           "gezinsvoogd_naar_gi", "vt_houdt_casus", "zwaar_vraagt_dienst", "geen_hulp_nodig")
 _ANSWER = ("verzoek_open", "org_is_ontvanger")
 
 TRANSITIONS: tuple[Transition, ...] = (
@@ -117,6 +118,7 @@ TRANSITIONS: tuple[Transition, ...] = (
     T(WegingOneens, {S.OVERGEDRAGEN}, guards=("weging_open", "reden_verplicht")),
     T(StagnatieGemeld, OPEN, guards=("reden_verplicht",)),
     T(GemeenteGeinformeerd, OPEN),
+    T(SignalenGewijzigd, OPEN, guards=("signalen_wijzigen",)),
     T(GemeenteAntwoord, OPEN, guards=("vraag_aan_gemeente_open",)),
     # VT closes what it holds; a case another organisation holds (always so once handed over) closes together
     # (000 §7.3): its holder proposes, VT agrees
@@ -552,6 +554,15 @@ def _weighing_disagreed(s: CaseState, e: WegingOneens, ctx: Context, _o) -> tupl
     return s, [note("stagnatie", org=ctx.actor_org, bron="weging", record=len(s.records))]
 
 
+def _signals(s: CaseState, e: SignalenGewijzigd, ctx: Context, _o) -> tuple[CaseState, list[Note]]:
+    """The signals as they are now; the change is kept as a record (which, never why: no free text)."""
+    change = ",".join([f"+{x.value}" for x in sorted(e.added - s.signals)]
+                      + [f"-{x.value}" for x in sorted(e.removed & s.signals)])
+    s = replace(s, signals=(s.signals | e.added) - e.removed,
+                records=s.records + (Record("signalen", ctx.now, ctx.actor, ctx.actor_org, source=change),))
+    return s, [note("signalen_gewijzigd", wijziging=change, record=len(s.records))]
+
+
 def _stagnation(s: CaseState, e: StagnatieGemeld, ctx: Context, _o) -> tuple[CaseState, list[Note]]:
     assert s.orgs is not None
     s = replace(s, records=s.records + (Record("stagnatie", ctx.now, ctx.actor, ctx.actor_org,
@@ -688,6 +699,7 @@ EFFECTS: dict[str, Effect] = {
     HuisverbodAdvies.name: _ban_advice,
     Monitoringsmoment.name: _monitoring,
     MonitoringVervolg.name: _follow_up,
+    SignalenGewijzigd.name: _signals,
     WegingGevraagd.name: _weighing_asked,
     WegingBesloten.name: _weighed,
     WegingOneens.name: _weighing_disagreed,

@@ -125,6 +125,22 @@ def vt_keeps_case(state: CaseState, e, ctx: Context) -> Refused | None:
     return None
 
 
+def no_help_needed(state: CaseState, e, ctx: Context) -> Refused | None:
+    # 001 §1: a family that needs no (extra) help from outside is not handed over; the case closes.
+    if Signal.GEEN_HULP_NODIG in state.signals and e.route in (Route.LT, Route.GI, Route.MDT):
+        return Refused.of("geen_hulp_nodig", overridable=True)
+    return None
+
+
+def signals_change(state: CaseState, e, ctx: Context) -> Refused | None:
+    both = e.added & e.removed
+    if both:
+        return Refused.of("signaal_dubbel", signalen=sorted(s.value for s in both))
+    if not (e.added - state.signals) and not (e.removed & state.signals):
+        return Refused.of("signalen_ongewijzigd", signalen=sorted(s.value for s in state.signals))
+    return None
+
+
 def heavy_needs_service(state: CaseState, e, ctx: Context) -> Refused | None:
     # 004 Thema 4: a zware casus goes with V&V or Onderzoek, not straight to the lokaal veld.
     if e.weight is Weight.ZWAAR and e.route is Route.LT:
@@ -393,6 +409,8 @@ GUARDS: dict[str, Guard] = {
     "gezinsvoogd_naar_gi": gezinsvoogd_goes_to_gi,
     "vt_houdt_casus": vt_keeps_case,
     "zwaar_vraagt_dienst": heavy_needs_service,
+    "geen_hulp_nodig": no_help_needed,
+    "signalen_wijzigen": signals_change,
     "ontvanger_bekend": receiver_known,
     "verzoek_open": request_open,
     "org_is_ontvanger": org_receives,

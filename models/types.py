@@ -54,6 +54,9 @@ class Signal(StrEnum):
     EERGERELATEERD = "eergerelateerd"
     STALKING = "stalking"
     STRAFBAAR = "strafbaar"
+    MULTIPROBLEEM = "multiprobleem"              # a multiproblematische leefsituatie (001 §1)
+    GEEN_HULP_GEWENST = "geen-hulp-gewenst"      # signs the family wants no help from outside (001 §1)
+    GEEN_HULP_NODIG = "geen-hulp-nodig"          # the family needs no (extra) help from outside: close (001 §1)
 
 
 class OrgKind(StrEnum):

@@ -42,6 +42,7 @@ from models.events import (
     OverdrachtBevestigd,
     OverdrachtGevraagd,
     OverdrachtGeweigerd,
+    SignalenGewijzigd,
     StagnatieGemeld,
     TijdVerstreken,
     TriageBesluit,
@@ -152,6 +153,9 @@ def draw_event(data, state: CaseState, now: datetime) -> Event:
         WegingGevraagd: lambda: WegingGevraagd(reason),
         WegingBesloten: lambda: WegingBesloten(data.draw(st.sampled_from(list(WegingUitkomst)), label="uitkomst")),
         WegingOneens: lambda: WegingOneens(reason),
+        SignalenGewijzigd: lambda: SignalenGewijzigd(
+            frozenset(data.draw(st.lists(st.sampled_from(list(Signal)), max_size=2), label="added")),
+            frozenset(data.draw(st.lists(st.sampled_from(list(Signal)), max_size=2), label="removed"))),
         AfsluitingNietAkkoord: lambda: AfsluitingNietAkkoord(reason),
     }[kind]()
 

@@ -34,6 +34,7 @@ from models.events import (
     OverdrachtBevestigd,
     OverdrachtGevraagd,
     OverdrachtGeweigerd,
+    SignalenGewijzigd,
     StagnatieGemeld,
     TijdVerstreken,
     TriageBesluit,
@@ -44,7 +45,7 @@ from models.events import (
 from models.ledger import violations
 from models.lifecycle import TRANSITIONS
 from models.rules import GUARDS
-from models.types import DeadlineKind, MonitorVervolg, Route, Stabiel, Status, WegingUitkomst, Weight
+from models.types import DeadlineKind, MonitorVervolg, Route, Signal, Stabiel, Status, WegingUitkomst, Weight
 from tests.factories import GI, LT_ARNHEM, LT_EDE, VT, Driver, ams, melding, orgs_for
 
 PROFILES = ("gelderland-midden", "noord-oost-gelderland", "zuid-limburg", "flevoland")
@@ -171,6 +172,7 @@ def example(row, status: Status) -> tuple[Driver, Event, str]:
         GemeenteGeinformeerd.name: GemeenteGeinformeerd("gemeente-arnhem", LT_ARNHEM),
         GemeenteAntwoord.name: GemeenteAntwoord("gemeente-arnhem"),
         TijdVerstreken.name: TijdVerstreken(),
+        SignalenGewijzigd.name: SignalenGewijzigd(added=frozenset({Signal.LETSEL})),
     }[name]
     return d, event, "vt-medewerker"
 
@@ -224,6 +226,7 @@ def generic_event(name: str) -> Event:
         WegingGevraagd.name: WegingGevraagd("deur blijft dicht"),
         WegingBesloten.name: WegingBesloten(WegingUitkomst.ADVIES),
         WegingOneens.name: WegingOneens("niet eens"),
+        SignalenGewijzigd.name: SignalenGewijzigd(added=frozenset({Signal.LETSEL})),
         AfsluitingAkkoord.name: AfsluitingAkkoord(),
         AfsluitingNietAkkoord.name: AfsluitingNietAkkoord("nog niet"),
     }[name]
@@ -383,6 +386,12 @@ GUARD_CASES = [
      MonitoringVervolg(MonitorVervolg.VV)),
     ("monitoring_overslaan_mag", "monitoring_verplicht", lambda: case_in("gelderland-midden", Status.DIENST),
      DienstAfgerond(monitoring=False)),
+    # the tenzij list of 001 §1, and signals that change after registration
+    ("geen_hulp_nodig", "geen_hulp_nodig", lambda: _triage(signals=("geen-hulp-nodig",)), TriageBesluit(Route.LT)),
+    ("signalen_wijzigen", "signalen_ongewijzigd", lambda: _triage(signals=("letsel",)),
+     SignalenGewijzigd(added=frozenset({Signal.LETSEL}), removed=frozenset({Signal.ACUUT}))),
+    ("signalen_wijzigen", "signaal_dubbel", _triage,
+     SignalenGewijzigd(added=frozenset({Signal.LETSEL}), removed=frozenset({Signal.LETSEL}))),
     # the lokaal team cannot get in (000 bijlage 2)
     ("lokaal_team_met_zicht", "alleen_lokaal_team_met_zicht",
      lambda: case_in("gelderland-midden", Status.OVERGEDRAGEN), WegingGevraagd("deur blijft dicht")),

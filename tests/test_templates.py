@@ -108,6 +108,12 @@ vt-leidinggevende: /casus pauzeer VT-2025-0005 reden: wachten op de Raad
 vt-leidinggevende: /casus pauzeer VT-2025-0005 reden: wachten op de Raad
 vt-leidinggevende: /casus hervat VT-2025-0005
 vt-leidinggevende: /casus hervat VT-2025-0005
+vt-medewerker: /casus signaal VT-2025-0005 +geen-hulp-nodig -acuut
+vt-medewerker: /casus signaal VT-2025-0005 +letsel -letsel
+vt-medewerker: /casus signaal VT-2025-0005 -acuut
+vt-medewerker: /casus signaal VT-2025-0005
+vt-medewerker: /casus besluit VT-2025-0005 lt
+vt-medewerker: /casus signaal VT-2025-0005 -geen-hulp-nodig
 vt-medewerker: /tafel agenda
 lt-ede-medewerker: /tafel agenda 2025-05-27
 vt-medewerker: /casus nieuw
@@ -129,7 +135,7 @@ vt-zwolle: /casus nieuw Zwolle gezinsvoogd
 vt-zwolle: /casus nieuw Dorp
 """.replace("<niet-positief>", NOT_POSITIVE)
 HELP = ["nieuw", "besluit", "overdracht", "dienst", "contact", "huisverbod", "monitoring", "stagnatie", "status",
-        "sluiten", "afsluiten", "weging", "agenda", "knoppen"]
+        "sluiten", "afsluiten", "weging", "signaal", "agenda", "knoppen"]
 
 
 def directory_file(folder: Path) -> str:

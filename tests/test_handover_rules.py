@@ -1,0 +1,65 @@
+"""The handover itself (issue 13): the signals as they are now, the tenzij list of 001 §1.
+
+Each test plays a case on the console and reads the administrator's report (`casus show`).
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.harness import answers, make_console, play, posts, show
+
+N1 = "VT-2025-0001"
+
+
+def report(console, number: str = N1) -> dict:
+    r = show(console, number)
+    assert r is not None
+    return {k: v for k, v in r.items() if k != "audit"}
+
+
+def last_audit(console, number: str = N1) -> tuple[str, str]:
+    entry = [a for a in show(console, number)["audit"] if a["action"] != "casus show"][-1]
+    return entry["action"], entry["outcome"]
+
+
+def test_signals_change_after_registration_and_the_rules_follow_them():
+    console = make_console()
+    play(console, "vt-medewerker: /casus nieuw Arnhem signalen=acuut")
+    play(console, f"vt-medewerker: /casus besluit {N1} lt")
+    assert report(console)["status"] == "triage"                         # acute: VT keeps the case
+    events = play(console, f"vt-medewerker: /casus signaal {N1} -acuut +letsel")
+    assert any("eraf: acute onveiligheid" in t and "erbij: letsel" in t for t in posts(events))
+    r = report(console)
+    assert r["signals"] == ["letsel"]
+    assert (r["records"][-1]["kind"], r["records"][-1]["bron"]) == ("signalen", "+letsel,-acuut")
+    assert last_audit(console) == ("/casus signaal", "ok")
+    play(console, f"vt-medewerker: /casus besluit {N1} lt")              # letsel is no reason to keep it in GM
+    assert report(console)["status"] == "overdracht"
+
+
+def test_only_vt_changes_signals_and_a_change_that_changes_nothing_is_refused():
+    console = make_console()
+    play(console, "vt-medewerker: /casus nieuw Arnhem signalen=letsel")
+    before = report(console)
+    text = answers(play(console, f"lt-arnhem-medewerker: /casus signaal {N1} -letsel"))[0]
+    assert "Alleen Veilig Thuis" in text and report(console) == before
+    for line, key in ((f"/casus signaal {N1} +letsel", "signalen_ongewijzigd"),
+                      (f"/casus signaal {N1} +acuut -acuut", "signaal_dubbel"),
+                      (f"/casus signaal {N1} +kwijt", "onbekend_signaal"),
+                      (f"/casus signaal {N1}", "signaal_ontbreekt")):
+        play(console, f"vt-medewerker: {line}")
+        assert last_audit(console) == ("/casus signaal", f"geweigerd:{key}") and report(console) == before
+
+
+@pytest.mark.parametrize("signal, route, key", [
+    ("geen-hulp-nodig", "lt", "geen_hulp_nodig"),        # needs no help: close, not hand over (001 §1)
+    ("geen-hulp-gewenst", "lt", "vt_houdt_casus"),       # wants no help from outside: VT keeps it (001 §1)
+    ("multiprobleem", "lt", "vt_houdt_casus"),           # a multiproblematische leefsituatie (001 §1)
+])
+def test_the_tenzij_list_of_noord_oost_gelderland_is_complete(signal, route, key):
+    console = make_console("noord-oost-gelderland")
+    play(console, f"vt-medewerker: /casus nieuw Arnhem signalen={signal}\nvt-medewerker: /casus besluit {N1} {route}")
+    assert last_audit(console) == ("/casus besluit", f"geweigerd:{key}") and report(console)["status"] == "triage"
+    play(console, f"vt-medewerker: /casus besluit {N1} {'geen' if signal == 'geen-hulp-nodig' else 'vv'}")
+    assert report(console)["status"] in ("gesloten", "dienst")
