@@ -63,3 +63,12 @@ def test_the_tenzij_list_of_noord_oost_gelderland_is_complete(signal, route, key
     assert last_audit(console) == ("/casus besluit", f"geweigerd:{key}") and report(console)["status"] == "triage"
     play(console, f"vt-medewerker: /casus besluit {N1} {'geen' if signal == 'geen-hulp-nodig' else 'vv'}")
     assert report(console)["status"] in ("gesloten", "dienst")
+
+
+def test_forcing_a_handover_over_no_help_needed_is_said_with_its_reason():
+    console = make_console()
+    play(console, "vt-medewerker: /casus nieuw Arnhem signalen=geen-hulp-nodig")
+    events = play(console, f"vt-medewerker: /casus besluit {N1} lt forceer reden: het gezin vraagt zelf om hulp")
+    decision = next(t for t in posts(events) if t.startswith("**Triagebesluit"))
+    assert "het signaal dat het gezin geen hulp van buitenaf nodig heeft" in decision
+    assert report(console)["override"] == {"reason": "het gezin vraagt zelf om hulp", "rules": ["geen_hulp_nodig"]}

@@ -113,6 +113,7 @@ vt-medewerker: /casus signaal VT-2025-0005 +letsel -letsel
 vt-medewerker: /casus signaal VT-2025-0005 -acuut
 vt-medewerker: /casus signaal VT-2025-0005
 vt-medewerker: /casus besluit VT-2025-0005 lt
+vt-medewerker: /casus besluit VT-2025-0005 lt forceer reden: het gezin vraagt zelf om hulp van het team
 vt-medewerker: /casus signaal VT-2025-0005 -geen-hulp-nodig
 vt-medewerker: /tafel agenda
 lt-ede-medewerker: /tafel agenda 2025-05-27
