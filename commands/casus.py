@@ -16,6 +16,7 @@ from models.events import (
     AfsluitingVoorgesteld,
     DienstAfgerond,
     DirectbetrokkenenGeinformeerd,
+    DocumentVerstuurd,
     EersteContact,
     Event,
     GemeenteAntwoord,
@@ -232,6 +233,13 @@ def click(env: Env, c: Click) -> Reply:
         return take_up(env, c, m)
     if c.action == "akkoord":
         return agree(env, c, m)
+    if c.action == "document":
+        number, _, seq = c.value.partition(":")
+        if not seq.isdigit():
+            raise ParseError("knop_onbekend")
+        req = Request(env, m, Args([]), c.channel, "klik:document")
+        access.require_case_vt(req.load(number), m, "document")
+        return _change(req, number, DocumentVerstuurd(int(seq)), "klaar/document")
     number, _, seq = c.value.partition(":")
     if not seq.isdigit():
         raise ParseError("knop_onbekend")
@@ -350,6 +358,22 @@ def sluiten(req: Request) -> Reply:
         raise ParseError("reden_ontbreekt", voorbeeld="/casus sluiten reden: ...")
     check_free_text(reason)
     return _change(req, number, Gesloten(reason), "klaar/sluiten")
+
+
+def document(req: Request) -> Reply:
+    """`document [verzoeknummer]`: VT records that it sent the overdrachtsdocument (never its contents)."""
+    number = req.case_number()
+    state = req.load(number)
+    access.require_case_vt(state, req.member, "document")
+    seq = next((int(w) for w in req.args.words if w.isdigit()), None)
+    req.args.words = [w for w in req.args.words if not w.isdigit()]
+    req.args.take_flag("verstuurd")
+    req.args.no_more()
+    if seq is None:
+        if not state.handovers:
+            raise ParseError("verzoek_onbekend", verzoek=1)
+        seq = state.handovers[-1].seq
+    return _change(req, number, DocumentVerstuurd(seq), "klaar/document")
 
 
 # ---- signals after registration -----------------------------------------------------------------------

@@ -33,7 +33,7 @@ def handover_key(number: str, seq: int) -> str:
     return f"{number}/overdracht/{seq}"
 
 
-def handover_view(h: Handover, holders: tuple[str, ...] = ()) -> dict[str, Any]:
+def handover_view(h: Handover, holders: tuple[str, ...] = (), document: Any = None) -> dict[str, Any]:
     return {
         "seq": h.seq, "kind": h.kind.value, "receivers": list(h.receivers), "state": h.state.value,
         # the receiver holds zicht op veiligheid already (placing or the table's decision was the moment)
@@ -43,6 +43,7 @@ def handover_view(h: Handover, holders: tuple[str, ...] = ()) -> dict[str, Any]:
         "confirmations": [{"org": c.org, "by": c.by, "at": iso(c.at)} for c in h.confirmations],
         "refusal": {"org": h.refusal.org, "by": h.refusal.by, "at": iso(h.refusal.at),
                     "reason": h.refusal.reason} if h.refusal else None,
+        "document": {"by": document.by, "at": iso(document.at)} if document is not None else None,
     }
 
 
@@ -103,11 +104,16 @@ def archive_message(number: str, not_before) -> Message:
 
 
 def handover_card(s: CaseState, h: Handover, kind: Kind = Kind.POST) -> Message:
+    """The request: the receiver's buttons while it is open, VT's "document sent" until it is."""
     open_ = h.state.value == "open"
     value = f"{s.number}:{h.seq}"
+    document = s.document_sent(h.seq)
     buttons = (Button("bevestig", value, "primary"), Button("weiger", value, "danger")) if open_ else ()
-    return Message("overdracht_verzoek", {"case": s.number, "handover": handover_view(h, s.holders)}, Audience.CHANNEL,
-                   kind=kind, channel=channel_name(s.number), buttons=buttons, key=handover_key(s.number, h.seq))
+    if document is None and h.state.value in ("open", "bevestigd") and s.status.value != "gesloten":
+        buttons += (Button("document", value, "primary"),)
+    return Message("overdracht_verzoek", {"case": s.number, "handover": handover_view(h, s.holders, document)},
+                   Audience.CHANNEL, kind=kind, channel=channel_name(s.number), buttons=buttons,
+                   key=handover_key(s.number, h.seq))
 
 
 def closing_card(s: CaseState, record: int, *, monitoring: bool = False, outcome: str | None = None,
@@ -152,6 +158,8 @@ def for_notes(directory: Directory, before: CaseState | None, s: CaseState, note
         elif k == "zicht_verschoven":
             out.append(_post(s, "zicht_verschoven", to=list(n.get("naar")), reason=n.get("reden"),
                              started=[d for d in started if d["kind"] != "bevestiging"]))
+        elif k == "document_verstuurd":
+            out.append(handover_card(s, next(h for h in s.handovers if h.seq == n.get("verzoek")), Kind.UPDATE))
         elif k in ("overdracht_bevestigd", "overdracht_geweigerd"):
             h = next(h for h in s.handovers if h.seq == n.get("verzoek"))
             out.append(handover_card(s, h, Kind.UPDATE))

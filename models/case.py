@@ -260,6 +260,10 @@ class CaseState:
         number = self.closing_proposal_number
         return self.records[number - 1] if number else None
 
+    def document_sent(self, handover: int) -> Record | None:
+        """When and by whom the overdrachtsdocument of a handover was sent, if it was."""
+        return next((r for r in self.records if r.kind == "document_verstuurd" and r.text == str(handover)), None)
+
     def holders_at(self, t: datetime) -> tuple[str, ...]:
         """Who held zicht op veiligheid at moment `t` (empty: nobody, before the start or after closure)."""
         for entry in self.ledger:

@@ -59,6 +59,14 @@ class OverdrachtGeweigerd(Event):
 
 
 @dataclass(frozen=True)
+class DocumentVerstuurd(Event):
+    """VT sent the overdrachtsdocument of a handover (the bot keeps that it was sent, never its contents)."""
+
+    name: ClassVar[str] = "document_verstuurd"
+    handover: int
+
+
+@dataclass(frozen=True)
 class DienstAfgerond(Event):
     name: ClassVar[str] = "dienst_afgerond"
     oordeel: str = ""                # VT's oordeel; required after Onderzoek (000 §5.2.4)
@@ -256,5 +264,5 @@ ALL_EVENTS: tuple[type[Event], ...] = (
     HuisverbodAdvies, Monitoringsmoment, StagnatieGemeld, GemeenteGeinformeerd, GemeenteAntwoord,
     Gesloten, Opgepakt, KlokGepauzeerd, KlokHervat, TijdVerstreken, DirectbetrokkenenGeinformeerd,
     AfsluitingVoorgesteld, AfsluitingAkkoord, AfsluitingNietAkkoord, MonitoringVervolg, WegingGevraagd,
-    WegingBesloten, WegingOneens, SignalenGewijzigd,
+    WegingBesloten, WegingOneens, SignalenGewijzigd, DocumentVerstuurd,
 )

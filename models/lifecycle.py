@@ -23,6 +23,7 @@ from .events import (
     AfsluitingVoorgesteld,
     DienstAfgerond,
     DirectbetrokkenenGeinformeerd,
+    DocumentVerstuurd,
     EersteContact,
     Event,
     GemeenteAntwoord,
@@ -88,6 +89,7 @@ _DATE = ("datum_niet_in_toekomst", "datum_na_melding")
 _DECIDE = ("forceer_met_reden", "gi_vereist_gezinsvoogd", "ontvanger_bekend",
            "gezinsvoogd_naar_gi", "vt_houdt_casus", "zwaar_vraagt_dienst", "geen_hulp_nodig")
 _ANSWER = ("verzoek_open", "org_is_ontvanger")
+_CONFIRM = (*_ANSWER, "document_eerst")
 
 TRANSITIONS: tuple[Transition, ...] = (
     T(MeldingOntvangen, {S.NIEUW}, S.TRIAGE, guards=("gemeenten_geldig", "ontvangst_niet_in_toekomst")),
@@ -95,8 +97,10 @@ TRANSITIONS: tuple[Transition, ...] = (
     T(TriageBesluit, {S.TRIAGE}, S.TE_OVERDRAGEN, when="route_overdracht", guards=_DECIDE),
     T(TriageBesluit, {S.TRIAGE}, S.GESLOTEN, when="route_einde", guards=_DECIDE),
     T(OverdrachtGevraagd, {S.TE_OVERDRAGEN}, S.OVERDRACHT, guards=("heeft_ontvangers",)),
-    T(OverdrachtBevestigd, {S.OVERDRACHT}, S.OVERGEDRAGEN, when="laatste_bevestiging", guards=_ANSWER),
-    T(OverdrachtBevestigd, {S.OVERDRACHT}, S.OVERDRACHT, guards=_ANSWER),
+    T(OverdrachtBevestigd, {S.OVERDRACHT}, S.OVERGEDRAGEN, when="laatste_bevestiging", guards=_CONFIRM),
+    T(OverdrachtBevestigd, {S.OVERDRACHT}, S.OVERDRACHT, guards=_CONFIRM),
+    # the document goes with the request, or after the warm handover confirms what was agreed (001 §3)
+    T(DocumentVerstuurd, {S.OVERDRACHT, S.OVERGEDRAGEN}, guards=("document_te_versturen",)),
     T(OverdrachtGeweigerd, {S.OVERDRACHT}, S.TE_OVERDRAGEN, guards=(*_ANSWER, "reden_verplicht")),
     T(DienstAfgerond, {S.DIENST}, S.TE_OVERDRAGEN, guards=("oordeel_na_onderzoek", "monitoring_overslaan_mag")),
     # also during triage: the joint conversation with the family during a huisverbod (000 §6 e)
@@ -370,6 +374,12 @@ def _refuse(s: CaseState, e: OverdrachtGeweigerd, ctx: Context, _o) -> tuple[Cas
     return s, [note("overdracht_geweigerd", verzoek=h.seq, org=e.org, reden=e.reason.strip(), terug=back,
                     record=len(s.records)),
                note("stagnatie", org=e.org, bron="weigering", record=len(s.records))]
+
+
+def _document(s: CaseState, e: DocumentVerstuurd, ctx: Context, _o) -> tuple[CaseState, list[Note]]:
+    s = replace(s, records=s.records + (Record("document_verstuurd", ctx.now, ctx.actor, ctx.actor_org,
+                                               str(e.handover)),))
+    return s, [note("document_verstuurd", verzoek=e.handover)]
 
 
 def _service_done(s: CaseState, e: DienstAfgerond, ctx: Context, _o) -> tuple[CaseState, list[Note]]:
@@ -691,6 +701,7 @@ EFFECTS: dict[str, Effect] = {
     OverdrachtBevestigd.name: _confirm,
     OverdrachtGeweigerd.name: _refuse,
     DienstAfgerond.name: _service_done,
+    DocumentVerstuurd.name: _document,
     EersteContact.name: _contact,
     DirectbetrokkenenGeinformeerd.name: _informed,
     HuisverbodGestart.name: _ban_start,

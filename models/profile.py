@@ -96,6 +96,7 @@ class Profile:
     triage_term: Term
     transfer_moment: TransferMoment
     receipt_after_transfer: Receipt
+    confirm_after_document: bool        # the receiver confirms a directe overdracht only once the document was sent
     confirmation_term: Term
     handover_max_wait: Term
     extra_keep_reasons: frozenset[Signal]
@@ -174,6 +175,7 @@ def _read_profile(r: Reader) -> Profile:
     over = r.sub("overdracht")
     moment = over.choice("moment", TransferMoment)
     receipt = over.choice("ontvangst_na_overgang", Receipt)
+    after_document = over.boolean("bevestigen_na_document")
     confirmation = over.term("bevestiging_termijn", allowed=_DAY_UNITS)
     max_wait = over.term("maximale_wachttijd", allowed=_DAY_UNITS)
     over.done()
@@ -248,6 +250,7 @@ def _read_profile(r: Reader) -> Profile:
         triage_term=r.term("triage_termijn", allowed=(Unit.WERKDAGEN,)),
         transfer_moment=moment,
         receipt_after_transfer=receipt,
+        confirm_after_document=after_document,
         confirmation_term=confirmation,
         handover_max_wait=max_wait,
         extra_keep_reasons=extra,

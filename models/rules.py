@@ -182,6 +182,26 @@ def org_receives(state: CaseState, e, ctx: Context) -> Refused | None:
     return None
 
 
+def document_first(state: CaseState, e, ctx: Context) -> Refused | None:
+    """NOG (001 §1): VT sends the overdrachtsdocument to the family and the lokaal team; then LT confirms."""
+    h = _handover(state, e.handover)
+    if (ctx.profile.confirm_after_document and h is not None and h.kind is HandoverKind.DIRECT
+            and state.document_sent(h.seq) is None):
+        return Refused.of("document_nog_niet_verstuurd", verzoek=h.seq)
+    return None
+
+
+def document_not_sent(state: CaseState, e, ctx: Context) -> Refused | None:
+    h = _handover(state, e.handover)
+    if h is None or h.state in (HandoverState.GEWEIGERD, HandoverState.INGETROKKEN):
+        return Refused.of("verzoek_onbekend", verzoek=e.handover) if h is None else \
+            Refused.of("verzoek_niet_open", verzoek=e.handover, toestand=h.state.value)
+    sent = state.document_sent(h.seq)
+    if sent is not None:
+        return Refused.of("document_al_verstuurd", door=sent.by, om=sent.at)
+    return None
+
+
 def reason_given(state: CaseState, e, ctx: Context) -> Refused | None:
     if not e.reason.strip():
         return Refused.of("reden_verplicht")
@@ -415,6 +435,8 @@ GUARDS: dict[str, Guard] = {
     "verzoek_open": request_open,
     "org_is_ontvanger": org_receives,
     "reden_verplicht": reason_given,
+    "document_eerst": document_first,
+    "document_te_versturen": document_not_sent,
     "heeft_ontvangers": has_receivers,
     "oordeel_na_onderzoek": oordeel_after_onderzoek,
     "datum_niet_in_toekomst": day_not_future,

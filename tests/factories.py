@@ -79,3 +79,14 @@ class Driver:
         assert isinstance(outcome, Refused), f"accepted: {event}"
         assert self.state == before
         return outcome
+
+
+def send_document_if_needed(d: Driver, when: datetime) -> None:
+    """Where the region asks it (NOG, 001 §1), VT sends the overdrachtsdocument before the receiver confirms."""
+    from models.events import DocumentVerstuurd
+    from models.types import HandoverKind
+
+    h = d.state.open_handover
+    if (h is not None and d.profile.confirm_after_document and h.kind is HandoverKind.DIRECT
+            and d.state.document_sent(h.seq) is None):
+        d.do(DocumentVerstuurd(h.seq), when)

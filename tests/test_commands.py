@@ -110,7 +110,8 @@ def test_besluit_lt_places_the_case_and_posts_a_handover_card():
     play(console, "vt-medewerker: /casus nieuw Arnhem\nklok +10m")
     events = play(console, f"vt-medewerker: /casus besluit {N1} lt licht reden: ouders staan open voor hulp")
     card = next(e for e in events if e["kind"] == "post" and e["buttons"])
-    assert [(b["action"], b["value"]) for b in card["buttons"]] == [("bevestig", f"{N1}:1"), ("weiger", f"{N1}:1")]
+    assert [(b["action"], b["value"]) for b in card["buttons"]] == [
+        ("bevestig", f"{N1}:1"), ("weiger", f"{N1}:1"), ("document", f"{N1}:1")]      # the last for VT
     assert "Triagebesluit VT-2025-0001" in posts(events)[0] and "ouders staan open voor hulp" in posts(events)[0]
     assert "directe overdracht" in only_answer(events, "vt-medewerker")
     r = state(console, N1)
@@ -179,7 +180,8 @@ def test_bevestig_by_the_receiver_updates_the_card_without_buttons():
     console = decided()
     events = play(console, f"lt-arnhem-medewerker: klik bevestig {N1}")
     updates = [e for e in events if e["kind"] == "update"]
-    assert len(updates) == 1 and updates[0]["buttons"] == [] and "Bevestigd door" in updates[0]["text"]
+    assert len(updates) == 1 and "Bevestigd door" in updates[0]["text"]
+    assert [b["action"] for b in updates[0]["buttons"]] == ["document"]      # only VT's, until the document went
     assert "bevestigd" in only_answer(events, "lt-arnhem-medewerker")
     r = state(console, N1)
     assert (r["status"], r["holders"], r["handovers"][0]["state"]) == ("overgedragen", [LTA], "bevestigd")
@@ -253,10 +255,10 @@ def test_two_gemeenten_both_lokale_teams_must_confirm():
     console = decided(gemeente="Arnhem,Ede")
     events = play(console, "lt-ede-medewerker: klik bevestig")
     update = next(e for e in events if e["kind"] == "update")
-    assert {b["action"] for b in update["buttons"]} == {"bevestig", "weiger"}       # still waiting for Arnhem
+    assert {b["action"] for b in update["buttons"]} == {"bevestig", "weiger", "document"}   # still waiting for Arnhem
     assert state(console, N1)["holders"] == [VT]
     events = play(console, "klok +1h\nlt-arnhem-medewerker: klik bevestig")
-    assert next(e for e in events if e["kind"] == "update")["buttons"] == []
+    assert [b["action"] for b in next(e for e in events if e["kind"] == "update")["buttons"]] == ["document"]
     r = state(console, N1)
     assert (r["status"], r["holders"], r["ledger"][-1]["reason"]) == ("overgedragen", [LTA, LTE], "bevestiging")
 

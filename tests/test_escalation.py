@@ -41,7 +41,7 @@ from models.events import (
 )
 from models.types import DeadlineKind as K
 from models.types import DeadlineState, MonitorVraag, Route, Status
-from tests.factories import LT_ARNHEM, VT, Driver, ams, melding
+from tests.factories import LT_ARNHEM, VT, Driver, ams, melding, send_document_if_needed
 
 PROFILES = ("gelderland-midden", "noord-oost-gelderland", "zuid-limburg", "flevoland")
 GM, ZL = load_profile("gelderland-midden"), load_profile("zuid-limburg")
@@ -64,6 +64,7 @@ def triage(profile: str = "gelderland-midden", **kw) -> Driver:
 
 
 def confirm_all(d: Driver, when: datetime) -> None:
+    send_document_if_needed(d, when)
     h = d.state.open_handover
     for org in h.receivers:
         d.do(OverdrachtBevestigd(h.seq, org), when, f"{org}-medewerker")

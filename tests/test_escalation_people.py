@@ -235,6 +235,7 @@ def test_a_lokaal_team_that_confirmed_is_not_chased_for_the_others(profile):
     play(c, """
 vt-medewerker: /casus nieuw Arnhem,Ede
 vt-medewerker: /casus besluit VT-2025-0001 lt licht
+vt-medewerker: klik document VT-2025-0001
 lt-arnhem-medewerker: klik bevestig VT-2025-0001
 klok 2025-06-30T12:00
 """)
@@ -252,6 +253,7 @@ def test_an_acute_case_escalates_in_hours_also_on_a_friday_evening(profile):
     play(c, """
 vt-medewerker: /casus nieuw Arnhem signalen=acuut
 vt-medewerker: /casus besluit VT-2025-0001 lt licht forceer reden: acuut, lokaal team is al bij het gezin
+vt-medewerker: klik document VT-2025-0001
 lt-arnhem-medewerker: klik bevestig VT-2025-0001
 klok 2025-06-07T12:00
 """)

@@ -72,3 +72,26 @@ def test_forcing_a_handover_over_no_help_needed_is_said_with_its_reason():
     decision = next(t for t in posts(events) if t.startswith("**Triagebesluit"))
     assert "het signaal dat het gezin geen hulp van buitenaf nodig heeft" in decision
     assert report(console)["override"] == {"reason": "het gezin vraagt zelf om hulp", "rules": ["geen_hulp_nodig"]}
+
+
+# ---- the overdrachtsdocument (000 §5.1.2; 001 §1, §3) ---------------------------------------------------
+@pytest.mark.parametrize("profile, first", [("noord-oost-gelderland", True), ("gelderland-midden", False)])
+def test_the_document_is_ticked_as_sent_and_where_the_region_says_it_comes_before_the_confirmation(profile, first):
+    console = make_console(profile)
+    events = play(console, f"vt-medewerker: /casus nieuw Arnhem\nvt-medewerker: /casus besluit {N1} lt licht")
+    card = next(e for e in events if e["buttons"])
+    assert "☐ inhoud van de melding" in card["text"] and "nog niet verstuurd" in card["text"]
+    play(console, f"lt-arnhem-medewerker: klik bevestig {N1}")
+    assert (report(console)["status"] == "overdracht") is first          # NOG: not before the document
+    if first:
+        assert last_audit(console) == ("klik:bevestig", "geweigerd:document_nog_niet_verstuurd")
+    play(console, f"lt-arnhem-medewerker: klik document {N1}")             # only VT records it
+    assert last_audit(console) == ("klik:document", "geweigerd:alleen_vt")
+    events = play(console, f"vt-medewerker: klik Document verstuurd {N1}")
+    update = next(e for e in events if e["kind"] == "update")
+    assert "✔ inhoud van de melding" in update["text"] and "Overdrachtsdocument verstuurd door" in update["text"]
+    assert "document" not in [b["action"] for b in update["buttons"]]
+    assert (report(console)["records"][-1]["kind"], report(console)["records"][-1]["by"]) == (
+        "document_verstuurd", "vt-medewerker")
+    play(console, f"lt-arnhem-medewerker: klik bevestig {N1}")
+    assert report(console)["status"] == "overgedragen"

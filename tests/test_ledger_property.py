@@ -24,6 +24,7 @@ from models.events import (
     AfsluitingVoorgesteld,
     DienstAfgerond,
     DirectbetrokkenenGeinformeerd,
+    DocumentVerstuurd,
     EersteContact,
     Event,
     GemeenteAntwoord,
@@ -92,7 +93,7 @@ PROGRESS = {
     Status.TRIAGE: [TriageBesluit],
     Status.DIENST: [DienstAfgerond],
     Status.TE_OVERDRAGEN: [OverdrachtGevraagd],
-    Status.OVERDRACHT: [OverdrachtBevestigd, OverdrachtBevestigd, OverdrachtGeweigerd],
+    Status.OVERDRACHT: [OverdrachtBevestigd, OverdrachtBevestigd, OverdrachtGeweigerd, DocumentVerstuurd],
     Status.OVERGEDRAGEN: [Monitoringsmoment, MonitoringVervolg, AfsluitingVoorgesteld, AfsluitingVoorgesteld,
                           AfsluitingAkkoord, AfsluitingNietAkkoord, WegingGevraagd, WegingBesloten, WegingOneens],
 }
@@ -157,6 +158,7 @@ def draw_event(data, state: CaseState, now: datetime) -> Event:
             frozenset(data.draw(st.lists(st.sampled_from(list(Signal)), max_size=2), label="added")),
             frozenset(data.draw(st.lists(st.sampled_from(list(Signal)), max_size=2), label="removed"))),
         AfsluitingNietAkkoord: lambda: AfsluitingNietAkkoord(reason),
+        DocumentVerstuurd: lambda: DocumentVerstuurd(seq),
     }[kind]()
 
 

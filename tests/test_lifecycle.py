@@ -16,6 +16,7 @@ from models.events import (
     AfsluitingVoorgesteld,
     DienstAfgerond,
     DirectbetrokkenenGeinformeerd,
+    DocumentVerstuurd,
     EersteContact,
     Event,
     GemeenteAntwoord,
@@ -83,6 +84,8 @@ def case_in(profile: str, status: Status, *, gemeenten=("Arnhem",), via: str = "
         d.do(OverdrachtGevraagd(), at(3))
     if status in (Status.OVERGEDRAGEN, Status.GESLOTEN):
         h = d.state.open_handover
+        if d.profile.confirm_after_document:             # NOG: VT sends the overdrachtsdocument first (001 §1)
+            d.do(DocumentVerstuurd(h.seq), at(3.5))
         for org in h.receivers:
             d.do(OverdrachtBevestigd(h.seq, org), at(4), ACTOR[org])
     if status is Status.GESLOTEN:      # closed together: the lokaal team proposes, VT agrees (000 §7.3)
@@ -173,6 +176,7 @@ def example(row, status: Status) -> tuple[Driver, Event, str]:
         GemeenteAntwoord.name: GemeenteAntwoord("gemeente-arnhem"),
         TijdVerstreken.name: TijdVerstreken(),
         SignalenGewijzigd.name: SignalenGewijzigd(added=frozenset({Signal.LETSEL})),
+        DocumentVerstuurd.name: DocumentVerstuurd(1),
     }[name]
     return d, event, "vt-medewerker"
 
@@ -227,6 +231,7 @@ def generic_event(name: str) -> Event:
         WegingBesloten.name: WegingBesloten(WegingUitkomst.ADVIES),
         WegingOneens.name: WegingOneens("niet eens"),
         SignalenGewijzigd.name: SignalenGewijzigd(added=frozenset({Signal.LETSEL})),
+        DocumentVerstuurd.name: DocumentVerstuurd(1),
         AfsluitingAkkoord.name: AfsluitingAkkoord(),
         AfsluitingNietAkkoord.name: AfsluitingNietAkkoord("nog niet"),
     }[name]
@@ -392,6 +397,12 @@ GUARD_CASES = [
      SignalenGewijzigd(added=frozenset({Signal.LETSEL}), removed=frozenset({Signal.ACUUT}))),
     ("signalen_wijzigen", "signaal_dubbel", _triage,
      SignalenGewijzigd(added=frozenset({Signal.LETSEL}), removed=frozenset({Signal.LETSEL}))),
+    # the overdrachtsdocument (001 §1)
+    ("document_eerst", "document_nog_niet_verstuurd", lambda: case_in("noord-oost-gelderland", Status.OVERDRACHT),
+     OverdrachtBevestigd(1, LT_ARNHEM), LT_ACTOR),
+    ("document_te_versturen", "document_al_verstuurd", lambda: _sent(), DocumentVerstuurd(1)),
+    ("document_te_versturen", "verzoek_onbekend", lambda: case_in("gelderland-midden", Status.OVERDRACHT),
+     DocumentVerstuurd(5)),
     # the lokaal team cannot get in (000 bijlage 2)
     ("lokaal_team_met_zicht", "alleen_lokaal_team_met_zicht",
      lambda: case_in("gelderland-midden", Status.OVERGEDRAGEN), WegingGevraagd("deur blijft dicht")),
@@ -399,6 +410,12 @@ GUARD_CASES = [
     ("weging_open", "geen_weging_open", lambda: case_in("gelderland-midden", Status.OVERGEDRAGEN),
      WegingBesloten(WegingUitkomst.SLUITEN)),
 ]
+
+
+def _sent() -> Driver:
+    d = case_in("gelderland-midden", Status.OVERDRACHT)
+    d.do(DocumentVerstuurd(1), at(20))
+    return d
 
 
 def _weighing() -> Driver:

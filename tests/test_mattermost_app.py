@@ -79,8 +79,11 @@ def test_the_handover_card_is_updated_and_loses_its_buttons_on_confirmation(mm):
     post_id = card(mm)
     assert mm.line("lt-arnhem-medewerker: klik bevestig VT-2025-0001").startswith("U heeft de overdracht")
     post = next(p for p in mm.fake.posts_in(mm.fake.channel_named("casus-2025-0001")["id"]) if p["id"] == post_id)
-    assert "Bevestigd door" in post["message"] and not post["props"].get("attachments")
+    assert "Bevestigd door" in post["message"]
     assert mm.latest_button("VT-2025-0001", "bevestig") is None
+    assert mm.line("vt-medewerker: klik document VT-2025-0001").startswith("Vastgelegd dat het overdrachtsdocument")
+    post = next(p for p in mm.fake.posts_in(mm.fake.channel_named("casus-2025-0001")["id"]) if p["id"] == post_id)
+    assert "Overdrachtsdocument verstuurd door" in post["message"] and not post["props"].get("attachments")
 
 
 def test_escalations_go_by_direct_message_never_through_the_admin_ephemeral_endpoint(mm):

@@ -28,7 +28,7 @@ from models.profile import Profile, TransferMoment
 from models.schema import ConfigError
 from models.types import DeadlineKind as K
 from models.types import DeadlineState, Route, Signal, Weight
-from tests.factories import LT_ARNHEM, VT, Driver, ams, melding
+from tests.factories import LT_ARNHEM, VT, Driver, ams, melding, send_document_if_needed
 
 GM, NOG, ZL, FL = "gelderland-midden", "noord-oost-gelderland", "zuid-limburg", "flevoland"
 PROFILES = (GM, NOG, ZL, FL)
@@ -60,11 +60,13 @@ def after_dienst(profile: str) -> Driver:
     d.do(TriageBesluit(Route.VV), at(1))
     d.do(DienstAfgerond(), at(2))
     d.do(OverdrachtGevraagd(), at(3))
+    send_document_if_needed(d, at(4))
     d.do(OverdrachtBevestigd(1, LT_ARNHEM), at(4), "lt-arnhem-medewerker")
     return d
 
 
 def confirm(d: Driver, when: datetime) -> None:
+    send_document_if_needed(d, when)
     d.do(OverdrachtBevestigd(1, LT_ARNHEM), when, "lt-arnhem-medewerker")
 
 
@@ -137,7 +139,8 @@ def test_first_contact_when_acute_is_immediate(profile):
 
 
 @pytest.mark.parametrize("profile, expected", [
-    (NOG, {"letsel", "ongeboren", "psychiatrie", "eergerelateerd", "stalking", "strafbaar"}),
+    (NOG, {"letsel", "ongeboren", "psychiatrie", "eergerelateerd", "stalking", "strafbaar", "multiprobleem",
+           "geen-hulp-gewenst"}),                          # 001 §1, the whole tenzij list
     (GM, set()),
     (ZL, set()),
 ])

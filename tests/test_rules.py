@@ -18,7 +18,7 @@ from models.events import (
 )
 from models.types import DeadlineKind as K
 from models.types import DeadlineState, HandoverKind, HandoverState, Route, Status, Weight
-from tests.factories import GI, LT_ARNHEM, LT_EDE, VT, Driver, ams, melding
+from tests.factories import GI, LT_ARNHEM, LT_EDE, VT, Driver, ams, melding, send_document_if_needed
 
 PROFILES = ("gelderland-midden", "noord-oost-gelderland", "zuid-limburg", "flevoland")
 LADDER = {p: load_profile(p).escalation.ladder for p in PROFILES}
@@ -40,6 +40,7 @@ def triage(profile: str = "gelderland-midden", gemeenten=("Arnhem",), **kw) -> D
 
 
 def confirm_all(d: Driver, when: datetime) -> None:
+    send_document_if_needed(d, when)
     h = d.state.open_handover
     for org in h.receivers:
         d.do(OverdrachtBevestigd(h.seq, org), when, ACTOR[org])
@@ -197,6 +198,7 @@ def test_two_gemeenten_both_must_confirm(profile, route):
     assert h.receivers == (LT_ARNHEM, LT_EDE)
     assert "contactgegevens_directbetrokkenen_beide_gemeenten" in h.checklist
     assert d.state.holders == (VT,)
+    send_document_if_needed(d, at(4))
     d.do(OverdrachtBevestigd(h.seq, LT_ARNHEM), at(4), ACTOR[LT_ARNHEM])
     assert d.state.holders == (VT,) and d.state.status is Status.OVERDRACHT
     assert d.state.open_handover.waiting_for == (LT_EDE,)

@@ -83,8 +83,14 @@ def test_the_handover_card_is_confirmed_once_by_the_receiver_only(world):
     world.click("lt-arnhem-leidinggevende", "bevestig", value, channel_id)
     updates = world.fake.calls_to("chat.update")
     assert len(updates) == 1 and "Bevestigd door" in updates[0].args["text"]
-    assert "actions" not in json.dumps(updates[0].args.get("blocks"))        # the buttons are gone
+    assert '"bevestig"' not in json.dumps(updates[0].args.get("blocks"))     # the receiver's buttons are gone
+    document, _ = world.latest_button("VT-2025-0001", "document")
+    world.click("vt-medewerker", "document", document, channel_id)          # VT's, once the document went
+    updates = world.fake.calls_to("chat.update")
+    assert len(updates) == 2 and "Overdrachtsdocument verstuurd door" in updates[1].args["text"]
+    assert "actions" not in json.dumps(updates[1].args.get("blocks"))
     private = [c.args["text"] for c in world.fake.calls_to("chat.postEphemeral")]
+    assert private[3].startswith("Vastgelegd dat het overdrachtsdocument")
     assert private[0].startswith("Alleen Lokaal team Arnhem kan deze overdracht")
     assert private[1].startswith("U heeft de overdracht van VT-2025-0001 bevestigd")
     assert private[2].startswith("Deze overdracht is al bevestigd door")

@@ -27,7 +27,7 @@ from commands.model import Click, Invocation
 from commands.parse import ParseError
 from commands.ports import ConcurrentChange
 from models.calendar import AMS
-from models.events import GemeenteAntwoord, OverdrachtGevraagd, StagnatieGemeld
+from models.events import GemeenteAntwoord, OverdrachtBevestigd, OverdrachtGevraagd, StagnatieGemeld
 from models.rules import GUARDS, Context
 from tests.harness import make_console
 
@@ -136,7 +136,7 @@ vt-zwolle: /casus nieuw Zwolle gezinsvoogd
 vt-zwolle: /casus nieuw Dorp
 """.replace("<niet-positief>", NOT_POSITIVE)
 HELP = ["nieuw", "besluit", "overdracht", "dienst", "contact", "huisverbod", "monitoring", "stagnatie", "status",
-        "sluiten", "afsluiten", "weging", "signaal", "agenda", "knoppen"]
+        "sluiten", "afsluiten", "weging", "signaal", "document", "agenda", "knoppen"]
 
 
 def directory_file(folder: Path) -> str:
@@ -215,6 +215,9 @@ def run(tmp_path_factory) -> dict[str, Any]:
     ctx = Context(now=datetime(2025, 6, 10, 9, tzinfo=AMS), actor="vt-medewerker", actor_org="vt-gelderland-midden",
                   profile=load_profile("gelderland-midden"))
     nobody = replace(state, orgs=replace(state.orgs, lts=()))        # unreachable through the commands
+    nog = replace(ctx, profile=load_profile("noord-oost-gelderland"))      # 001 §1: the document first
+    refused = GUARDS["document_eerst"](state, OverdrachtBevestigd(1, "lt-arnhem"), nog)
+    rendered.append((f"weigering/{refused.key}", {"case": state.number, **dict(refused.params)}))
     for guard, s, event in (("heeft_ontvangers", nobody, OverdrachtGevraagd()),
                             ("vraag_aan_gemeente_open", state, GemeenteAntwoord("gemeente-arnhem")),
                             ("reden_verplicht", state, StagnatieGemeld(" "))):
@@ -246,6 +249,8 @@ vt-medewerker: /casus nieuw Arnhem
 vt-medewerker: /casus besluit VT-2025-0003 vv
 vt-medewerker: /casus dienst VT-2025-0003 afgerond
 lt-arnhem-medewerker: klik bevestig VT-2025-0003
+vt-medewerker: /casus document VT-2025-0003
+vt-medewerker: /casus document VT-2025-0003
 vt-medewerker: /casus monitoring VT-2025-0003 <niet-positief> toelichting: nog zorgen
 lt-arnhem-medewerker: /casus afsluiten VT-2025-0003 geen-incidenten risicofactoren herstel
 vt-medewerker: /casus monitoring VT-2025-0003 vervolg beschermtafel

@@ -4,7 +4,7 @@ Script lines:
     # commentaar
     <lid-id>: /casus ...            or  <lid-id>: /tafel ...
     <lid-id>: klik <knop> [<casusnummer>] [reden: <tekst>]      (<knop>: wat erop staat, of de actie: bevestig,
-                                                                weiger, oppakken, akkoord)
+                                                                weiger, oppakken, akkoord, document)
     klok <JJJJ-MM-DDTUU:MM>         or  klok +<n>m|h|d|wd      (wd = werkdagen)
 
 On a database that was used before, the console continues where the last session stopped (resume.py).

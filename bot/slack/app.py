@@ -194,6 +194,7 @@ def build_app(bot: Bot, client: WebClient, signing_secret: str | None, channels:
     @app.action("bevestig")
     @app.action("oppakken")
     @app.action("akkoord")
+    @app.action("document")
     def on_button(ack, body, action):
         answers = click(body, action)   # committed (with its audit entry) before Slack hears back
         ack()
