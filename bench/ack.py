@@ -333,7 +333,8 @@ def run_mattermost(args, folder: Path, database_url: str) -> None:
         wait_for(bare_port)
         answer = json.loads(post(bot_port, mm_command("/casus", "nieuw Arnhem"))[1])["text"]
         number = answer.split()[1]
-        decided = json.loads(post(bot_port, mm_command("/casus", f"besluit {number} lt licht"))[1])["text"]
+        line = f"besluit {number} lt licht gezin-geinformeerd"
+        decided = json.loads(post(bot_port, mm_command("/casus", line))[1])["text"]
         if not number.startswith("VT-") or "vastgelegd" not in decided:
             raise RuntimeError(f"the bot did not register and decide a case: {answer!r}, {decided!r}")
         measure_all(f"Mattermost: triagebot serve --platform mattermost on {database_name(args)}", "bare WSGI",

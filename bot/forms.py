@@ -66,6 +66,7 @@ def decision(number: str, words: Any) -> Form:
     return _form(words, DECIDE,
                  ("route", "choose", tuple(r.value for r in Route), {}),
                  ("zwaarte", "choose", tuple(w.value for w in Weight), {"optional": True}),
+                 ("gezin", "choose", ("gezin-geinformeerd",), {"optional": True, "max_selected": None}),
                  ("forceer", "choose", ("forceer",), {"optional": True, "max_selected": None}),
                  ("reden", "long", (), {"optional": True, "max_length": LIMITS["reden"]}), nummer=number)
 
@@ -125,7 +126,8 @@ def new_case_line(values: Values) -> str:
 
 
 def decision_line(number: str, values: Values) -> str:
-    words = ["besluit", number, *values.get("route", []), *values.get("zwaarte", []), *values.get("forceer", [])]
+    words = ["besluit", number, *values.get("route", []), *values.get("zwaarte", []), *values.get("gezin", []),
+             *values.get("forceer", [])]
     reason = " ".join(values.get("reden", [])).strip()
     return " ".join(words) + (f" reden: {reason}" if reason else "")
 

@@ -21,6 +21,7 @@ from models.events import (
     Event,
     GemeenteAntwoord,
     Gesloten,
+    GezinGeinformeerd,
     HuisverbodAdvies,
     HuisverbodBeeindigd,
     HuisverbodGestart,
@@ -194,12 +195,13 @@ def besluit(req: Request) -> Reply:
         raise ParseError("onbekende_woorden", woorden=" ".join(w.value for w in weights[1:]))
     weight = weights[0] if weights else None
     override = req.args.take_flag("forceer")
+    told = req.args.take_flag("gezin-geinformeerd")       # VT told the family of the handover (000 §5.1)
     req.args.no_more(labels=("reden",))
     reason = req.args.text("reden")
     check_free_text(reason)
     event = TriageBesluit(route=route, weight=weight, reasoning=reason, override=override,
                           override_reason=reason if override else "")
-    events: list[Event] = [event]
+    events: list[Event] = [GezinGeinformeerd(), event] if told else [event]
     if route in HANDOVER_ROUTES:
         events.append(OverdrachtGevraagd())
     return _change(req, number, events, "klaar/besluit", route=route.value)
@@ -329,9 +331,18 @@ def stagnatie(req: Request) -> Reply:
 
 
 def geinformeerd(req: Request) -> Reply:
-    """The lokaal team records that it informed the directbetrokkenen (002 §5.1.2; bijlage 3b)."""
+    """Veilig Thuis, before a directe overdracht: it told the family (000 §5.1), or `niet reden: ...` why not.
+    The lokaal team, after the handover: it informed the directbetrokkenen (002 §5.1.2; bijlage 3b)."""
     number = req.case_number()
-    access.require_involved(req.load(number), req.member)
+    state = req.load(number)
+    access.require_involved(state, req.member)
+    if state.orgs is not None and req.member.org_id == state.orgs.vt:
+        informed = not req.args.take_flag("niet")
+        req.args.no_more(labels=("reden",))
+        reason = req.args.text("reden")
+        check_free_text(reason)
+        return _change(req, number, GezinGeinformeerd(informed, reason), "klaar/gezin_geinformeerd",
+                       geinformeerd=informed)
     req.args.no_more()
     return _change(req, number, DirectbetrokkenenGeinformeerd(req.member.org_id), "klaar/geinformeerd")
 

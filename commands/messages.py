@@ -147,7 +147,7 @@ def for_notes(directory: Directory, before: CaseState | None, s: CaseState, note
                              reasoning=s.decision.reasoning if s.decision else "",
                              overridden=list(s.decision.overridden) if s.decision else [],
                              override_reason=s.decision.override_reason if s.decision else None,
-                             checklist=checklist))
+                             checklist=checklist, gezin=any(x.key == "gezin_geinformeerd" for x in notes)))
         elif k == "overdracht_gevraagd":
             h = next(h for h in s.handovers if h.seq == n.get("verzoek"))
             out.append(handover_card(s, h))
@@ -158,6 +158,9 @@ def for_notes(directory: Directory, before: CaseState | None, s: CaseState, note
         elif k == "zicht_verschoven":
             out.append(_post(s, "zicht_verschoven", to=list(n.get("naar")), reason=n.get("reden"),
                              started=[d for d in started if d["kind"] != "bevestiging"]))
+        elif k in ("gezin_geinformeerd", "gezin_niet_geinformeerd"):
+            if not any(x.key == "triagebesluit" for x in notes):    # with the decision: said in its post
+                out.append(_post(s, k, by=actor, reden=n.get("reden")))
         elif k == "document_verstuurd":
             out.append(handover_card(s, next(h for h in s.handovers if h.seq == n.get("verzoek")), Kind.UPDATE))
         elif k in ("overdracht_bevestigd", "overdracht_geweigerd"):

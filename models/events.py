@@ -59,6 +59,16 @@ class OverdrachtGeweigerd(Event):
 
 
 @dataclass(frozen=True)
+class GezinGeinformeerd(Event):
+    """VT told the family that the case goes to the lokaal team (000 §5.1; 001 §1; 002 §5.1) — or records why
+    it did not (`informed` False, with the reason)."""
+
+    name: ClassVar[str] = "gezin_geinformeerd"
+    informed: bool = True
+    reason: str = ""
+
+
+@dataclass(frozen=True)
 class DocumentVerstuurd(Event):
     """VT sent the overdrachtsdocument of a handover (the bot keeps that it was sent, never its contents)."""
 
@@ -264,5 +274,5 @@ ALL_EVENTS: tuple[type[Event], ...] = (
     HuisverbodAdvies, Monitoringsmoment, StagnatieGemeld, GemeenteGeinformeerd, GemeenteAntwoord,
     Gesloten, Opgepakt, KlokGepauzeerd, KlokHervat, TijdVerstreken, DirectbetrokkenenGeinformeerd,
     AfsluitingVoorgesteld, AfsluitingAkkoord, AfsluitingNietAkkoord, MonitoringVervolg, WegingGevraagd,
-    WegingBesloten, WegingOneens, SignalenGewijzigd, DocumentVerstuurd,
+    WegingBesloten, WegingOneens, SignalenGewijzigd, DocumentVerstuurd, GezinGeinformeerd,
 )

@@ -29,6 +29,7 @@ from .events import (
     GemeenteAntwoord,
     GemeenteGeinformeerd,
     Gesloten,
+    GezinGeinformeerd,
     HuisverbodAdvies,
     HuisverbodBeeindigd,
     HuisverbodGestart,
@@ -96,7 +97,9 @@ TRANSITIONS: tuple[Transition, ...] = (
     T(TriageBesluit, {S.TRIAGE}, S.DIENST, when="route_dienst", guards=_DECIDE),
     T(TriageBesluit, {S.TRIAGE}, S.TE_OVERDRAGEN, when="route_overdracht", guards=_DECIDE),
     T(TriageBesluit, {S.TRIAGE}, S.GESLOTEN, when="route_einde", guards=_DECIDE),
-    T(OverdrachtGevraagd, {S.TE_OVERDRAGEN}, S.OVERDRACHT, guards=("heeft_ontvangers",)),
+    T(OverdrachtGevraagd, {S.TE_OVERDRAGEN}, S.OVERDRACHT, guards=("heeft_ontvangers", "gezin_eerst")),
+    # VT tells the family before a directe overdracht (000 §5.1), or records why it did not
+    T(GezinGeinformeerd, {S.TRIAGE, S.DIENST, S.TE_OVERDRAGEN}, guards=("reden_bij_niet_informeren",)),
     T(OverdrachtBevestigd, {S.OVERDRACHT}, S.OVERGEDRAGEN, when="laatste_bevestiging", guards=_CONFIRM),
     T(OverdrachtBevestigd, {S.OVERDRACHT}, S.OVERDRACHT, guards=_CONFIRM),
     # the document goes with the request, or after the warm handover confirms what was agreed (001 §3)
@@ -374,6 +377,12 @@ def _refuse(s: CaseState, e: OverdrachtGeweigerd, ctx: Context, _o) -> tuple[Cas
     return s, [note("overdracht_geweigerd", verzoek=h.seq, org=e.org, reden=e.reason.strip(), terug=back,
                     record=len(s.records)),
                note("stagnatie", org=e.org, bron="weigering", record=len(s.records))]
+
+
+def _family_told(s: CaseState, e: GezinGeinformeerd, ctx: Context, _o) -> tuple[CaseState, list[Note]]:
+    kind = "gezin_geinformeerd" if e.informed else "gezin_niet_geinformeerd"
+    s = replace(s, records=s.records + (Record(kind, ctx.now, ctx.actor, ctx.actor_org, e.reason.strip()),))
+    return s, [note(kind, reden=e.reason.strip())]
 
 
 def _document(s: CaseState, e: DocumentVerstuurd, ctx: Context, _o) -> tuple[CaseState, list[Note]]:
@@ -702,6 +711,7 @@ EFFECTS: dict[str, Effect] = {
     OverdrachtGeweigerd.name: _refuse,
     DienstAfgerond.name: _service_done,
     DocumentVerstuurd.name: _document,
+    GezinGeinformeerd.name: _family_told,
     EersteContact.name: _contact,
     DirectbetrokkenenGeinformeerd.name: _informed,
     HuisverbodGestart.name: _ban_start,

@@ -97,6 +97,7 @@ class Profile:
     transfer_moment: TransferMoment
     receipt_after_transfer: Receipt
     confirm_after_document: bool        # the receiver confirms a directe overdracht only once the document was sent
+    family_first: bool                  # VT tells the family before a directe overdracht (or records why not)
     confirmation_term: Term
     handover_max_wait: Term
     extra_keep_reasons: frozenset[Signal]
@@ -176,6 +177,7 @@ def _read_profile(r: Reader) -> Profile:
     moment = over.choice("moment", TransferMoment)
     receipt = over.choice("ontvangst_na_overgang", Receipt)
     after_document = over.boolean("bevestigen_na_document")
+    family_first = over.boolean("gezin_eerst_informeren")
     confirmation = over.term("bevestiging_termijn", allowed=_DAY_UNITS)
     max_wait = over.term("maximale_wachttijd", allowed=_DAY_UNITS)
     over.done()
@@ -251,6 +253,7 @@ def _read_profile(r: Reader) -> Profile:
         transfer_moment=moment,
         receipt_after_transfer=receipt,
         confirm_after_document=after_document,
+        family_first=family_first,
         confirmation_term=confirmation,
         handover_max_wait=max_wait,
         extra_keep_reasons=extra,

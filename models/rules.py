@@ -182,6 +182,21 @@ def org_receives(state: CaseState, e, ctx: Context) -> Refused | None:
     return None
 
 
+def reason_when_not_told(state: CaseState, e, ctx: Context) -> Refused | None:
+    if not e.informed and not e.reason.strip():
+        return Refused.of("reden_verplicht")
+    return None
+
+
+def family_first(state: CaseState, e, ctx: Context) -> Refused | None:
+    """000 §5.1; 001 §1; 002 §5.1: VT hands over directly only after it told the family (or recorded why not)."""
+    if not ctx.profile.family_first or next_handover_kind(state) is not HandoverKind.DIRECT:
+        return None
+    if any(r.kind in ("gezin_geinformeerd", "gezin_niet_geinformeerd") for r in state.records):
+        return None
+    return Refused.of("gezin_niet_geinformeerd")
+
+
 def document_first(state: CaseState, e, ctx: Context) -> Refused | None:
     """NOG (001 §1): VT sends the overdrachtsdocument to the family and the lokaal team; then LT confirms."""
     h = _handover(state, e.handover)
@@ -436,6 +451,8 @@ GUARDS: dict[str, Guard] = {
     "org_is_ontvanger": org_receives,
     "reden_verplicht": reason_given,
     "document_eerst": document_first,
+    "gezin_eerst": family_first,
+    "reden_bij_niet_informeren": reason_when_not_told,
     "document_te_versturen": document_not_sent,
     "heeft_ontvangers": has_receivers,
     "oordeel_na_onderzoek": oordeel_after_onderzoek,

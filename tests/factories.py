@@ -90,3 +90,15 @@ def send_document_if_needed(d: Driver, when: datetime) -> None:
     if (h is not None and d.profile.confirm_after_document and h.kind is HandoverKind.DIRECT
             and d.state.document_sent(h.seq) is None):
         d.do(DocumentVerstuurd(h.seq), when)
+
+
+def request_handover(d: Driver, when: datetime) -> CaseState:
+    """VT asks for the handover; before a directe overdracht it tells the family first (000 §5.1)."""
+    from models.events import GezinGeinformeerd, OverdrachtGevraagd
+    from models.rules import next_handover_kind
+    from models.types import HandoverKind
+
+    if d.profile.family_first and next_handover_kind(d.state) is HandoverKind.DIRECT and not any(
+            r.kind == "gezin_geinformeerd" for r in d.state.records):
+        d.do(GezinGeinformeerd(), when)
+    return d.do(OverdrachtGevraagd(), when)

@@ -19,7 +19,8 @@ N1 = "VT-2025-0001"
 VT_ONLY = {   # command -> the script that makes VT's own use of it succeed
     "nieuw": ("", "/casus nieuw Arnhem"),
     "besluit": ("vt-medewerker: /casus nieuw Arnhem", f"/casus besluit {N1} vv"),
-    "overdracht": (f"vt-medewerker: /casus nieuw Arnhem\nvt-medewerker: /casus besluit {N1} lt\nklok +1h\n"
+    "overdracht": (f"vt-medewerker: /casus nieuw Arnhem\nvt-medewerker: /casus besluit {N1} lt gezin-geinformeerd\n"
+                   f"klok +1h\n"
                    f"lt-arnhem-medewerker: klik weiger {N1} reden: eerst overleg\nklok +1h",
                    f"/casus overdracht {N1} opnieuw"),
     "dienst": (f"vt-medewerker: /casus nieuw Arnhem\nvt-medewerker: /casus besluit {N1} vv\nklok +1h",
@@ -118,7 +119,8 @@ INVOLVED_LINES = [f"/casus status {N1}", f"/casus stagnatie {N1} reden: afsprake
 @pytest.mark.parametrize("line", INVOLVED_LINES)
 def test_a_lokaal_team_of_another_gemeente_is_not_involved(line):
     console = make_console()
-    play(console, f"vt-medewerker: /casus nieuw Arnhem\nvt-medewerker: /casus besluit {N1} lt\nklok +1h")
+    play(console, f"vt-medewerker: /casus nieuw Arnhem\nvt-medewerker: /casus besluit {N1} lt gezin-geinformeerd\n"
+                  f"klok +1h")
     text = refused(console, "lt-ede-medewerker", line, "geen_toegang")
     assert "niet betrokken bij casus VT-2025-0001" in text
     ok(console, "lt-arnhem-medewerker", line)
@@ -127,7 +129,8 @@ def test_a_lokaal_team_of_another_gemeente_is_not_involved(line):
 @pytest.mark.parametrize("line", INVOLVED_LINES)
 def test_both_lokale_teams_of_a_case_in_two_gemeenten_are_involved(line):
     console = make_console()
-    play(console, f"vt-medewerker: /casus nieuw Arnhem,Ede\nvt-medewerker: /casus besluit {N1} lt\nklok +1h")
+    play(console, f"vt-medewerker: /casus nieuw Arnhem,Ede\nvt-medewerker: /casus besluit {N1} lt gezin-geinformeerd\n"
+                  f"klok +1h")
     ok(console, "lt-ede-leidinggevende", line)
 
 
@@ -136,9 +139,9 @@ def test_the_gi_is_involved_only_when_a_gezinsvoogd_is(line):
     console = make_console()
     play(console, f"""
         vt-medewerker: /casus nieuw Arnhem
-        vt-medewerker: /casus besluit {N1} lt
+        vt-medewerker: /casus besluit {N1} lt gezin-geinformeerd
         vt-medewerker: /casus nieuw Arnhem gezinsvoogd
-        vt-medewerker: /casus besluit VT-2025-0002 gi
+        vt-medewerker: /casus besluit VT-2025-0002 gi gezin-geinformeerd
         klok +1h
     """)
     refused(console, "gi-gezinsvoogd", line, "geen_toegang")
@@ -148,7 +151,8 @@ def test_the_gi_is_involved_only_when_a_gezinsvoogd_is(line):
 @pytest.mark.parametrize("line", [*INVOLVED_LINES, "/casus help", "/tafel help"])
 def test_gemeente_members_see_no_case_but_may_read_the_help(line):
     console = make_console()
-    play(console, f"vt-medewerker: /casus nieuw Arnhem\nvt-medewerker: /casus besluit {N1} lt\nklok +1h")
+    play(console, f"vt-medewerker: /casus nieuw Arnhem\nvt-medewerker: /casus besluit {N1} lt gezin-geinformeerd\n"
+                  f"klok +1h")
     if "help" in line:
         assert "Triagetafel-bot" in play(console, f"gemeente-arnhem: {line}")[0]["text"]
     else:
@@ -157,7 +161,8 @@ def test_gemeente_members_see_no_case_but_may_read_the_help(line):
 
 def test_gemeente_members_may_not_see_the_agenda_nor_press_a_button():
     console = make_console()
-    play(console, f"vt-medewerker: /casus nieuw Arnhem\nvt-medewerker: /casus besluit {N1} lt\nklok +1h")
+    play(console, f"vt-medewerker: /casus nieuw Arnhem\nvt-medewerker: /casus besluit {N1} lt gezin-geinformeerd\n"
+                  f"klok +1h")
     text = refused(console, "gemeente-arnhem", "/tafel agenda", "alleen_tafel")
     assert text.startswith("Alleen Veilig Thuis, de lokale teams")
     refused(console, "gemeente-arnhem", f"klik bevestig {N1}", "niet_de_ontvanger")
@@ -168,7 +173,7 @@ def test_the_gi_agenda_shows_only_cases_with_a_gezinsvoogd():
     console = make_console()
     play(console, f"""
         vt-medewerker: /casus nieuw Arnhem
-        vt-medewerker: /casus besluit {N1} lt
+        vt-medewerker: /casus besluit {N1} lt gezin-geinformeerd
         klok +1h
         lt-arnhem-medewerker: klik weiger {N1} reden: gezin al bekend bij jeugdteam
     """)
@@ -180,7 +185,8 @@ def test_the_gi_agenda_shows_only_cases_with_a_gezinsvoogd():
 # ---- escalation: pauzeer, hervat, 'Ik pak dit op' ------------------------------------------------------
 def test_only_a_leidinggevende_of_an_involved_organisation_may_pause_and_resume():
     console = make_console()
-    play(console, f"vt-medewerker: /casus nieuw Arnhem\nvt-medewerker: /casus besluit {N1} lt\nklok +1h")
+    play(console, f"vt-medewerker: /casus nieuw Arnhem\nvt-medewerker: /casus besluit {N1} lt gezin-geinformeerd\n"
+                  f"klok +1h")
     pause = f"/casus pauzeer {N1} reden: wachten op de Raad"
     for who in ("vt-medewerker", "lt-arnhem-medewerker", "lt-arnhem-gedragswetenschapper"):
         assert "Alleen een leidinggevende" in refused(console, who, pause, "alleen_leidinggevende")
@@ -194,7 +200,8 @@ def test_only_a_leidinggevende_of_an_involved_organisation_may_pause_and_resume(
 
 def test_only_the_owning_organisation_may_take_up_its_escalation():
     console = make_console()
-    play(console, f"vt-medewerker: /casus nieuw Arnhem\nvt-medewerker: /casus besluit {N1} lt\nklok +1h")
+    play(console, f"vt-medewerker: /casus nieuw Arnhem\nvt-medewerker: /casus besluit {N1} lt gezin-geinformeerd\n"
+                  f"klok +1h")
     events = play(console, f"lt-arnhem-medewerker: /casus stagnatie {N1} reden: afspraken lopen vast")
     lt_button = next(e["buttons"][0]["value"] for e in events if e["to"] == "lt-arnhem-leidinggevende")
     for who, key in (("lt-arnhem-medewerker", "alleen_leidinggevende"), ("vt-leidinggevende", "niet_de_eigenaar"),
@@ -215,6 +222,7 @@ def test_only_the_owning_organisation_may_take_up_its_escalation():
 ])
 def test_an_unknown_user_gets_the_onbekend_lid_answer(line):
     console = make_console()
-    play(console, f"vt-medewerker: /casus nieuw Arnhem\nvt-medewerker: /casus besluit {N1} lt\nklok +1h")
+    play(console, f"vt-medewerker: /casus nieuw Arnhem\nvt-medewerker: /casus besluit {N1} lt gezin-geinformeerd\n"
+                  f"klok +1h")
     text = refused(console, "iemand-anders", line, "onbekend_lid")
     assert "niet in de adressenlijst" in text

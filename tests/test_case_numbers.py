@@ -41,7 +41,7 @@ def test_the_ten_thousandth_melding_of_a_year_is_registered_and_handled_like_any
     events = play(console, "vt-medewerker: /casus nieuw Ede")
     assert any("VT-2025-10000 is geregistreerd" in e["text"] for e in events if e["kind"] == "ephemeral")
     assert any(e["kind"] == "channel_created" and e["channel"] == "casus-2025-10000" for e in events)
-    play(console, "vt-medewerker: /casus besluit VT-2025-10000 lt licht reden: gezin wil hulp\n"
+    play(console, "vt-medewerker: /casus besluit VT-2025-10000 lt licht gezin-geinformeerd reden: gezin wil hulp\n"
                   "lt-ede-medewerker: klik bevestig VT-2025-10000")
     report = show(console, "VT-2025-10000")
     assert report["handovers"][0]["state"] == "bevestigd"

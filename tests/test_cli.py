@@ -196,7 +196,8 @@ START = ["--start", "2025-06-02T09:00"]
 def test_database_url_is_honoured_by_console_demo_proefdraai_and_profielen(tmp_path):
     url = {name: f"sqlite:///{tmp_path / f'{name}.db'}" for name in ("console", "demo", "proef", "profielen", "cli")}
     seeded = make_console(db_url=url["proef"], start="2025-06-02T09:00")     # a case whose deadlines will lapse
-    play(seeded, "vt-medewerker: /casus nieuw Arnhem\nvt-medewerker: /casus besluit VT-2025-0001 lt\n")
+    play(seeded, "vt-medewerker: /casus nieuw Arnhem\n"
+                 "vt-medewerker: /casus besluit VT-2025-0001 lt gezin-geinformeerd\n")
     seeded.bot.engine.dispose()
     play(make_console(db_url=url["profielen"]), "vt-medewerker: /casus nieuw Arnhem")
     script = broken(tmp_path, "s.txt", "vt-medewerker: /casus nieuw Ede\n")

@@ -40,7 +40,8 @@ def handed_over(profile: str = "gelderland-midden", *, via: str = "vv", flags: s
     console = make_console(profile)
     play(console, f"vt-medewerker: /casus nieuw Arnhem {flags}\nklok +10m")
     if via == "lt":
-        play(console, f"vt-medewerker: /casus besluit {N1} lt licht\nklok +10m\nlt-arnhem-medewerker: klik bevestig")
+        play(console, f"vt-medewerker: /casus besluit {N1} lt licht gezin-geinformeerd\nklok +10m\n"
+                      f"lt-arnhem-medewerker: klik bevestig")
     else:
         play(console, f"vt-medewerker: /casus besluit {N1} {via}\nklok +1d\n"
                       f"vt-medewerker: /casus dienst {N1} afgerond oordeel: huiselijk geweld vastgesteld\n"
@@ -71,12 +72,13 @@ def test_a_lokaal_team_already_involved_keeps_the_casusregie_while_vt_holds_zich
 
 def test_a_refused_handover_gives_the_casusregie_back_to_vt_unless_the_team_had_it_already():
     console = make_console()          # Gelderland-Midden: placing is the moment, so regie moved with zicht
-    play(console, f"vt-medewerker: /casus nieuw Arnhem\nvt-medewerker: /casus besluit {N1} lt licht")
+    play(console, f"vt-medewerker: /casus nieuw Arnhem\nvt-medewerker: /casus besluit {N1} lt licht gezin-geinformeerd")
     assert report(console)["regie"] == [LTA]
     play(console, "klok +1h\nlt-arnhem-medewerker: klik weiger reden: hoort bij een ander team")
     assert (report(console)["holders"], report(console)["regie"]) == ([VT], [VT])
     console = make_console()
-    play(console, f"vt-medewerker: /casus nieuw Arnhem lt-betrokken\nvt-medewerker: /casus besluit {N1} lt licht\n"
+    play(console, f"vt-medewerker: /casus nieuw Arnhem lt-betrokken\n"
+                  f"vt-medewerker: /casus besluit {N1} lt licht gezin-geinformeerd\n"
                   "klok +1h\nlt-arnhem-medewerker: klik weiger reden: wij doen dit al in ons eigen traject")
     assert (report(console)["holders"], report(console)["regie"]) == ([VT], [LTA])
 

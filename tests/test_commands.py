@@ -58,7 +58,7 @@ def refused(console, line: str, key: str, number: str) -> str:
     return only_answer(events, who)
 
 
-def decided(line: str = "lt licht", gemeente: str = "Arnhem", profile: str = "gelderland-midden"):
+def decided(line: str = "lt licht gezin-geinformeerd", gemeente: str = "Arnhem", profile: str = "gelderland-midden"):
     console = make_console(profile)
     play(console, f"vt-medewerker: /casus nieuw {gemeente}\nklok +10m\n"
                   f"vt-medewerker: /casus besluit {N1} {line}\nklok +10m")
@@ -108,7 +108,8 @@ def test_nieuw_options_received_spoed_anoniem_signalen():
 def test_besluit_lt_places_the_case_and_posts_a_handover_card():
     console = make_console()
     play(console, "vt-medewerker: /casus nieuw Arnhem\nklok +10m")
-    events = play(console, f"vt-medewerker: /casus besluit {N1} lt licht reden: ouders staan open voor hulp")
+    events = play(console, f"vt-medewerker: /casus besluit {N1} lt licht gezin-geinformeerd "
+                           "reden: ouders staan open voor hulp")
     card = next(e for e in events if e["kind"] == "post" and e["buttons"])
     assert [(b["action"], b["value"]) for b in card["buttons"]] == [
         ("bevestig", f"{N1}:1"), ("weiger", f"{N1}:1"), ("document", f"{N1}:1")]      # the last for VT
@@ -132,7 +133,7 @@ def test_besluit_for_a_vt_dienst_keeps_the_case_at_vt(route):
 def test_besluit_gi_hands_over_to_the_gi_with_the_gemeente_in_cc():
     console = make_console()
     play(console, "vt-medewerker: /casus nieuw Arnhem gezinsvoogd\nklok +10m")
-    events = play(console, f"vt-medewerker: /casus besluit {N1} gi")
+    events = play(console, f"vt-medewerker: /casus besluit {N1} gi gezin-geinformeerd")
     assert [e["to"] for e in events if e["kind"] == "dm"] == ["gemeente-arnhem"]
     r = state(console, N1)
     assert (r["route"], r["handovers"][0]["receivers"], r["holders"]) == ("gi", [GI], [GI])
@@ -164,11 +165,11 @@ REASON = "afgestemd met gedragswetenschapper"
 def test_forceer_needs_a_reason_and_records_the_override():
     console = make_console()
     play(console, "vt-medewerker: /casus nieuw Ede anoniem\nklok +10m")
-    text = refused(console, f"vt-medewerker: /casus besluit {N1} lt licht", "vt_houdt_casus", N1)
+    text = refused(console, f"vt-medewerker: /casus besluit {N1} lt licht gezin-geinformeerd", "vt_houdt_casus", N1)
     assert "anonimiteit" in text
-    refused(console, f"vt-medewerker: /casus besluit {N1} lt forceer", "forceer_zonder_reden", N1)
+    refused(console, f"vt-medewerker: /casus besluit {N1} lt gezin-geinformeerd forceer", "forceer_zonder_reden", N1)
     refused(console, f"vt-medewerker: /casus besluit {N1} lt forceer reden: kort", "forceer_zonder_reden", N1)
-    events = play(console, f"vt-medewerker: /casus besluit {N1} lt licht forceer reden: {REASON}")
+    events = play(console, f"vt-medewerker: /casus besluit {N1} lt licht gezin-geinformeerd forceer reden: {REASON}")
     assert "Geforceerd" in posts(events)[0]
     r = state(console, N1)
     assert r["override"] == {"reason": REASON, "rules": ["vt_houdt_casus"]}
@@ -216,7 +217,7 @@ def test_weiger_needs_a_reason_then_reports_stagnation_and_vt_holds_again():
     r = state(console, N1)
     assert (r["status"], r["holders"], r["handovers"][0]["state"]) == ("te_overdragen", [VT], "geweigerd")
     assert r["handovers"][0]["refusal"]["reason"] == "gezin zit al bij een ander team"
-    assert [x["kind"] for x in r["records"]] == ["stagnatie"]
+    assert [x["kind"] for x in r["records"]] == ["gezin_geinformeerd", "stagnatie"]
     assert deadline(r, "bevestiging", LTA)["state"] == "vervallen"
 
 
@@ -309,7 +310,7 @@ def test_contact_by_the_lokaal_team_meets_the_first_contact_term():
     assert "Lokaal team Arnhem had op maandag 26 mei 2025 contact" in posts(events)[0]
     r = state(console, N1)
     assert deadline(r, "eerste_contact", LTA)["state"] == "gehaald"
-    assert [(x["kind"], x["org"]) for x in r["records"]] == [("contact", LTA)]
+    assert [(x["kind"], x["org"]) for x in r["records"]] == [("gezin_geinformeerd", VT), ("contact", LTA)]
 
 
 def test_huisverbod_start_verlengd_advies_einde():
@@ -338,7 +339,8 @@ def test_stagnatie_is_reported_by_an_involved_lokaal_team():
     refused(console, f"lt-arnhem-medewerker: /casus stagnatie {N1}", "reden_ontbreekt", N1)
     events = play(console, f"lt-arnhem-medewerker: /casus stagnatie {N1} reden: geen reactie op drie belpogingen")
     assert "Stagnatie gemeld" in posts(events)[0] and "Lokaal team Arnhem" in posts(events)[0]
-    assert [(x["kind"], x["org"]) for x in state(console, N1)["records"]] == [("stagnatie", LTA)]
+    assert [(x["kind"], x["org"]) for x in state(console, N1)["records"]] == [("gezin_geinformeerd", VT),
+                                                                            ("stagnatie", LTA)]
 
 
 def test_status_answers_privately_and_is_audited():
@@ -388,9 +390,9 @@ def test_agenda_per_gemeente_with_its_four_sections():
         vt-medewerker: /casus nieuw Arnhem
         vt-medewerker: /casus nieuw Ede ontvangen=2025-05-19T10:00
         vt-medewerker: /casus nieuw Ede
-        vt-medewerker: /casus besluit VT-2025-0003 lt licht
+        vt-medewerker: /casus besluit VT-2025-0003 lt licht gezin-geinformeerd
         vt-medewerker: /casus nieuw Arnhem
-        vt-medewerker: /casus besluit VT-2025-0004 lt licht
+        vt-medewerker: /casus besluit VT-2025-0004 lt licht gezin-geinformeerd
         klok +10m
         lt-ede-medewerker: klik weiger VT-2025-0003 reden: gezin is al in beeld bij de wijkteams
     """)

@@ -11,7 +11,7 @@ from bot.config import load_profile
 from bot.storage.uow import uow_factory
 from commands.ports import ConcurrentChange
 from commands.unit import run
-from models.events import OverdrachtBevestigd, OverdrachtGevraagd, StagnatieGemeld, TriageBesluit
+from models.events import GezinGeinformeerd, OverdrachtBevestigd, OverdrachtGevraagd, StagnatieGemeld, TriageBesluit
 from models.lifecycle import Accepted
 from models.rules import Context, Refused
 from models.types import Route, Status, Weight
@@ -43,7 +43,7 @@ def test_concurrent_registrations_get_distinct_consecutive_numbers(pg_uow):
 def test_a_double_confirmation_at_the_same_moment_confirms_once(pg_uow):
     number = run(pg_uow, None, melding(ams(2025, 5, 26, 10)), ctx(ams(2025, 5, 26, 11)), action="nieuw").number
     run(pg_uow, number, TriageBesluit(Route.LT, Weight.LICHT, "licht"), ctx(ams(2025, 5, 27, 9)), action="b")
-    run(pg_uow, number, OverdrachtGevraagd(), ctx(ams(2025, 5, 27, 9)), action="o")
+    run(pg_uow, number, [GezinGeinformeerd(), OverdrachtGevraagd()], ctx(ams(2025, 5, 27, 9)), action="o")
     barrier = threading.Barrier(2)
 
     def click(actor: str):

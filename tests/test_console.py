@@ -136,7 +136,8 @@ def test_klok_runs_each_job_at_its_own_moment():
 
 def test_klok_reminds_lapses_and_escalates_in_office_hours_and_werkdagen():
     console = make_console()
-    play(console, f"vt-medewerker: /casus nieuw Arnhem\nvt-medewerker: /casus besluit {N1} lt\nklok +10m")
+    play(console, f"vt-medewerker: /casus nieuw Arnhem\nvt-medewerker: /casus besluit {N1} lt gezin-geinformeerd\n"
+                  f"klok +10m")
     events = play(console, "klok 2025-06-02T12:00")     # confirmation due Wednesday 28 May; 29 May Hemelvaartsdag
     said = [(datetime.fromisoformat(e["at"]).astimezone(AMS).strftime("%m-%d %H:%M"), e["kind"], e["to"],
              e["text"].split()[0]) for e in events]
@@ -156,9 +157,9 @@ def test_klik_with_and_without_a_case_number():
     console = make_console()
     play(console, f"""
         vt-medewerker: /casus nieuw Arnhem
-        vt-medewerker: /casus besluit {N1} lt
+        vt-medewerker: /casus besluit {N1} lt gezin-geinformeerd
         vt-medewerker: /casus nieuw Arnhem
-        vt-medewerker: /casus besluit {N2} lt
+        vt-medewerker: /casus besluit {N2} lt gezin-geinformeerd
         klok +5m
     """)
     events = play(console, "lt-arnhem-medewerker: klik bevestig")                  # the latest card: VT-2025-0002
@@ -183,7 +184,7 @@ def test_klik_oppakken_without_a_case_number_takes_the_latest_button():
     console = make_console()
     play(console, f"""
         vt-medewerker: /casus nieuw Arnhem
-        vt-medewerker: /casus besluit {N1} lt
+        vt-medewerker: /casus besluit {N1} lt gezin-geinformeerd
         klok +1h
         lt-arnhem-medewerker: /casus stagnatie {N1} reden: afspraken lopen vast
     """)
@@ -198,9 +199,9 @@ def test_klik_by_the_label_people_see_in_any_case():
     console = make_console()
     play(console, f"""
         vt-medewerker: /casus nieuw Arnhem
-        vt-medewerker: /casus besluit {N1} lt
+        vt-medewerker: /casus besluit {N1} lt gezin-geinformeerd
         vt-medewerker: /casus nieuw Arnhem
-        vt-medewerker: /casus besluit {N2} lt
+        vt-medewerker: /casus besluit {N2} lt gezin-geinformeerd
         lt-arnhem-medewerker: /casus stagnatie {N1} reden: afspraken lopen vast
     """)
     events = play(console, "lt-arnhem-leidinggevende: klik ik pak dit op")         # the latest such button
@@ -232,9 +233,9 @@ def test_typed_lines_are_shown_only_when_asked():
 # ---- a second session on the same database ----------------------------------------------------------------
 FIRST = f"""
 vt-medewerker: /casus nieuw Arnhem
-vt-medewerker: /casus besluit {N1} lt licht
+vt-medewerker: /casus besluit {N1} lt licht gezin-geinformeerd
 vt-medewerker: /casus nieuw Ede
-vt-medewerker: /casus besluit {N2} lt licht
+vt-medewerker: /casus besluit {N2} lt licht gezin-geinformeerd
 klok +2h
 """
 
@@ -303,7 +304,8 @@ def test_human_output_names_where_a_message_went():
 
 
 def test_console_script_as_json_and_casus_show(tmp_path, capsys):
-    lines = ["vt-medewerker: /casus nieuw Arnhem", f"vt-medewerker: /casus besluit {N1} lt licht", "klok +1h",
+    lines = ["vt-medewerker: /casus nieuw Arnhem", f"vt-medewerker: /casus besluit {N1} lt licht gezin-geinformeerd",
+             "klok +1h",
              "lt-arnhem-medewerker: klik bevestig", "klok terug"]
     script = tmp_path / "ochtend.txt"
     script.write_text("# test\n\n" + "\n".join(lines) + "\n", encoding="utf-8")

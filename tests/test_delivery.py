@@ -120,7 +120,7 @@ def test_a_rate_limit_is_honoured_and_a_failing_queue_does_not_hold_up_the_other
     console.bot.port = console.bot.dispatcher.port = limited
     play(console, """
 vt-medewerker: /casus nieuw Arnhem
-vt-medewerker: /casus besluit VT-2025-0001 lt licht
+vt-medewerker: /casus besluit VT-2025-0001 lt licht gezin-geinformeerd
 lt-arnhem-medewerker: klik weiger VT-2025-0001 reden: ander team
 """)
     now = console.clock()

@@ -35,13 +35,12 @@ from models.events import (
     HuisverbodVerlengd,
     Monitoringsmoment,
     OverdrachtBevestigd,
-    OverdrachtGevraagd,
     TijdVerstreken,
     TriageBesluit,
 )
 from models.types import DeadlineKind as K
 from models.types import DeadlineState, MonitorVraag, Route, Status
-from tests.factories import LT_ARNHEM, VT, Driver, ams, melding, send_document_if_needed
+from tests.factories import LT_ARNHEM, VT, Driver, ams, melding, request_handover, send_document_if_needed
 
 PROFILES = ("gelderland-midden", "noord-oost-gelderland", "zuid-limburg", "flevoland")
 GM, ZL = load_profile("gelderland-midden"), load_profile("zuid-limburg")
@@ -166,7 +165,7 @@ def test_ladder_is_a_snapshot_on_the_deadline():
     zl = triage("zuid-limburg")
     zl.do(TriageBesluit(Route.VV), at(1))       # after a dienst the confirmation is the moment: a real term
     zl.do(DienstAfgerond(), at(2))
-    zl.do(OverdrachtGevraagd(), at(2))
+    request_handover(zl, at(2))
     (confirm,) = deadlines(zl, K.BEVESTIGING)
     assert confirm.ladder == ZL.escalation.ladder != GM.escalation.ladder
     # evaluated with another profile's calendar (as after a profile switch), the ladder stays Zuid-Limburg's
@@ -252,7 +251,7 @@ def test_monitoring_after_a_dienst_at_3_and_12_months(profile):
     d = triage(profile)
     d.do(TriageBesluit(Route.VV), at(1))
     d.do(DienstAfgerond(), at(2))
-    d.do(OverdrachtGevraagd(), at(3))
+    request_handover(d, at(3))
     confirm_all(d, at(4))                                           # Mon 16/6/2025 14:00
     moments = [(m.ref, last_day(m.due), m.owner) for m in deadlines(d, K.MONITORING)]
     six = [("6", date(2025, 12, 16), VT)] if profile == "flevoland" else []    # 004 Thema 4: 3, 6 and 12
@@ -264,7 +263,7 @@ def monitored(profile: str) -> Driver:
     d = triage(profile)
     d.do(TriageBesluit(Route.VV), at(1))
     d.do(DienstAfgerond(), at(2))
-    d.do(OverdrachtGevraagd(), at(3))
+    request_handover(d, at(3))
     confirm_all(d, at(4))                                           # Mon 16/6/2025 14:00
     return d
 
@@ -306,7 +305,7 @@ def test_a_moment_that_is_not_positive_brings_the_next_closer_within_the_limit(p
 def test_no_monitoring_after_a_directe_overdracht():
     d = triage()
     d.do(TriageBesluit(Route.LT), at(1))
-    d.do(OverdrachtGevraagd(), at(2))
+    request_handover(d, at(2))
     confirm_all(d, at(3))
     assert deadlines(d, K.MONITORING) == []
 

@@ -80,7 +80,7 @@ def test_zuid_limburg_a_missing_receipt_after_the_table_is_a_reminder_never_an_e
     c = make_console("zuid-limburg", start="2025-06-02T09:00")
     play(c, """
 vt-medewerker: /casus nieuw Arnhem
-vt-medewerker: /casus besluit VT-2025-0001 lt licht reden: gezin wil hulp
+vt-medewerker: /casus besluit VT-2025-0001 lt licht gezin-geinformeerd reden: gezin wil hulp
 lt-arnhem-medewerker: /casus contact VT-2025-0001
 lt-arnhem-medewerker: /casus geinformeerd VT-2025-0001
 klok 2025-08-30T12:00
@@ -130,7 +130,7 @@ def test_the_bestuurlijk_contact_records_the_gemeentes_answer_and_only_they_can(
     c = make_console("zuid-limburg", start="2025-06-02T09:00")
     play(c, """
 vt-medewerker: /casus nieuw Arnhem
-vt-medewerker: /casus besluit VT-2025-0001 lt licht
+vt-medewerker: /casus besluit VT-2025-0001 lt licht gezin-geinformeerd
 klok 2025-07-20T12:00
 """)
     report = dms_to(c, "gemeente-arnhem", "Melding aan de gemeente")
@@ -149,7 +149,7 @@ def test_when_the_gemeente_does_not_answer_those_who_reported_are_told_never_the
     c = make_console("zuid-limburg", start="2025-06-02T09:00")
     play(c, """
 vt-medewerker: /casus nieuw Arnhem
-vt-medewerker: /casus besluit VT-2025-0001 lt licht
+vt-medewerker: /casus besluit VT-2025-0001 lt licht gezin-geinformeerd
 klok 2025-09-30T12:00
 """)
     for lead in ("vt-leidinggevende", "lt-arnhem-leidinggevende"):
@@ -167,7 +167,7 @@ def test_a_refusal_is_a_stagnation_between_vt_and_the_refuser_with_its_reason(pr
     c = make_console(profile, start="2025-06-02T10:00")
     play(c, """
 vt-medewerker: /casus nieuw Ede
-vt-medewerker: /casus besluit VT-2025-0001 lt licht reden: gezin wil hulp
+vt-medewerker: /casus besluit VT-2025-0001 lt licht gezin-geinformeerd reden: gezin wil hulp
 lt-ede-medewerker: klik weiger VT-2025-0001 reden: gezin woont sinds kort in Arnhem
 klok 2025-06-03T12:00
 """)
@@ -214,7 +214,7 @@ def test_directbetrokkenen_not_informed_after_two_months_leads_to_afstemming_wit
     c = make_console("zuid-limburg", start="2025-06-02T10:00")
     play(c, """
 vt-medewerker: /casus nieuw Arnhem
-vt-medewerker: /casus besluit VT-2025-0001 lt licht
+vt-medewerker: /casus besluit VT-2025-0001 lt licht gezin-geinformeerd
 lt-arnhem-medewerker: /casus contact VT-2025-0001
 klok 2025-08-10T12:00
 """)
@@ -234,7 +234,7 @@ def test_a_lokaal_team_that_confirmed_is_not_chased_for_the_others(profile):
     c = make_console(profile, start="2025-06-02T10:00")
     play(c, """
 vt-medewerker: /casus nieuw Arnhem,Ede
-vt-medewerker: /casus besluit VT-2025-0001 lt licht
+vt-medewerker: /casus besluit VT-2025-0001 lt licht gezin-geinformeerd
 vt-medewerker: klik document VT-2025-0001
 lt-arnhem-medewerker: klik bevestig VT-2025-0001
 klok 2025-06-30T12:00
@@ -252,7 +252,7 @@ def test_an_acute_case_escalates_in_hours_also_on_a_friday_evening(profile):
     c = make_console(profile, start="2025-06-06T13:00")     # Friday
     play(c, """
 vt-medewerker: /casus nieuw Arnhem signalen=acuut
-vt-medewerker: /casus besluit VT-2025-0001 lt licht forceer reden: acuut, lokaal team is al bij het gezin
+vt-medewerker: /casus besluit VT-2025-0001 lt licht gezin-geinformeerd forceer reden: acuut, team al bij het gezin
 vt-medewerker: klik document VT-2025-0001
 lt-arnhem-medewerker: klik bevestig VT-2025-0001
 klok 2025-06-07T12:00
@@ -269,7 +269,7 @@ def test_the_gemeente_hears_in_its_office_hours_and_vt_not_at_midnight():
     c = make_console("gelderland-midden", start="2025-06-02T19:00")
     play(c, """
 vt-medewerker: /casus nieuw Arnhem gezinsvoogd
-vt-medewerker: /casus besluit VT-2025-0001 gi
+vt-medewerker: /casus besluit VT-2025-0001 gi gezin-geinformeerd
 klok 2025-06-20T12:00
 """)
     cc = delivered(c, "Ter informatie (in cc)")
@@ -319,7 +319,7 @@ def test_after_a_refusal_zicht_goes_back_or_stays_with_vt_as_it_was(profile, wor
     c = make_console(profile, start="2025-06-02T10:00")
     events = play(c, """
 vt-medewerker: /casus nieuw Arnhem
-vt-medewerker: /casus besluit VT-2025-0001 lt licht
+vt-medewerker: /casus besluit VT-2025-0001 lt licht gezin-geinformeerd
 lt-arnhem-medewerker: klik weiger VT-2025-0001 reden: hoort bij een ander team
 """)
     refused = next(e["text"] for e in events if e["kind"] == "post" and "Overdracht geweigerd" in e["text"])

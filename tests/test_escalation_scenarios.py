@@ -28,7 +28,7 @@ CONFIRMATION = "bevestiging van de overdracht"
 DIRECT_HANDOVER = """
 klok 2025-06-04T10:00
 vt-medewerker: /casus nieuw Arnhem
-vt-medewerker: /casus besluit VT-2025-0001 lt licht reden: gezin wil hulp
+vt-medewerker: /casus besluit VT-2025-0001 lt licht gezin-geinformeerd reden: gezin wil hulp
 """
 
 
@@ -96,7 +96,7 @@ def test_an_acute_case_reaches_the_lokaal_team_outside_office_hours():
     play(c, """
 klok 2025-06-04T10:00
 vt-medewerker: /casus nieuw Arnhem signalen=acuut
-vt-medewerker: /casus besluit VT-2025-0001 lt licht forceer reden: acuut maar lokaal team is al bij het gezin
+vt-medewerker: /casus besluit VT-2025-0001 lt licht gezin-geinformeerd forceer reden: acuut, team al bij het gezin
 klok 2025-06-05T20:00
 """)
     # acute: first contact at once (4 hours), and the lapse reaches the lokaal team in the evening
@@ -177,7 +177,8 @@ def test_repeated_lapses_of_one_organisation_are_reported_to_the_gemeente_once()
     c = make_console("gelderland-midden", start="2025-06-02T09:00")
     script = "klok 2025-06-02T10:00\n"
     for n in range(1, 5):
-        script += f"vt-medewerker: /casus nieuw Arnhem\nvt-medewerker: /casus besluit VT-2025-{n:04d} lt licht\n"
+        script += f"vt-medewerker: /casus nieuw Arnhem\nvt-medewerker: /casus besluit VT-2025-{n:04d} lt licht"
+        script += " gezin-geinformeerd\n"
     play(c, script + "klok 2025-06-06T12:00")
     assert moments(c, "herhaaldelijk termijnen uit de werkafspraken laten verlopen") == [
         ("Thu 05-06 09:00", "dm", "gemeente-arnhem")]

@@ -22,9 +22,9 @@ CASES = ["VT-2025-0001", "VT-2025-0002", "VT-2025-0003", "VT-2025-0004"]
 SEED = """
 vt-medewerker: /casus nieuw Arnhem
 vt-medewerker: /casus nieuw Ede ontvangen=2025-05-22T16:00
-vt-medewerker: /casus besluit VT-2025-0002 lt licht
+vt-medewerker: /casus besluit VT-2025-0002 lt licht gezin-geinformeerd
 vt-medewerker: /casus nieuw Arnhem,Ede gezinsvoogd
-vt-medewerker: /casus besluit VT-2025-0003 gi
+vt-medewerker: /casus besluit VT-2025-0003 gi gezin-geinformeerd
 vt-medewerker: /casus huisverbod VT-2025-0003 start
 lt-ede-medewerker: /casus stagnatie VT-2025-0002 reden: afspraken lopen vast
 vt-medewerker: /casus nieuw Arnhem

@@ -26,7 +26,7 @@ def last_audit(console, number: str = N1) -> tuple[str, str]:
 def test_signals_change_after_registration_and_the_rules_follow_them():
     console = make_console()
     play(console, "vt-medewerker: /casus nieuw Arnhem signalen=acuut")
-    play(console, f"vt-medewerker: /casus besluit {N1} lt")
+    play(console, f"vt-medewerker: /casus besluit {N1} lt gezin-geinformeerd")
     assert report(console)["status"] == "triage"                         # acute: VT keeps the case
     events = play(console, f"vt-medewerker: /casus signaal {N1} -acuut +letsel")
     assert any("eraf: acute onveiligheid" in t and "erbij: letsel" in t for t in posts(events))
@@ -34,7 +34,7 @@ def test_signals_change_after_registration_and_the_rules_follow_them():
     assert r["signals"] == ["letsel"]
     assert (r["records"][-1]["kind"], r["records"][-1]["bron"]) == ("signalen", "+letsel,-acuut")
     assert last_audit(console) == ("/casus signaal", "ok")
-    play(console, f"vt-medewerker: /casus besluit {N1} lt")              # letsel is no reason to keep it in GM
+    play(console, f"vt-medewerker: /casus besluit {N1} lt gezin-geinformeerd")   # letsel: no reason to keep it in GM
     assert report(console)["status"] == "overdracht"
 
 
@@ -68,7 +68,8 @@ def test_the_tenzij_list_of_noord_oost_gelderland_is_complete(signal, route, key
 def test_forcing_a_handover_over_no_help_needed_is_said_with_its_reason():
     console = make_console()
     play(console, "vt-medewerker: /casus nieuw Arnhem signalen=geen-hulp-nodig")
-    events = play(console, f"vt-medewerker: /casus besluit {N1} lt forceer reden: het gezin vraagt zelf om hulp")
+    events = play(console, f"vt-medewerker: /casus besluit {N1} lt gezin-geinformeerd "
+                           "forceer reden: het gezin vraagt zelf om hulp")
     decision = next(t for t in posts(events) if t.startswith("**Triagebesluit"))
     assert "het signaal dat het gezin geen hulp van buitenaf nodig heeft" in decision
     assert report(console)["override"] == {"reason": "het gezin vraagt zelf om hulp", "rules": ["geen_hulp_nodig"]}
@@ -78,7 +79,8 @@ def test_forcing_a_handover_over_no_help_needed_is_said_with_its_reason():
 @pytest.mark.parametrize("profile, first", [("noord-oost-gelderland", True), ("gelderland-midden", False)])
 def test_the_document_is_ticked_as_sent_and_where_the_region_says_it_comes_before_the_confirmation(profile, first):
     console = make_console(profile)
-    events = play(console, f"vt-medewerker: /casus nieuw Arnhem\nvt-medewerker: /casus besluit {N1} lt licht")
+    events = play(console, f"vt-medewerker: /casus nieuw Arnhem\n"
+                           f"vt-medewerker: /casus besluit {N1} lt licht gezin-geinformeerd")
     card = next(e for e in events if e["buttons"])
     assert "☐ inhoud van de melding" in card["text"] and "nog niet verstuurd" in card["text"]
     play(console, f"lt-arnhem-medewerker: klik bevestig {N1}")
@@ -95,3 +97,35 @@ def test_the_document_is_ticked_as_sent_and_where_the_region_says_it_comes_befor
         "document_verstuurd", "vt-medewerker")
     play(console, f"lt-arnhem-medewerker: klik bevestig {N1}")
     assert report(console)["status"] == "overgedragen"
+
+
+# ---- VT tells the family first (000 §5.1; 001 §1; 002 §5.1) ------------------------------------------------
+def test_a_directe_overdracht_waits_until_vt_told_the_family_or_said_why_not():
+    console = make_console()
+    play(console, "vt-medewerker: /casus nieuw Arnhem")
+    play(console, f"vt-medewerker: /casus besluit {N1} lt licht")
+    assert last_audit(console) == ("/casus besluit", "geweigerd:gezin_niet_geinformeerd")
+    assert report(console)["status"] == "triage" and report(console)["route"] is None     # nothing recorded
+    play(console, f"vt-medewerker: /casus geinformeerd {N1} niet")
+    assert last_audit(console) == ("/casus geinformeerd", "geweigerd:reden_verplicht")
+    events = play(console, f"vt-medewerker: /casus geinformeerd {N1} niet reden: gezin onbereikbaar, brief volgt")
+    assert any("niet vooraf over de overdracht verteld: gezin onbereikbaar" in t for t in posts(events))
+    play(console, f"vt-medewerker: /casus besluit {N1} lt licht")
+    assert report(console)["status"] == "overdracht"
+
+
+def test_telling_the_family_can_be_part_of_the_decision_and_is_said_in_its_post():
+    console = make_console()
+    play(console, "vt-medewerker: /casus nieuw Arnhem")
+    events = play(console, f"vt-medewerker: /casus besluit {N1} lt licht gezin-geinformeerd")
+    decision = next(t for t in posts(events) if t.startswith("**Triagebesluit"))
+    assert "Veilig Thuis heeft het gezin verteld dat de casus overgaat" in decision
+    assert [r["kind"] for r in report(console)["records"]] == ["gezin_geinformeerd"]
+    assert not any(t.startswith("Veilig Thuis (@") for t in posts(events))     # said once, in the decision
+
+
+def test_a_warm_handover_after_a_dienst_does_not_ask_it():
+    console = make_console()                       # the family is in the conversation itself (001 §3)
+    play(console, f"vt-medewerker: /casus nieuw Arnhem\nvt-medewerker: /casus besluit {N1} vv\n"
+                  f"vt-medewerker: /casus dienst {N1} afgerond")
+    assert report(console)["status"] == "overdracht"

@@ -267,7 +267,7 @@ HOSTILE = "<!channel> <!here> @all @channel <@U0ABC123> <https://evil.example|ui
 def test_mentions_and_links_in_typed_text_arrive_escaped(served, platform):
     bot = served(platform)
     number = registered(bot)
-    assert bot.command("vt-medewerker", f"besluit {number} lt licht reden: {HOSTILE}").status == 200
+    assert bot.command("vt-medewerker", f"besluit {number} lt licht gezin-geinformeerd reden: {HOSTILE}").status == 200
     bot.delivered()
     if platform == "slack":
         texts = [m["text"] for msgs in bot.fake.messages.values() for m in msgs if "Onderbouwing" in m["text"]]
@@ -306,7 +306,7 @@ FREE_TEXT = [("vt-medewerker", "besluit {n} vv reden: {x}"), ("vt-medewerker", "
 def test_every_personal_data_variant_is_refused_in_every_free_text_field(served):
     bot = served("slack")
     number = registered(bot)
-    assert bot.command("vt-medewerker", f"besluit {number} lt licht").status == 200
+    assert bot.command("vt-medewerker", f"besluit {number} lt licht gezin-geinformeerd").status == 200
     bot.delivered()
     card = next(m for msgs in bot.fake.messages.values() for m in msgs if "weiger" in json.dumps(m.get("blocks")))
     value = next(e["value"] for b in card["blocks"] if b["type"] == "actions" for e in b["elements"]
@@ -507,6 +507,6 @@ def test_the_ten_thousandth_melding_of_a_year_is_a_case_like_any_other(served, p
     number = registered(bot, gemeente="Ede")
     assert number == f"VT-{year}-10000"
     assert f"casus-{year}-10000" in case_channels(bot)
-    assert bot.command("vt-medewerker", f"besluit {number} lt licht").status == 200
+    assert bot.command("vt-medewerker", f"besluit {number} lt licht gezin-geinformeerd").status == 200
     status = bot.command("lt-ede-medewerker", f"status {number}")
     assert status.status == 200 and number in status.text

@@ -13,7 +13,7 @@ from tests.harness import make_console, play, show
 
 DECIDED = """
 vt-medewerker: /casus nieuw Arnhem
-vt-medewerker: /casus besluit VT-2025-0001 lt licht
+vt-medewerker: /casus besluit VT-2025-0001 lt licht gezin-geinformeerd
 """
 
 

@@ -12,7 +12,7 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 from models.calendar import AMS
@@ -30,6 +30,7 @@ from models.events import (
     GemeenteAntwoord,
     GemeenteGeinformeerd,
     Gesloten,
+    GezinGeinformeerd,
     HuisverbodAdvies,
     HuisverbodBeeindigd,
     HuisverbodGestart,
@@ -90,9 +91,9 @@ def draw_melding(data, now: datetime) -> MeldingOntvangen:
 
 # the events that move a case on from each status, drawn more often so random histories get somewhere
 PROGRESS = {
-    Status.TRIAGE: [TriageBesluit],
+    Status.TRIAGE: [TriageBesluit, TriageBesluit, GezinGeinformeerd],
     Status.DIENST: [DienstAfgerond],
-    Status.TE_OVERDRAGEN: [OverdrachtGevraagd],
+    Status.TE_OVERDRAGEN: [OverdrachtGevraagd, GezinGeinformeerd],
     Status.OVERDRACHT: [OverdrachtBevestigd, OverdrachtBevestigd, OverdrachtGeweigerd, DocumentVerstuurd],
     Status.OVERGEDRAGEN: [Monitoringsmoment, MonitoringVervolg, AfsluitingVoorgesteld, AfsluitingVoorgesteld,
                           AfsluitingAkkoord, AfsluitingNietAkkoord, WegingGevraagd, WegingBesloten, WegingOneens],
@@ -159,6 +160,7 @@ def draw_event(data, state: CaseState, now: datetime) -> Event:
             frozenset(data.draw(st.lists(st.sampled_from(list(Signal)), max_size=2), label="removed"))),
         AfsluitingNietAkkoord: lambda: AfsluitingNietAkkoord(reason),
         DocumentVerstuurd: lambda: DocumentVerstuurd(seq),
+        GezinGeinformeerd: lambda: GezinGeinformeerd(data.draw(st.booleans(), label="informed"), reason),
     }[kind]()
 
 
@@ -191,7 +193,8 @@ def regie_at(state: CaseState, t: datetime) -> tuple[str, ...]:
 
 
 @pytest.mark.parametrize("profile", PROFILES)
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+          phases=[Phase.explicit, Phase.reuse, Phase.generate, Phase.target, Phase.shrink])   # no slow "explain"
 @given(data=st.data())
 def test_ledger_invariant_on_random_histories(profile, data):
     driver = Driver.for_profile(profile)

@@ -22,6 +22,7 @@ from models.events import (
     GemeenteAntwoord,
     GemeenteGeinformeerd,
     Gesloten,
+    GezinGeinformeerd,
     HuisverbodAdvies,
     HuisverbodBeeindigd,
     HuisverbodGestart,
@@ -47,7 +48,7 @@ from models.ledger import violations
 from models.lifecycle import TRANSITIONS
 from models.rules import GUARDS
 from models.types import DeadlineKind, MonitorVervolg, Route, Signal, Stabiel, Status, WegingUitkomst, Weight
-from tests.factories import GI, LT_ARNHEM, LT_EDE, VT, Driver, ams, melding, orgs_for
+from tests.factories import GI, LT_ARNHEM, LT_EDE, VT, Driver, ams, melding, orgs_for, request_handover
 
 PROFILES = ("gelderland-midden", "noord-oost-gelderland", "zuid-limburg", "flevoland")
 T0 = ams(2025, 6, 16, 10, 0)          # Monday 16 June 2025, 10:00
@@ -81,7 +82,7 @@ def case_in(profile: str, status: Status, *, gemeenten=("Arnhem",), via: str = "
         else:
             d.do(TriageBesluit(Route.LT, Weight.LICHT, "lokaal oppakken"), at(1))
     if status in (Status.OVERDRACHT, Status.OVERGEDRAGEN, Status.GESLOTEN):
-        d.do(OverdrachtGevraagd(), at(3))
+        request_handover(d, at(3))
     if status in (Status.OVERGEDRAGEN, Status.GESLOTEN):
         h = d.state.open_handover
         if d.profile.confirm_after_document:             # NOG: VT sends the overdrachtsdocument first (001 §1)
@@ -124,6 +125,12 @@ def example(row, status: Status) -> tuple[Driver, Event, str]:
         return case_in(zl, status), OverdrachtGeweigerd(1, LT_ARNHEM, "geen capaciteit"), ACTOR[LT_ARNHEM]
     if name == DirectbetrokkenenGeinformeerd.name:      # with the lokaal team since the table's decision
         return case_in(zl, status), DirectbetrokkenenGeinformeerd(LT_ARNHEM), ACTOR[LT_ARNHEM]
+    if name == GezinGeinformeerd.name:
+        return case_in(zl, status), GezinGeinformeerd(), "vt-medewerker"
+    if name == OverdrachtGevraagd.name:   # a directe overdracht after VT told the family (000 §5.1)
+        d = case_in(zl, status)
+        d.do(GezinGeinformeerd(), at(20))
+        return d, OverdrachtGevraagd(), "vt-medewerker"
     if name == Gesloten.name:       # VT closes alone only while it holds: in NOG a handover moves at confirmation
         return case_in("noord-oost-gelderland", status), Gesloten("geen zorgen meer"), "vt-medewerker"
     if name == AfsluitingVoorgesteld.name:
@@ -177,6 +184,7 @@ def example(row, status: Status) -> tuple[Driver, Event, str]:
         TijdVerstreken.name: TijdVerstreken(),
         SignalenGewijzigd.name: SignalenGewijzigd(added=frozenset({Signal.LETSEL})),
         DocumentVerstuurd.name: DocumentVerstuurd(1),
+        GezinGeinformeerd.name: GezinGeinformeerd(),
     }[name]
     return d, event, "vt-medewerker"
 
@@ -232,6 +240,7 @@ def generic_event(name: str) -> Event:
         WegingOneens.name: WegingOneens("niet eens"),
         SignalenGewijzigd.name: SignalenGewijzigd(added=frozenset({Signal.LETSEL})),
         DocumentVerstuurd.name: DocumentVerstuurd(1),
+        GezinGeinformeerd.name: GezinGeinformeerd(),
         AfsluitingAkkoord.name: AfsluitingAkkoord(),
         AfsluitingNietAkkoord.name: AfsluitingNietAkkoord("nog niet"),
     }[name]
@@ -299,7 +308,7 @@ def _two_confirmed_once() -> Driver:
 def _second_request() -> Driver:
     d = case_in("gelderland-midden", Status.OVERDRACHT)
     d.do(OverdrachtGeweigerd(1, LT_ARNHEM, "geen capaciteit"), at(4), ACTOR[LT_ARNHEM])
-    d.do(OverdrachtGevraagd(), at(5))
+    request_handover(d, at(5))
     return d
 
 
@@ -397,6 +406,10 @@ GUARD_CASES = [
      SignalenGewijzigd(added=frozenset({Signal.LETSEL}), removed=frozenset({Signal.ACUUT}))),
     ("signalen_wijzigen", "signaal_dubbel", _triage,
      SignalenGewijzigd(added=frozenset({Signal.LETSEL}), removed=frozenset({Signal.LETSEL}))),
+    # the family first (000 §5.1; 001 §1; 002 §5.1)
+    ("gezin_eerst", "gezin_niet_geinformeerd", lambda: case_in("gelderland-midden", Status.TE_OVERDRAGEN),
+     OverdrachtGevraagd()),
+    ("reden_bij_niet_informeren", "reden_verplicht", _triage, GezinGeinformeerd(informed=False, reason=" ")),
     # the overdrachtsdocument (001 §1)
     ("document_eerst", "document_nog_niet_verstuurd", lambda: case_in("noord-oost-gelderland", Status.OVERDRACHT),
      OverdrachtBevestigd(1, LT_ARNHEM), LT_ACTOR),

@@ -75,7 +75,7 @@ def test_a_taken_channel_name_is_reused_when_it_is_the_bots_own_and_suffixed_oth
 
 def test_the_handover_card_is_updated_and_loses_its_buttons_on_confirmation(mm):
     mm.line("vt-medewerker: /casus nieuw Arnhem")
-    mm.line("vt-medewerker: /casus besluit VT-2025-0001 lt licht")
+    mm.line("vt-medewerker: /casus besluit VT-2025-0001 lt licht gezin-geinformeerd")
     post_id = card(mm)
     assert mm.line("lt-arnhem-medewerker: klik bevestig VT-2025-0001").startswith("U heeft de overdracht")
     post = next(p for p in mm.fake.posts_in(mm.fake.channel_named("casus-2025-0001")["id"]) if p["id"] == post_id)
@@ -88,7 +88,7 @@ def test_the_handover_card_is_updated_and_loses_its_buttons_on_confirmation(mm):
 
 def test_escalations_go_by_direct_message_never_through_the_admin_ephemeral_endpoint(mm):
     mm.line("vt-medewerker: /casus nieuw Arnhem")
-    mm.line("vt-medewerker: /casus besluit VT-2025-0001 lt licht")
+    mm.line("vt-medewerker: /casus besluit VT-2025-0001 lt licht gezin-geinformeerd")
     mm.line("klok +15wd")
     dm = mm.fake.direct_channel(mm.fake.bot_user_id, mm.users["lt-arnhem-leidinggevende"])
     assert dm is not None and any("VT-2025-0001" in p["message"] for p in mm.fake.posts_in(dm))
@@ -178,7 +178,7 @@ def test_the_header_token_and_the_form_token_must_both_be_right(mm):
 @pytest.mark.parametrize("tamper", ["value", "action", "signature", "missing"])
 def test_a_forged_button_context_is_refused_with_nothing_else(mm, tamper):
     mm.line("vt-medewerker: /casus nieuw Arnhem")
-    mm.line("vt-medewerker: /casus besluit VT-2025-0001 lt licht")
+    mm.line("vt-medewerker: /casus besluit VT-2025-0001 lt licht gezin-geinformeerd")
     post_id = card(mm)
     context = dict(context_of(mm, post_id, "bevestig"))
     if tamper == "value":
@@ -200,7 +200,7 @@ def test_a_forged_button_context_is_refused_with_nothing_else(mm, tamper):
 
 def test_a_stale_button_is_refused_when_its_request_is_no_longer_open(mm):
     mm.line("vt-medewerker: /casus nieuw Arnhem")
-    mm.line("vt-medewerker: /casus besluit VT-2025-0001 lt licht")
+    mm.line("vt-medewerker: /casus besluit VT-2025-0001 lt licht gezin-geinformeerd")
     post_id = card(mm)
     old = context_of(mm, post_id, "bevestig")                 # a genuine context, kept by a client
     mm.line("lt-arnhem-medewerker: klik weiger VT-2025-0001 reden: hoort bij Ede")

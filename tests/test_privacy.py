@@ -88,7 +88,7 @@ LINE_ONLY = {"\x0b": "U+000B", "\x0c": "U+000C", "\x1c": "U+001C", "\x1f": "U+00
 # Where free text goes, and the steps that make the command succeed without the secret.
 FREE_TEXT = {
     "besluit reden": ("", f"vt-medewerker: /casus besluit {N1} vv reden: gesprek met vader {{}}"),
-    "forceer reden": ("", f"vt-medewerker: /casus besluit {N1} lt forceer reden: afgestemd, bel {{}}"),
+    "forceer reden": ("", f"vt-medewerker: /casus besluit {N1} lt gezin-geinformeerd forceer reden: bel {{}}"),
     "stagnatie reden": ("", f"lt-arnhem-medewerker: /casus stagnatie {N1} reden: moeder niet bereikbaar op {{}}"),
     "sluiten reden": ("", f"vt-medewerker: /casus sluiten {N1} reden: verhuisd, nieuw adres {{}}"),
     "pauzeer reden": ("", f"vt-leidinggevende: /casus pauzeer {N1} reden: wachten op de Raad, zie {{}}"),
@@ -98,7 +98,7 @@ FREE_TEXT = {
         f"vt-medewerker: /casus besluit {N1} vv\nklok +1h\nvt-medewerker: /casus dienst {N1} afgerond\nklok +1h\n"
         "lt-arnhem-medewerker: klik bevestig",
         f"vt-medewerker: /casus monitoring {N1} positief toelichting: contact via {{}}"),
-    "weiger reden": (f"vt-medewerker: /casus besluit {N1} lt",
+    "weiger reden": (f"vt-medewerker: /casus besluit {N1} lt gezin-geinformeerd",
                      f"lt-arnhem-medewerker: klik weiger {N1} reden: gezin al bekend, zie {{}}"),
 }
 FIELD = {"dienst oordeel": ("oordeel", "Het oordeel"), "monitoring toelichting": ("toelichting", "De toelichting")}
@@ -322,8 +322,8 @@ def test_the_patterns_run_in_linear_time_even_far_over_the_limit(unit):
 def test_free_text_of_other_refusals_is_not_audited_either():
     console = make_console()
     play(console, "vt-medewerker: /casus nieuw Ede anoniem")
-    lines = [f"/casus besluit {N1} lt reden: GEHEIME onderbouwing",               # vt_houdt_casus
-             f"/casus besluit {N1} mdt reden: GEHEIME onderbouwing",              # geen_mdt
+    lines = [f"/casus besluit {N1} lt gezin-geinformeerd reden: GEHEIME onderbouwing",               # vt_houdt_casus
+             f"/casus besluit {N1} mdt gezin-geinformeerd reden: GEHEIME onderbouwing",              # geen_mdt
              f"/casus besluit {N1} lt forceer reden: GEHEIM!",                    # forceer_zonder_reden
              f"/casus besluit {N1} lt zwaar forceer reden: GEHEIM!",              # forceer_zonder_reden
              f"/casus besluit {N1} gi reden: GEHEIME onderbouwing",               # gi_zonder_gezinsvoogd

@@ -21,14 +21,13 @@ from models.events import (
     GemeenteAntwoord,
     GemeenteGeinformeerd,
     OverdrachtBevestigd,
-    OverdrachtGevraagd,
     TriageBesluit,
 )
 from models.profile import Profile, TransferMoment
 from models.schema import ConfigError
 from models.types import DeadlineKind as K
 from models.types import DeadlineState, Route, Signal, Weight
-from tests.factories import LT_ARNHEM, VT, Driver, ams, melding, send_document_if_needed
+from tests.factories import LT_ARNHEM, VT, Driver, ams, melding, request_handover, send_document_if_needed
 
 GM, NOG, ZL, FL = "gelderland-midden", "noord-oost-gelderland", "zuid-limburg", "flevoland"
 PROFILES = (GM, NOG, ZL, FL)
@@ -49,7 +48,7 @@ def direct(profile: str, **kw) -> Driver:
     d = Driver.for_profile(profile)
     d.do(melding(T0, **kw), at(0))
     d.do(TriageBesluit(Route.LT, override=bool(kw), override_reason="gezin vraagt zelf om hulp"), at(1))
-    d.do(OverdrachtGevraagd(), at(2))
+    request_handover(d, at(2))
     return d
 
 
@@ -59,7 +58,7 @@ def after_dienst(profile: str) -> Driver:
     d.do(melding(T0), at(0))
     d.do(TriageBesluit(Route.VV), at(1))
     d.do(DienstAfgerond(), at(2))
-    d.do(OverdrachtGevraagd(), at(3))
+    request_handover(d, at(3))
     send_document_if_needed(d, at(4))
     d.do(OverdrachtBevestigd(1, LT_ARNHEM), at(4), "lt-arnhem-medewerker")
     return d

@@ -18,7 +18,7 @@ from models.events import (
 )
 from models.types import DeadlineKind as K
 from models.types import DeadlineState, HandoverKind, HandoverState, Route, Status, Weight
-from tests.factories import GI, LT_ARNHEM, LT_EDE, VT, Driver, ams, melding, send_document_if_needed
+from tests.factories import GI, LT_ARNHEM, LT_EDE, VT, Driver, ams, melding, request_handover, send_document_if_needed
 
 PROFILES = ("gelderland-midden", "noord-oost-gelderland", "zuid-limburg", "flevoland")
 LADDER = {p: load_profile(p).escalation.ladder for p in PROFILES}
@@ -142,7 +142,7 @@ def test_gi_route_without_gezinsvoogd_is_refused_even_with_override():
 def test_gi_handover_puts_the_gemeente_in_cc(profile):
     d = triage(profile, gezinsvoogd=True)
     d.do(TriageBesluit(Route.GI), at(1))
-    d.do(OverdrachtGevraagd(), at(2))
+    request_handover(d, at(2))
     assert d.state.open_handover.receivers == (GI,)
     cc = [n for n in d.notes if n.key == "gemeente_cc"]
     assert len(cc) == 1 and cc[0].get("gemeenten") == ("gemeente-arnhem",)
@@ -153,7 +153,7 @@ def test_gi_handover_puts_the_gemeente_in_cc(profile):
 def test_lt_handover_has_no_gemeente_cc():
     d = triage()
     d.do(TriageBesluit(Route.LT), at(1))
-    d.do(OverdrachtGevraagd(), at(2))
+    request_handover(d, at(2))
     assert not [n for n in d.notes if n.key == "gemeente_cc"]
 
 
@@ -167,7 +167,7 @@ def test_anonymous_melder_never_in_the_checklist(profile, route):
         d.do(TriageBesluit(route, override=anoniem, override_reason=REASON if anoniem else ""), at(1))
         if route is not Route.LT:
             d.do(DienstAfgerond("huiselijk geweld vastgesteld"), at(2))
-        d.do(OverdrachtGevraagd(), at(3))
+        request_handover(d, at(3))
         h = d.state.open_handover
         assert h.kind is (HandoverKind.DIRECT if route is Route.LT else HandoverKind.NA_DIENST)
         checklists[anoniem] = set(h.checklist)
@@ -181,7 +181,7 @@ def test_anonymous_melder_never_in_the_checklist(profile, route):
 def test_anonymous_melder_in_a_gi_handover():
     d = triage(anoniem=True, gezinsvoogd=True)
     d.do(TriageBesluit(Route.GI), at(1))
-    d.do(OverdrachtGevraagd(), at(2))
+    request_handover(d, at(2))
     assert not set(d.state.open_handover.checklist) & MELDER_ITEMS
 
 
@@ -193,7 +193,7 @@ def test_two_gemeenten_both_must_confirm(profile, route):
     d.do(TriageBesluit(route), at(1))
     if route is Route.VV:
         d.do(DienstAfgerond(), at(2))
-    d.do(OverdrachtGevraagd(), at(3))
+    request_handover(d, at(3))
     h = d.state.open_handover
     assert h.receivers == (LT_ARNHEM, LT_EDE)
     assert "contactgegevens_directbetrokkenen_beide_gemeenten" in h.checklist
@@ -218,7 +218,7 @@ def test_dienst_keeps_the_case_at_vt_until_confirmed(profile, route):
     assert d.refused(OverdrachtGevraagd(), at(2)).key == "niet_in_status"   # not before the dienst ends
     d.do(DienstAfgerond("kindermishandeling vastgesteld"), at(30 * 24))
     assert d.state.holders == (VT,) and d.state.status is Status.TE_OVERDRAGEN
-    d.do(OverdrachtGevraagd(), at(30 * 24 + 1))
+    request_handover(d, at(30 * 24 + 1))
     assert d.state.holders == (VT,) and d.state.open_handover.kind is HandoverKind.NA_DIENST
     confirm_all(d, at(30 * 24 + 2))
     assert d.state.holders == (LT_ARNHEM,)
@@ -242,7 +242,7 @@ def test_onderzoek_needs_an_oordeel():
 def test_refused_handover_returns_to_vt(profile):
     d = triage(profile)
     d.do(TriageBesluit(Route.LT), at(1))
-    d.do(OverdrachtGevraagd(), at(2))
+    request_handover(d, at(2))
     refused_at = at(3)
     d.do(OverdrachtGeweigerd(1, LT_ARNHEM, " geen capaciteit "), refused_at, ACTOR[LT_ARNHEM])
     s = d.state
@@ -257,14 +257,14 @@ def test_refused_handover_returns_to_vt(profile):
     first_step = escalation_start(LADDER[profile])
     assert all(x.ladder[0].target is LADDER[profile][first_step].target for x in s.active_deadlines())
     assert s.records[-1].kind == "stagnatie"
-    d.do(OverdrachtGevraagd(), at(4))                     # VT can ask again
+    request_handover(d, at(4))                     # VT can ask again
     assert d.state.open_handover.seq == 2
 
 
 def test_refusal_after_placement_ends_the_lt_entry():
     d = triage("gelderland-midden")
     d.do(TriageBesluit(Route.LT), at(1))
-    d.do(OverdrachtGevraagd(), at(2))                     # GM: placing is the moment → LT holds
+    request_handover(d, at(2))                     # GM: placing is the moment → LT holds
     assert d.state.holders == (LT_ARNHEM,)
     d.do(OverdrachtGeweigerd(1, LT_ARNHEM, "geen capaciteit"), at(3), ACTOR[LT_ARNHEM])
     ledger = d.state.ledger

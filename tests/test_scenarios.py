@@ -60,7 +60,7 @@ def test_the_demo_gives_the_same_case_states_everywhere(world, console_demo):
 
 def test_only_the_receiving_organisation_confirms_and_only_once(world):
     world.line("vt-medewerker: /casus nieuw Arnhem")
-    world.line("vt-medewerker: /casus besluit VT-2025-0001 lt licht reden: gezin wil hulp")
+    world.line("vt-medewerker: /casus besluit VT-2025-0001 lt licht gezin-geinformeerd reden: gezin wil hulp")
     outsider = world.line("vt-medewerker: klik bevestig VT-2025-0001")      # in the channel, not the receiver
     first = world.line("lt-arnhem-medewerker: klik bevestig VT-2025-0001")
     second = world.line("lt-arnhem-leidinggevende: klik bevestig VT-2025-0001")
@@ -75,7 +75,7 @@ def test_only_the_receiving_organisation_confirms_and_only_once(world):
 
 def test_a_refused_handover_records_its_reason_and_returns_to_vt(world):
     world.line("vt-medewerker: /casus nieuw Arnhem")
-    world.line("vt-medewerker: /casus besluit VT-2025-0001 lt licht")
+    world.line("vt-medewerker: /casus besluit VT-2025-0001 lt licht gezin-geinformeerd")
     world.line("lt-arnhem-medewerker: klik weiger VT-2025-0001 reden: hoort bij een ander team")
     report = world.report("VT-2025-0001")
     assert report["status"] == "te_overdragen"
@@ -84,7 +84,7 @@ def test_a_refused_handover_records_its_reason_and_returns_to_vt(world):
 
 @pytest.mark.parametrize("line, answer", [
     ("/casus besluit VT-2025-0001 xyz", "route"),
-    ("/casus besluit VT-2025-0009 lt", "VT-2025-0009"),
+    ("/casus besluit VT-2025-0009 lt gezin-geinformeerd", "VT-2025-0009"),
     ("/casus nieuw Utrecht", "Utrecht"),
     ("/casus stagnatie VT-2025-0001 reden: bel 06-12345678", "telefoonnummer"),
     ("/tafel bestaatniet", "bestaatniet"),
@@ -103,7 +103,8 @@ def test_bad_input_gets_a_dutch_answer_and_changes_nothing(world, line, answer):
 
 def test_a_case_is_closed_together_with_the_button_everywhere(world):
     """000 §7.3: the lokaal team proposes (stabiele veiligheid), Veilig Thuis agrees with the button."""
-    world.run(["vt-medewerker: /casus nieuw Arnhem", "vt-medewerker: /casus besluit VT-2025-0001 lt licht",
+    world.run(["vt-medewerker: /casus nieuw Arnhem",
+               "vt-medewerker: /casus besluit VT-2025-0001 lt licht gezin-geinformeerd",
                "klok +1h", "lt-arnhem-medewerker: klik bevestig VT-2025-0001"])
     alone = world.line("vt-medewerker: /casus sluiten VT-2025-0001 reden: klaar")
     assert "niet alleen sluiten" in alone and world.report("VT-2025-0001")["status"] == "overgedragen"

@@ -76,7 +76,7 @@ def _replay(world, body):
 
 def test_the_handover_card_is_confirmed_once_by_the_receiver_only(world):
     world.command("vt-medewerker", "nieuw Arnhem")
-    world.command("vt-medewerker", "besluit VT-2025-0001 lt licht reden: gezin wil hulp")
+    world.command("vt-medewerker", "besluit VT-2025-0001 lt licht gezin-geinformeerd reden: gezin wil hulp")
     value, channel_id = world.latest_button("VT-2025-0001", "bevestig")
     world.click("lt-ede-medewerker", "bevestig", value, channel_id)
     world.click("lt-arnhem-medewerker", "bevestig", value, channel_id)
@@ -102,7 +102,7 @@ def test_the_handover_card_is_confirmed_once_by_the_receiver_only(world):
 
 def test_a_refusal_asks_for_its_reason_in_a_form(world):
     world.command("vt-medewerker", "nieuw Arnhem")
-    world.command("vt-medewerker", "besluit VT-2025-0001 lt licht")
+    world.command("vt-medewerker", "besluit VT-2025-0001 lt licht gezin-geinformeerd")
     value, channel_id = world.latest_button("VT-2025-0001", "weiger")
     world.click("lt-arnhem-medewerker", "weiger", value, channel_id)
     opened = world.fake.calls_to("views.open")
@@ -221,7 +221,7 @@ def test_a_refused_form_stays_open_with_the_reason_and_changes_nothing(world):
 
 def test_a_private_answer_slack_refuses_in_the_channel_comes_as_a_direct_message(world):
     world.command("vt-medewerker", "nieuw Arnhem")
-    world.command("vt-medewerker", "besluit VT-2025-0001 lt licht")
+    world.command("vt-medewerker", "besluit VT-2025-0001 lt licht gezin-geinformeerd")
     value, channel_id = world.latest_button("VT-2025-0001", "bevestig")
     world.click("lt-ede-medewerker", "bevestig", value, channel_id)     # not in the channel: no ephemeral there
     dms = [m["text"] for c in world.fake.channels.values() if c.is_im and slack_id("lt-ede-medewerker") in c.members

@@ -36,17 +36,17 @@ NOT_POSITIVE = "voorwaarden=ja directe-veiligheid=nee stabiele-veiligheid=nee he
 ENGLISH = (" the ", " is not ", "error", "None", "null", "Traceback", "Undefined", "{{", "{%", " please ")
 SCENARIO = """
 vt-medewerker: /casus nieuw Arnhem gezinsvoogd spoed signalen=letsel
-vt-medewerker: /casus besluit VT-2025-0001 lt
-vt-medewerker: /casus besluit VT-2025-0001 gi reden: gezinsvoogd is betrokken
+vt-medewerker: /casus besluit VT-2025-0001 lt gezin-geinformeerd
+vt-medewerker: /casus besluit VT-2025-0001 gi gezin-geinformeerd reden: gezinsvoogd is betrokken
 klok +1h
 gi-gezinsvoogd: klik bevestig
 gi-leidinggevende: klik bevestig
 vt-medewerker: /casus overdracht VT-2025-0001
 vt-medewerker: /casus nieuw Ede
-vt-medewerker: /casus besluit VT-2025-0002 gi
-vt-medewerker: /casus besluit VT-2025-0002 mdt
-vt-medewerker: /casus besluit VT-2025-0002 lt zwaar
-vt-medewerker: /casus besluit VT-2025-0002 lt forceer
+vt-medewerker: /casus besluit VT-2025-0002 gi gezin-geinformeerd
+vt-medewerker: /casus besluit VT-2025-0002 mdt gezin-geinformeerd
+vt-medewerker: /casus besluit VT-2025-0002 lt zwaar gezin-geinformeerd
+vt-medewerker: /casus besluit VT-2025-0002 lt gezin-geinformeerd forceer
 vt-medewerker: /casus besluit VT-2025-0002 xyz
 vt-medewerker: /casus overdracht VT-2025-0002 reden: graag snel
 lt-ede-medewerker: /casus besluit VT-2025-0002 vv
@@ -92,7 +92,7 @@ vt-medewerker: /casus sluiten VT-2025-0002 reden: stabiele veiligheid bereikt
 vt-medewerker: /casus status VT-2025-0002
 vt-medewerker: /casus stagnatie VT-2025-0002 reden: toch weer zorgen
 vt-medewerker: /casus nieuw Arnhem
-vt-medewerker: /casus besluit VT-2025-0003 lt licht
+vt-medewerker: /casus besluit VT-2025-0003 lt licht gezin-geinformeerd
 klok +1h
 lt-arnhem-medewerker: klik weiger VT-2025-0003 reden: past niet bij het aanbod
 lt-arnhem-medewerker: klik bevestig VT-2025-0003
@@ -100,8 +100,8 @@ vt-medewerker: /tafel agenda
 klok +1h
 vt-medewerker: /casus overdracht VT-2025-0003 opnieuw
 vt-medewerker: /casus nieuw Arnhem,Ede ontvangen=2025-05-20T10:00 anoniem
-vt-medewerker: /casus besluit VT-2025-0004 lt
-vt-medewerker: /casus besluit VT-2025-0004 lt licht forceer reden: afgestemd met beide teams
+vt-medewerker: /casus besluit VT-2025-0004 lt gezin-geinformeerd
+vt-medewerker: /casus besluit VT-2025-0004 lt licht gezin-geinformeerd forceer reden: afgestemd met beide teams
 vt-medewerker: /casus nieuw Ede ontvangen=2025-05-20T10:00
 vt-medewerker: /casus pauzeer VT-2025-0005 reden: wachten op de Raad
 vt-leidinggevende: /casus pauzeer VT-2025-0005 reden: wachten op de Raad
@@ -112,9 +112,16 @@ vt-medewerker: /casus signaal VT-2025-0005 +geen-hulp-nodig -acuut
 vt-medewerker: /casus signaal VT-2025-0005 +letsel -letsel
 vt-medewerker: /casus signaal VT-2025-0005 -acuut
 vt-medewerker: /casus signaal VT-2025-0005
-vt-medewerker: /casus besluit VT-2025-0005 lt
-vt-medewerker: /casus besluit VT-2025-0005 lt forceer reden: het gezin vraagt zelf om hulp van het team
+vt-medewerker: /casus besluit VT-2025-0005 lt gezin-geinformeerd
+vt-medewerker: /casus besluit VT-2025-0005 lt gezin-geinformeerd forceer reden: het gezin vraagt zelf om hulp
 vt-medewerker: /casus signaal VT-2025-0005 -geen-hulp-nodig
+vt-medewerker: /casus nieuw Ede
+vt-medewerker: /casus besluit VT-2025-0006 lt licht
+vt-medewerker: /casus geinformeerd VT-2025-0006 niet
+vt-medewerker: /casus geinformeerd VT-2025-0006 niet reden: gezin onbereikbaar, de brief volgt
+vt-medewerker: /casus nieuw Ede
+vt-medewerker: /casus geinformeerd VT-2025-0007
+lt-ede-medewerker: /casus geinformeerd VT-2025-0002
 vt-medewerker: /tafel agenda
 lt-ede-medewerker: /tafel agenda 2025-05-27
 vt-medewerker: /casus nieuw
@@ -229,7 +236,7 @@ def run(tmp_path_factory) -> dict[str, Any]:
 # Zuid-Limburg: informing the directbetrokkenen and the gemeente's answer (002 bijlage 3b, §5.5)
 ZUID_LIMBURG = """
 vt-medewerker: /casus nieuw Arnhem
-vt-medewerker: /casus besluit VT-2025-0001 lt licht reden: gezin wil hulp
+vt-medewerker: /casus besluit VT-2025-0001 lt licht gezin-geinformeerd reden: gezin wil hulp
 vt-medewerker: /casus geinformeerd VT-2025-0001
 vt-medewerker: /casus antwoord VT-2025-0001 toelichting: niet van mij
 klok 2025-08-25T10:00
@@ -258,7 +265,7 @@ vt-medewerker: /casus nieuw Ede
 vt-medewerker: /casus sluiten VT-2025-0004 reden: geen zorgen na gesprek
 vt-medewerker: /casus stagnatie VT-2025-0004 reden: toch weer zorgen
 vt-medewerker: /casus nieuw Arnhem
-vt-medewerker: /casus besluit VT-2025-0005 lt licht
+vt-medewerker: /casus besluit VT-2025-0005 lt licht gezin-geinformeerd
 lt-arnhem-medewerker: klik bevestig VT-2025-0005
 gi-gezinsvoogd: /casus weging VT-2025-0005 reden: niet binnen
 lt-arnhem-medewerker: /casus weging VT-2025-0005 uitkomst advies
