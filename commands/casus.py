@@ -63,7 +63,7 @@ from .access import Denied
 from .messages import archive_message, for_notes, handover_key
 from .model import Audience, Click, Env, Message, Reply
 from .office import not_before
-from .parse import Args, ParseError, case_from_channel, optional_date, parse_moment
+from .parse import Args, ParseError, case_from_channel, optional_date, parse_date, parse_moment
 from .privacy import check_free_text
 from .unit import run
 
@@ -369,6 +369,24 @@ def sluiten(req: Request) -> Reply:
         raise ParseError("reden_ontbreekt", voorbeeld="/casus sluiten reden: ...")
     check_free_text(reason)
     return _change(req, number, Gesloten(reason), "klaar/sluiten")
+
+
+def bevestig(req: Request) -> Reply:
+    """`bevestig [verzoek] [afspraak=JJJJ-MM-DD]`: the receiver confirms by typing, with its appointment with the
+    family where the region asks it (001 §1); the same as the button."""
+    number = req.case_number()
+    state = req.load(number)
+    seq = next((int(w) for w in req.args.words if w.isdigit()), None)
+    req.args.words = [w for w in req.args.words if not w.isdigit()]
+    day = req.args.take_option("afspraak")
+    req.args.no_more()
+    if seq is None:
+        if not state.handovers:
+            raise ParseError("verzoek_onbekend", verzoek=1)
+        seq = state.handovers[-1].seq
+    appointment = parse_date(day) if day else None
+    return _change(req, number, OverdrachtBevestigd(seq, req.member.org_id, appointment), "klaar/bevestigd",
+                   key=handover_key(number, seq))
 
 
 def document(req: Request) -> Reply:

@@ -110,6 +110,7 @@ class Confirmation:
     org: str
     by: str
     at: datetime
+    appointment: date | None = None     # the receiver's appointment with the family, where asked (001 §1)
 
 
 @dataclass(frozen=True)

@@ -48,6 +48,7 @@ class OverdrachtBevestigd(Event):
     name: ClassVar[str] = "overdracht_bevestigd"
     handover: int                    # the seq of the request the button was made for
     org: str
+    appointment: date | None = None  # the appointment with the family, where the region asks it (001 §1)
 
 
 @dataclass(frozen=True)

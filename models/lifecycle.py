@@ -90,7 +90,7 @@ _DATE = ("datum_niet_in_toekomst", "datum_na_melding")
 _DECIDE = ("forceer_met_reden", "gi_vereist_gezinsvoogd", "ontvanger_bekend",
            "gezinsvoogd_naar_gi", "vt_houdt_casus", "zwaar_vraagt_dienst", "geen_hulp_nodig")
 _ANSWER = ("verzoek_open", "org_is_ontvanger")
-_CONFIRM = (*_ANSWER, "document_eerst")
+_CONFIRM = (*_ANSWER, "document_eerst", "afspraak_bij_bevestiging")
 
 TRANSITIONS: tuple[Transition, ...] = (
     T(MeldingOntvangen, {S.NIEUW}, S.TRIAGE, guards=("gemeenten_geldig", "ontvangst_niet_in_toekomst")),
@@ -317,8 +317,15 @@ def _move_to(s: CaseState, h: Handover, ctx: Context, reason: str) -> tuple[Case
     for org in h.receivers:
         if org not in s.orgs.lts:
             continue
-        if term is not None:   # 000 §3 a; 002 §2 f, j, k
-            s = dl.add(s, ctx.profile, DeadlineKind.EERSTE_CONTACT, org, ctx.now, term, ctx.now, str(h.seq))
+        own = term
+        confirmed = h.confirmation_by(org)
+        agreed = confirmed.appointment if confirmed is not None and not s.acute else None
+        if agreed is not None:   # 001 §1: the appointment is the term — never later than the region's own term
+            days = Term(Unit.DAGEN, (agreed - ctx.today).days)
+            if own is None or ctx.profile.calendar.due(ctx.now, days) <= ctx.profile.calendar.due(ctx.now, own):
+                own = days
+        if own is not None:   # 000 §3 a; 002 §2 f, j, k
+            s = dl.add(s, ctx.profile, DeadlineKind.EERSTE_CONTACT, org, ctx.now, own, ctx.now, str(h.seq))
         if ctx.profile.directbetrokkenen_term is not None:   # 002 bijlage 3b: after 2 months, agree with VT
             s = dl.add(s, ctx.profile, DeadlineKind.DIRECTBETROKKENEN, org, ctx.now,
                        ctx.profile.directbetrokkenen_term, ctx.now, str(h.seq),
@@ -333,7 +340,7 @@ def _replace_handover(s: CaseState, h: Handover) -> CaseState:
 def _confirm(s: CaseState, e: OverdrachtBevestigd, ctx: Context, _o) -> tuple[CaseState, list[Note]]:
     h = s.open_handover
     assert h is not None and s.orgs is not None
-    h = replace(h, confirmations=h.confirmations + (Confirmation(e.org, ctx.actor, ctx.now),))
+    h = replace(h, confirmations=h.confirmations + (Confirmation(e.org, ctx.actor, ctx.now, e.appointment),))
     s = dl.meet(s, dl.of(DeadlineKind.BEVESTIGING, e.org, str(h.seq)), ctx.now)
     # the receiver did its part: the "waiting too long" net is no longer its business (VT's stays until all did)
     s = dl.withdraw(s, dl.of(DeadlineKind.OVERDRACHT_WACHT, e.org, str(h.seq)), "bevestigd")

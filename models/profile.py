@@ -62,6 +62,7 @@ class FirstContact:
     direct: Term | None        # after a directe overdracht; None: agreed at the confirmation (001 §1)
     na_dienst: Term | None     # after a dienst; None: no term in this region's agreements
     acuut: Term                # acutely unsafe: immediately (000 §3; 002 §2 k)
+    at_confirmation: bool = False   # the receiver names its appointment with the family when it confirms (001 §1)
 
 
 @dataclass(frozen=True)
@@ -196,6 +197,7 @@ def _read_profile(r: Reader) -> Profile:
         direct=fc.term("direct", allowed=_DAY_UNITS, optional=True),
         na_dienst=fc.term("na_dienst", allowed=_DAY_UNITS, optional=True),
         acuut=fc.term("acuut", allowed=_DAY_UNITS),
+        at_confirmation=fc.boolean("afspraak_bij_bevestiging", False),
     )
     fc.done()
 

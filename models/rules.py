@@ -197,6 +197,18 @@ def family_first(state: CaseState, e, ctx: Context) -> Refused | None:
     return Refused.of("gezin_niet_geinformeerd")
 
 
+def appointment_at_confirmation(state: CaseState, e, ctx: Context) -> Refused | None:
+    """001 §1: with its confirmation of a directe overdracht the lokaal team makes an appointment with the family."""
+    h = _handover(state, e.handover)
+    if h is None or h.kind is not HandoverKind.DIRECT or state.orgs is None or e.org not in state.orgs.lts:
+        return None
+    if e.appointment is None:
+        return Refused.of("afspraak_ontbreekt", verzoek=h.seq) if ctx.profile.first_contact.at_confirmation else None
+    if e.appointment < ctx.today:
+        return Refused.of("afspraak_in_verleden", datum=e.appointment)
+    return None
+
+
 def document_first(state: CaseState, e, ctx: Context) -> Refused | None:
     """NOG (001 §1): VT sends the overdrachtsdocument to the family and the lokaal team; then LT confirms."""
     h = _handover(state, e.handover)
@@ -451,6 +463,7 @@ GUARDS: dict[str, Guard] = {
     "org_is_ontvanger": org_receives,
     "reden_verplicht": reason_given,
     "document_eerst": document_first,
+    "afspraak_bij_bevestiging": appointment_at_confirmation,
     "gezin_eerst": family_first,
     "reden_bij_niet_informeren": reason_when_not_told,
     "document_te_versturen": document_not_sent,

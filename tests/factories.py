@@ -102,3 +102,14 @@ def request_handover(d: Driver, when: datetime) -> CaseState:
             r.kind == "gezin_geinformeerd" for r in d.state.records):
         d.do(GezinGeinformeerd(), when)
     return d.do(OverdrachtGevraagd(), when)
+
+
+def confirmation(d: Driver, seq: int, org: str, when: datetime):
+    """The receiver's confirmation as the region asks it: in NOG with its appointment with the family (001 §1)."""
+    from datetime import timedelta
+
+    from models.events import OverdrachtBevestigd
+
+    h = next(x for x in d.state.handovers if x.seq == seq)
+    needs = d.profile.first_contact.at_confirmation and h.kind.value == "direct" and org in (d.state.orgs.lts or ())
+    return OverdrachtBevestigd(seq, org, (when.astimezone(AMS).date() + timedelta(days=7)) if needs else None)

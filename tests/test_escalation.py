@@ -34,13 +34,12 @@ from models.events import (
     HuisverbodGestart,
     HuisverbodVerlengd,
     Monitoringsmoment,
-    OverdrachtBevestigd,
     TijdVerstreken,
     TriageBesluit,
 )
 from models.types import DeadlineKind as K
 from models.types import DeadlineState, MonitorVraag, Route, Status
-from tests.factories import LT_ARNHEM, VT, Driver, ams, melding, request_handover, send_document_if_needed
+from tests.factories import LT_ARNHEM, VT, Driver, ams, confirmation, melding, request_handover, send_document_if_needed
 
 PROFILES = ("gelderland-midden", "noord-oost-gelderland", "zuid-limburg", "flevoland")
 GM, ZL = load_profile("gelderland-midden"), load_profile("zuid-limburg")
@@ -66,7 +65,7 @@ def confirm_all(d: Driver, when: datetime) -> None:
     send_document_if_needed(d, when)
     h = d.state.open_handover
     for org in h.receivers:
-        d.do(OverdrachtBevestigd(h.seq, org), when, f"{org}-medewerker")
+        d.do(confirmation(d, h.seq, org, when), when, f"{org}-medewerker")
 
 
 def deadline(due: datetime, ladder=GM.escalation.ladder, **kw) -> Deadline:

@@ -236,7 +236,7 @@ def test_a_lokaal_team_that_confirmed_is_not_chased_for_the_others(profile):
 vt-medewerker: /casus nieuw Arnhem,Ede
 vt-medewerker: /casus besluit VT-2025-0001 lt licht gezin-geinformeerd
 vt-medewerker: klik document VT-2025-0001
-lt-arnhem-medewerker: klik bevestig VT-2025-0001
+lt-arnhem-medewerker: /casus bevestig VT-2025-0001 afspraak=2025-06-13
 klok 2025-06-30T12:00
 """)
     waiting = [(d["owner"], d["state"]) for d in show(c, "VT-2025-0001")["deadlines"]
@@ -254,7 +254,7 @@ def test_an_acute_case_escalates_in_hours_also_on_a_friday_evening(profile):
 vt-medewerker: /casus nieuw Arnhem signalen=acuut
 vt-medewerker: /casus besluit VT-2025-0001 lt licht gezin-geinformeerd forceer reden: acuut, team al bij het gezin
 vt-medewerker: klik document VT-2025-0001
-lt-arnhem-medewerker: klik bevestig VT-2025-0001
+lt-arnhem-medewerker: /casus bevestig VT-2025-0001 afspraak=2025-06-13
 klok 2025-06-07T12:00
 """)
     first = "gedragswetenschapper" if profile == "zuid-limburg" else "leidinggevende"

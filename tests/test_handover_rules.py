@@ -95,7 +95,7 @@ def test_the_document_is_ticked_as_sent_and_where_the_region_says_it_comes_befor
     assert "document" not in [b["action"] for b in update["buttons"]]
     assert (report(console)["records"][-1]["kind"], report(console)["records"][-1]["by"]) == (
         "document_verstuurd", "vt-medewerker")
-    play(console, f"lt-arnhem-medewerker: klik bevestig {N1}")
+    play(console, f"lt-arnhem-medewerker: /casus bevestig {N1} afspraak=2025-06-06")   # NOG: with the appointment
     assert report(console)["status"] == "overgedragen"
 
 
@@ -129,3 +129,24 @@ def test_a_warm_handover_after_a_dienst_does_not_ask_it():
     play(console, f"vt-medewerker: /casus nieuw Arnhem\nvt-medewerker: /casus besluit {N1} vv\n"
                   f"vt-medewerker: /casus dienst {N1} afgerond")
     assert report(console)["status"] == "overdracht"
+
+
+# ---- the appointment with the family at the confirmation (001 §1) --------------------------------------
+@pytest.mark.parametrize("profile, appointment, last_day", [
+    ("noord-oost-gelderland", "2025-06-10", "2025-06-10"),   # NOG: the appointment is the first-contact term
+    ("flevoland", "2025-06-03", "2025-06-03"),               # sooner than the region's 14 days: the appointment
+    ("flevoland", "2025-07-30", "2025-06-09"),               # later: the region's own term still holds
+])
+def test_the_appointment_made_at_the_confirmation_is_the_first_contact_term(profile, appointment, last_day):
+    console = make_console(profile)            # Monday 26 May 2025
+    play(console, f"vt-medewerker: /casus nieuw Arnhem\n"
+                  f"vt-medewerker: /casus besluit {N1} lt licht gezin-geinformeerd\n"
+                  f"vt-medewerker: /casus document {N1}")
+    if profile == "noord-oost-gelderland":
+        play(console, f"lt-arnhem-medewerker: klik bevestig {N1}")
+        assert last_audit(console) == ("klik:bevestig", "geweigerd:afspraak_ontbreekt")
+    play(console, f"lt-arnhem-medewerker: /casus bevestig {N1} afspraak={appointment}")
+    r = report(console)
+    assert r["status"] == "overgedragen"
+    assert r["handovers"][0]["confirmations"][0]["by"] == "lt-arnhem-medewerker"
+    assert [d["last_day"] for d in r["deadlines"] if d["kind"] == "eerste_contact"] == [last_day]

@@ -48,7 +48,7 @@ from models.ledger import violations
 from models.lifecycle import TRANSITIONS
 from models.rules import GUARDS
 from models.types import DeadlineKind, MonitorVervolg, Route, Signal, Stabiel, Status, WegingUitkomst, Weight
-from tests.factories import GI, LT_ARNHEM, LT_EDE, VT, Driver, ams, melding, orgs_for, request_handover
+from tests.factories import GI, LT_ARNHEM, LT_EDE, VT, Driver, ams, confirmation, melding, orgs_for, request_handover
 
 PROFILES = ("gelderland-midden", "noord-oost-gelderland", "zuid-limburg", "flevoland")
 T0 = ams(2025, 6, 16, 10, 0)          # Monday 16 June 2025, 10:00
@@ -88,7 +88,7 @@ def case_in(profile: str, status: Status, *, gemeenten=("Arnhem",), via: str = "
         if d.profile.confirm_after_document:             # NOG: VT sends the overdrachtsdocument first (001 §1)
             d.do(DocumentVerstuurd(h.seq), at(3.5))
         for org in h.receivers:
-            d.do(OverdrachtBevestigd(h.seq, org), at(4), ACTOR[org])
+            d.do(confirmation(d, h.seq, org, at(4)), at(4), ACTOR[org])
     if status is Status.GESLOTEN:      # closed together: the lokaal team proposes, VT agrees (000 §7.3)
         d.do(AfsluitingVoorgesteld(frozenset(Stabiel)), at(4.5), ACTOR[d.state.regie_holders[0]])
         d.do(AfsluitingAkkoord(), at(5))
@@ -410,6 +410,11 @@ GUARD_CASES = [
     ("gezin_eerst", "gezin_niet_geinformeerd", lambda: case_in("gelderland-midden", Status.TE_OVERDRAGEN),
      OverdrachtGevraagd()),
     ("reden_bij_niet_informeren", "reden_verplicht", _triage, GezinGeinformeerd(informed=False, reason=" ")),
+    # the appointment with the family at the confirmation (001 §1)
+    ("afspraak_bij_bevestiging", "afspraak_ontbreekt", lambda: _sent("noord-oost-gelderland"),
+     OverdrachtBevestigd(1, LT_ARNHEM), LT_ACTOR),
+    ("afspraak_bij_bevestiging", "afspraak_in_verleden", lambda: _sent("noord-oost-gelderland"),
+     OverdrachtBevestigd(1, LT_ARNHEM, TODAY - timedelta(days=1)), LT_ACTOR),
     # the overdrachtsdocument (001 §1)
     ("document_eerst", "document_nog_niet_verstuurd", lambda: case_in("noord-oost-gelderland", Status.OVERDRACHT),
      OverdrachtBevestigd(1, LT_ARNHEM), LT_ACTOR),
@@ -425,8 +430,8 @@ GUARD_CASES = [
 ]
 
 
-def _sent() -> Driver:
-    d = case_in("gelderland-midden", Status.OVERDRACHT)
+def _sent(profile: str = "gelderland-midden") -> Driver:
+    d = case_in(profile, Status.OVERDRACHT)
     d.do(DocumentVerstuurd(1), at(20))
     return d
 

@@ -20,14 +20,13 @@ from models.events import (
     DienstAfgerond,
     GemeenteAntwoord,
     GemeenteGeinformeerd,
-    OverdrachtBevestigd,
     TriageBesluit,
 )
 from models.profile import Profile, TransferMoment
 from models.schema import ConfigError
 from models.types import DeadlineKind as K
 from models.types import DeadlineState, Route, Signal, Weight
-from tests.factories import LT_ARNHEM, VT, Driver, ams, melding, request_handover, send_document_if_needed
+from tests.factories import LT_ARNHEM, VT, Driver, ams, confirmation, melding, request_handover, send_document_if_needed
 
 GM, NOG, ZL, FL = "gelderland-midden", "noord-oost-gelderland", "zuid-limburg", "flevoland"
 PROFILES = (GM, NOG, ZL, FL)
@@ -60,13 +59,13 @@ def after_dienst(profile: str) -> Driver:
     d.do(DienstAfgerond(), at(2))
     request_handover(d, at(3))
     send_document_if_needed(d, at(4))
-    d.do(OverdrachtBevestigd(1, LT_ARNHEM), at(4), "lt-arnhem-medewerker")
+    d.do(confirmation(d, 1, LT_ARNHEM, at(4)), at(4), "lt-arnhem-medewerker")
     return d
 
 
 def confirm(d: Driver, when: datetime) -> None:
     send_document_if_needed(d, when)
-    d.do(OverdrachtBevestigd(1, LT_ARNHEM), when, "lt-arnhem-medewerker")
+    d.do(confirmation(d, 1, LT_ARNHEM, when), when, "lt-arnhem-medewerker")
 
 
 # ---- the table, row by row ---------------------------------------------------------------------------
@@ -111,7 +110,7 @@ def test_transfer_moment_values():
 @pytest.mark.parametrize("profile, expected", [
     (GM, [date(2025, 6, 30)]),             # 000 §3 a: 14 days from 16/6
     (ZL, [date(2025, 7, 7)]),              # 002 §2 f: 3 weeks
-    (NOG, []),                             # 001 §1: the appointment is made at the confirmation
+    (NOG, [date(2025, 6, 23)]),            # 001 §1: the appointment made at the confirmation (a week on, here)
 ])
 def test_first_contact_after_a_directe_overdracht(profile, expected):
     d = direct(profile)

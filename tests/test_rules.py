@@ -11,14 +11,24 @@ from bot.config import load_profile
 from models.escalation import escalation_start
 from models.events import (
     DienstAfgerond,
-    OverdrachtBevestigd,
     OverdrachtGevraagd,
     OverdrachtGeweigerd,
     TriageBesluit,
 )
 from models.types import DeadlineKind as K
 from models.types import DeadlineState, HandoverKind, HandoverState, Route, Status, Weight
-from tests.factories import GI, LT_ARNHEM, LT_EDE, VT, Driver, ams, melding, request_handover, send_document_if_needed
+from tests.factories import (
+    GI,
+    LT_ARNHEM,
+    LT_EDE,
+    VT,
+    Driver,
+    ams,
+    confirmation,
+    melding,
+    request_handover,
+    send_document_if_needed,
+)
 
 PROFILES = ("gelderland-midden", "noord-oost-gelderland", "zuid-limburg", "flevoland")
 LADDER = {p: load_profile(p).escalation.ladder for p in PROFILES}
@@ -43,7 +53,7 @@ def confirm_all(d: Driver, when: datetime) -> None:
     send_document_if_needed(d, when)
     h = d.state.open_handover
     for org in h.receivers:
-        d.do(OverdrachtBevestigd(h.seq, org), when, ACTOR[org])
+        d.do(confirmation(d, h.seq, org, when), when, ACTOR[org])
 
 
 # ---- when VT must keep the case (003 §2.2; 001 §1) --------------------------------------------------
@@ -199,10 +209,10 @@ def test_two_gemeenten_both_must_confirm(profile, route):
     assert "contactgegevens_directbetrokkenen_beide_gemeenten" in h.checklist
     assert d.state.holders == (VT,)
     send_document_if_needed(d, at(4))
-    d.do(OverdrachtBevestigd(h.seq, LT_ARNHEM), at(4), ACTOR[LT_ARNHEM])
+    d.do(confirmation(d, h.seq, LT_ARNHEM, at(4)), at(4), ACTOR[LT_ARNHEM])
     assert d.state.holders == (VT,) and d.state.status is Status.OVERDRACHT
     assert d.state.open_handover.waiting_for == (LT_EDE,)
-    d.do(OverdrachtBevestigd(h.seq, LT_EDE), at(5), ACTOR[LT_EDE])
+    d.do(confirmation(d, h.seq, LT_EDE, at(5)), at(5), ACTOR[LT_EDE])
     assert d.state.holders == (LT_ARNHEM, LT_EDE) and d.state.status is Status.OVERGEDRAGEN
     assert d.state.ledger[-1].start == at(5)
     assert d.state.handovers[-1].state is HandoverState.BEVESTIGD

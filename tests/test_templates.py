@@ -9,7 +9,7 @@ import json
 import re
 import sys
 from dataclasses import replace
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -143,7 +143,7 @@ vt-zwolle: /casus nieuw Zwolle gezinsvoogd
 vt-zwolle: /casus nieuw Dorp
 """.replace("<niet-positief>", NOT_POSITIVE)
 HELP = ["nieuw", "besluit", "overdracht", "dienst", "contact", "huisverbod", "monitoring", "stagnatie", "status",
-        "sluiten", "afsluiten", "weging", "signaal", "document", "agenda", "knoppen"]
+        "sluiten", "afsluiten", "weging", "signaal", "document", "bevestig", "agenda", "knoppen"]
 
 
 def directory_file(folder: Path) -> str:
@@ -223,8 +223,10 @@ def run(tmp_path_factory) -> dict[str, Any]:
                   profile=load_profile("gelderland-midden"))
     nobody = replace(state, orgs=replace(state.orgs, lts=()))        # unreachable through the commands
     nog = replace(ctx, profile=load_profile("noord-oost-gelderland"))      # 001 §1: the document first
-    refused = GUARDS["document_eerst"](state, OverdrachtBevestigd(1, "lt-arnhem"), nog)
-    rendered.append((f"weigering/{refused.key}", {"case": state.number, **dict(refused.params)}))
+    for guard, day in (("document_eerst", None), ("afspraak_bij_bevestiging", None),
+                       ("afspraak_bij_bevestiging", date(2020, 1, 1))):
+        refused = GUARDS[guard](state, OverdrachtBevestigd(1, "lt-arnhem", day), nog)
+        rendered.append((f"weigering/{refused.key}", {"case": state.number, **dict(refused.params)}))
     for guard, s, event in (("heeft_ontvangers", nobody, OverdrachtGevraagd()),
                             ("vraag_aan_gemeente_open", state, GemeenteAntwoord("gemeente-arnhem")),
                             ("reden_verplicht", state, StagnatieGemeld(" "))):

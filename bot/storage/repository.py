@@ -173,7 +173,8 @@ class CaseRepository:
             seq=h.seq, kind=HandoverKind(h.kind), receivers=tuple(h.receivers or ()),
             requested_at=h.requested_at, requested_by=h.requested_by, checklist=tuple(h.checklist or ()),
             state=HandoverState(h.state),
-            confirmations=tuple(Confirmation(c["org"], c["by"], _dt(c["at"])) for c in h.confirmations or ()),
+            confirmations=tuple(Confirmation(c["org"], c["by"], _dt(c["at"]), _d(c.get("afspraak")))
+                                for c in h.confirmations or ()),
             refusal=Refusal(ref["org"], ref["by"], _dt(ref["at"]), ref["reason"]) if ref else None,
         )
 
@@ -231,7 +232,8 @@ class CaseRepository:
         self._upsert(HandoverRow, case_id, {h.seq: dict(
             kind=h.kind.value, receivers=list(h.receivers), requested_at=h.requested_at,
             requested_by=h.requested_by, checklist=list(h.checklist), state=h.state.value,
-            confirmations=[{"org": c.org, "by": c.by, "at": _iso(c.at)} for c in h.confirmations],
+            confirmations=[{"org": c.org, "by": c.by, "at": _iso(c.at),
+                            **({"afspraak": _iso(c.appointment)} if c.appointment else {})} for c in h.confirmations],
             refusal={"org": h.refusal.org, "by": h.refusal.by, "at": _iso(h.refusal.at),
                      "reason": h.refusal.reason} if h.refusal else None,
         ) for h in s.handovers})
