@@ -91,6 +91,6 @@ def help_(req: Request) -> Reply:
     return Reply([answer("help", req.member.id, topic=topic)])
 
 
-HELP_TOPICS = ("nieuw", "besluit", "overdracht", "bevestig", "document", "dienst", "contact", "geinformeerd", "huisverbod",
-               "monitoring", "signaal", "weging", "stagnatie", "antwoord", "pauzeer", "status", "sluiten", "afsluiten",
-               "agenda", "knoppen")
+HELP_TOPICS = ("nieuw", "besluit", "overdracht", "bevestig", "document", "dienst", "contact", "geinformeerd",
+               "huisverbod", "monitoring", "signaal", "weging", "stagnatie", "antwoord", "pauzeer", "status", "sluiten",
+               "afsluiten", "agenda", "knoppen")
