@@ -10,7 +10,16 @@ from commands.messages import deadline_view, handover_view, iso
 from .render import Renderer
 
 # records whose free text is part of what happened (checked free text, never the family's details)
-TEXT_SHOWN = ("stagnatie", "gemeente_antwoord", "afsluiting_voorstel", "afsluiting_niet_akkoord")
+TEXT_SHOWN = ("stagnatie", "gemeente_antwoord", "afsluiting_voorstel", "afsluiting_niet_akkoord", "weging_gevraagd",
+              "weging_besloten", "monitoring", "monitoring_vervolg", "gezin_niet_geinformeerd")
+# what the administrator's text shows of the course of a case, in the bot's own words
+COURSE = {"monitoring": "monitoringsmoment", "monitoring_vervolg": "vervolg na de monitoring",
+          "weging_gevraagd": "gezamenlijke weging gevraagd", "weging_besloten": "gezamenlijke weging besloten",
+          "afsluiting_voorstel": "afsluiten voorgesteld", "afsluiting_akkoord": "afsluiten: akkoord Veilig Thuis",
+          "afsluiting_niet_akkoord": "afsluiten: niet akkoord Veilig Thuis", "gezin_geinformeerd": "gezin geïnformeerd",
+          "gezin_niet_geinformeerd": "gezin niet vooraf geïnformeerd",
+          "document_verstuurd": "overdrachtsdocument verstuurd", "signalen": "signalen gewijzigd",
+          "stagnatie": "stagnatie"}
 
 
 def case_report(uow_factory, number: str, *, actor: str, on_behalf_of: str | None,
@@ -91,6 +100,12 @@ def render_report(r: dict[str, Any], renderer: Renderer) -> str:
         lines += [f"  {h['seq']}. {word(w.overdrachtsoorten, h['kind'])} aan {orgs(h['receivers'])}, gevraagd "
                   f"{moment(h['requested_at'])}: {word(w.overdrachtstanden, h['state'])}"
                   + (f" — {h['refusal']['reason']}" if h["refusal"] else "") for h in r["handovers"]]
+    course = [r for r in r["records"] if r["kind"] in COURSE]
+    if course:
+        lines.append("Verloop:")
+        lines += [f"  {moment(x['at'])} {COURSE[x['kind']]} ({org(x['org'])})"
+                  + (f": {x['bron']}" if x.get("bron") else "") + (f" — {x['tekst']}" if x.get("tekst") else "")
+                  for x in course]
     lines.append("Auditlog:")
     lines += [f"  {moment(a['at'])} {a['actor']}"
               + (f" (namens {a['on_behalf_of']})" if a["on_behalf_of"] else "")

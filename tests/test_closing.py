@@ -274,3 +274,21 @@ def test_no_agreement_goes_to_the_gedragswetenschappers_of_both():
     assert (r["records"][-1]["kind"], r["records"][-1]["bron"]) == ("stagnatie", "weging")
     play(console, f"lt-arnhem-medewerker: /casus weging {N1} reden: weer niet binnen")   # a new weging may follow
     assert report(console)["records"][-1]["kind"] == "weging_gevraagd"
+
+
+def test_the_administrators_report_shows_casusregie_monitoring_answers_and_the_weging():
+    from bot.inspect import render_report
+    from bot.render import Renderer
+
+    console = handed_over(via="vv")
+    play(console, f"klok +3wd\nvt-medewerker: /casus monitoring {N1} {NOT_POSITIVE} toelichting: nog zorgen\n"
+                  f"lt-arnhem-medewerker: /casus weging {N1} reden: deur blijft dicht")
+    r = show(console, N1)
+    assert r["regie"] == [LTA] and [e["holders"] for e in r["regie_ledger"]] == [[VT], [LTA]]
+    moment = next(x for x in r["records"] if x["kind"] == "monitoring")
+    assert moment["bron"] == NOT_POSITIVE.replace(" ", ",") and moment["tekst"] == "nog zorgen"
+    assert next(x for x in r["records"] if x["kind"] == "weging_gevraagd")["tekst"] == "deur blijft dicht"
+    text = render_report(r, Renderer(console.bot.directory, "console"))
+    assert "Casusregie nu: Lokaal team Arnhem" in text
+    assert "monitoringsmoment (Veilig Thuis Gelderland-Midden): voorwaarden=ja,directe-veiligheid=nee" in text
+    assert "gezamenlijke weging gevraagd (Lokaal team Arnhem) — deur blijft dicht" in text
