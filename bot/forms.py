@@ -16,6 +16,7 @@ from models.directory import Directory
 from models.types import MonitorVraag, Route, Signal, Weight
 
 NEW, DECIDE, MONITOR, REFUSE = "casus_nieuw", "casus_besluit", "casus_monitoring", "weiger_reden"
+CONFIRM = "bevestig_afspraak"    # "Bevestig overdracht" where the region asks the appointment with the family
 COMMAND_FORMS = (NEW, DECIDE, MONITOR)     # the forms a bare command opens; each submits as a command line
 
 
@@ -136,6 +137,18 @@ def monitoring_line(number: str, values: Values) -> str:
     words = ["monitoring", number] + [f"{q.value}={v}" for q in MonitorVraag for v in values.get(q.value, [])[:1]]
     text = " ".join(values.get("toelichting", [])).strip()
     return " ".join(words) + (f" toelichting: {text}" if text else "")
+
+
+def confirmation(words: Any) -> Form:
+    """001 §1: the lokaal team confirms with the date of its appointment with the family."""
+    return _form(words, CONFIRM, ("afspraak", "text", (), {"optional": True, "placeholder": "2025-06-12"}))
+
+
+def confirmation_line(value: str, values: Values) -> str:
+    """The button's value (`<casusnummer>:<verzoek>`) and the date as the line a typist would write."""
+    number, _, seq = value.partition(":")
+    day = " ".join(values.get("afspraak", [])).strip()
+    return f"bevestig {number} {seq}" + (f" afspraak={day}" if day else "")
 
 
 def reason_of(values: Values) -> str:

@@ -12,7 +12,7 @@ from bot.slack.forms import modal
 
 WORDS = Renderer(load_directory(), "slack").words
 FORMS = [forms.new_case(load_directory(), WORDS), forms.decision("VT-2025-0001", WORDS),
-         forms.monitoring("VT-2025-0001", WORDS), forms.refusal(WORDS)]
+         forms.monitoring("VT-2025-0001", WORDS), forms.refusal(WORDS), forms.confirmation(WORDS)]
 
 
 @pytest.mark.parametrize("form", FORMS, ids=lambda f: f.callback)

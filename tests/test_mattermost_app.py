@@ -368,3 +368,21 @@ def test_a_submitted_dialog_state_stays_spent_after_a_restart(mm):
     mm.fake.slash("vt-medewerker", "/casus nieuw", mm.general)
     replay = mm.fake.submit_dialog("vt-medewerker", {"gemeenten": "Arnhem"}, state=state)
     assert "al verstuurd of verlopen" in replay.json["error"] and mm.report("VT-2025-0002") is None
+
+
+def test_in_noord_oost_gelderland_the_confirm_button_asks_the_appointment_in_a_dialog(tmp_path):
+    fake, world = mattermost_world(tmp_path, profile="noord-oost-gelderland")
+    try:
+        for line in ("nieuw Arnhem", "besluit VT-2025-0001 lt licht gezin-geinformeerd", "document VT-2025-0001"):
+            world.line(f"vt-medewerker: /casus {line}")
+        fake.click("lt-arnhem-medewerker", world.latest_button("VT-2025-0001", "bevestig"), "bevestig")
+        assert fake.dialogs[-1]["dialog"]["callback_id"] == "bevestig_afspraak"
+        wrong = fake.submit_dialog("lt-arnhem-medewerker", {"afspraak": "2020-01-01"})
+        assert "in het verleden" in wrong.json["error"]                     # the dialog stays open to correct
+        fake.submit_dialog("lt-arnhem-medewerker", {"afspraak": "2025-06-03"})
+        report = world.report("VT-2025-0001")
+        assert report["status"] == "overgedragen"
+        assert [d["last_day"] for d in report["deadlines"] if d["kind"] == "eerste_contact"] == ["2025-06-03"]
+        assert fake.server_errors == [] and fake.integration_errors == []
+    finally:
+        fake.stop()

@@ -324,3 +324,21 @@ def test_a_topic_slack_refused_is_set_when_the_outbox_tries_again(world):
     world.bot.deliver_now()
     assert "VT-2025-0001" in world.channel("VT-2025-0001").topic["value"]
     assert len([c for c in world.fake.channels.values() if c.name.startswith("casus-")]) == 1
+
+
+def test_in_noord_oost_gelderland_the_confirm_button_asks_the_appointment_in_a_form(tmp_path, directory_file):
+    with FakeSlack(scopes=set(SCOPES)) as fake:
+        world = SlackWorld(fake, directory_file, f"sqlite:///{tmp_path / 'nog.db'}", profile="noord-oost-gelderland")
+        world.command("vt-medewerker", "nieuw Arnhem")
+        world.command("vt-medewerker", "besluit VT-2025-0001 lt licht gezin-geinformeerd")
+        world.command("vt-medewerker", "document VT-2025-0001")
+        value, channel_id = world.latest_button("VT-2025-0001", "bevestig")
+        world.click("lt-arnhem-medewerker", "bevestig", value, channel_id)
+        form = opened_view(world)
+        assert form["callback_id"] == "bevestig_afspraak"
+        submit(world, "lt-arnhem-medewerker", "bevestig_afspraak", form["private_metadata"],
+               {"afspraak": {"v": {"type": "plain_text_input", "value": "2025-06-03"}}})
+        report = case_report(world.bot.uow, "VT-2025-0001", actor="test", on_behalf_of=None, now=world.clock())
+        assert report["status"] == "overgedragen"
+        assert [d["last_day"] for d in report["deadlines"] if d["kind"] == "eerste_contact"] == ["2025-06-03"]
+        assert fake.server_errors == []

@@ -149,8 +149,9 @@ def wsgi_call(app, body: bytes, environ: dict[str, str], path: str = "/slack/eve
 class SlackWorld(World):
     name = "slack"
 
-    def __init__(self, fake: FakeSlack, directory_file: str, db: str, start: str = "2025-05-26T08:30"):
-        self.fake, self.directory_file, self.db = fake, directory_file, db
+    def __init__(self, fake: FakeSlack, directory_file: str, db: str, start: str = "2025-05-26T08:30",
+                 profile: str = "gelderland-midden"):
+        self.fake, self.directory_file, self.db, self.profile = fake, directory_file, db, profile
         self.directory = load_directory(directory_file)
         for m in self.directory.members.values():
             fake.add_user(slack_id(m.id), None, m.id)
@@ -164,7 +165,7 @@ class SlackWorld(World):
         client = WebClient(token=self.fake.token, base_url=self.fake.base_url)
         self.channels = ChannelMap(engine, "slack")
         platform = SlackPlatform(client, self.directory, self.channels.get, self.channels.remember)
-        self.bot = Bot(self.directory, load_profile("gelderland-midden"), engine, platform,
+        self.bot = Bot(self.directory, load_profile(self.profile), engine, platform,
                        Renderer(self.directory, "slack"), self.clock)
         # in tests the whole listener runs before the response, so what Slack received can be checked at once
         self.app = build_app(self.bot, client, SECRET, self.channels, answer_first=False)
@@ -242,7 +243,8 @@ class SlackWorld(World):
 class MattermostWorld(World):
     name = "mattermost"
 
-    def __init__(self, fake: FakeMattermost, directory_file: str, db: str, start: str = "2025-05-26T08:30"):
+    def __init__(self, fake: FakeMattermost, directory_file: str, db: str, start: str = "2025-05-26T08:30",
+                 profile: str = "gelderland-midden"):
         self.fake = fake
         self.directory = load_directory(directory_file)
         self.users = {m.id: fake.add_user(m.id) for m in self.directory.members.values()}
@@ -253,7 +255,7 @@ class MattermostWorld(World):
         settings = MattermostSettings(url=fake.base_url, bot_token=fake.token, team=TEAM,
                                       tokens=MM_TOKENS, signing_secret=MM_SECRET, public_url=BOT_URL, port=0)
         self.client = MattermostClient(fake.base_url, fake.token)
-        self._build = (settings, Settings(db, "gelderland-midden", directory_file))
+        self._build = (settings, Settings(db, profile, directory_file))
         self.restart()
 
     def restart(self) -> None:
@@ -299,10 +301,12 @@ class MattermostWorld(World):
         return max(candidates)[1] if candidates else None
 
 
-def mattermost_world(folder: Path, start: str = "2025-05-26T08:30") -> tuple[FakeMattermost, MattermostWorld]:
+def mattermost_world(folder: Path, start: str = "2025-05-26T08:30",
+                     profile: str = "gelderland-midden") -> tuple[FakeMattermost, MattermostWorld]:
     """A started fake Mattermost with a world wired to it (the caller stops the fake)."""
     holder: dict[str, MattermostWorld] = {}
     transport = httpx.WSGITransport(app=lambda environ, respond: holder["w"].wsgi(environ, respond))
     fake = FakeMattermost(team_name=TEAM, bot_transport=transport).start()
-    holder["w"] = MattermostWorld(fake, chat_directory(folder), f"sqlite:///{folder / 'mattermost.db'}", start)
+    holder["w"] = MattermostWorld(fake, chat_directory(folder), f"sqlite:///{folder / 'mattermost.db'}", start,
+                                  profile)
     return fake, holder["w"]

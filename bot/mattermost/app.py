@@ -45,7 +45,8 @@ COMMAND_PATH, ACTION_PATH, DIALOG_PATH = "/mattermost/opdracht", "/mattermost/kn
 USER_ID = re.compile(r"[a-z0-9]{26}")      # Mattermost's ids
 # what each form's signed state holds (the bot makes them in `command` and `action`)
 STATE_KEYS = {**{f: {"formulier", "voor", "kanaal", "nummer", "antwoord", "nonce", "tot"} for f in forms.COMMAND_FORMS},
-              forms.REFUSE: {"formulier", "voor", "kanaal", "waarde", "antwoord", "nonce", "tot"}}
+              forms.REFUSE: {"formulier", "voor", "kanaal", "waarde", "antwoord", "nonce", "tot"},
+              forms.CONFIRM: {"formulier", "voor", "kanaal", "waarde", "antwoord", "nonce", "tot"}}
 log = logging.getLogger("triagebot.mattermost")
 Response = tuple[int, dict[str, Any]]
 
@@ -132,12 +133,16 @@ class MattermostApp:
         except Forged:
             raise Unsigned("button context") from None
         member = self.member_of(user_id)
-        if action == "weiger":   # a refusal needs its reason: ask for it in a dialog
-            state = self.signer.state(formulier=forms.REFUSE, voor=user_id, kanaal=channel_id, waarde=value,
+        asks = {"weiger": forms.refusal(self.words)}   # a refusal needs its reason: ask for it in a dialog
+        if self.bot.profile.first_contact.at_confirmation:   # 001 §1: with its appointment
+            asks["bevestig"] = forms.confirmation(self.words)
+        if action in asks:
+            state = self.signer.state(formulier=asks[action].callback, voor=user_id, kanaal=channel_id, waarde=value,
                                       antwoord="")
-            if self._open(str(body.get("trigger_id", "")), forms.refusal(self.words), state):
+            if self._open(str(body.get("trigger_id", "")), asks[action], state):
                 return 200, {}
-            return 200, {"ephemeral_text": self._refuse(member, "klik:weiger", ParseError("formulier_niet_geopend"))}
+            return 200, {"ephemeral_text": self._refuse(member, f"klik:{action}",
+                                                        ParseError("formulier_niet_geopend"))}
         answers = self.bot.click(Click(member, action, value, "", self.channels.name_of(channel_id)))
         return 200, {"ephemeral_text": _joined(answers)}
 
@@ -176,6 +181,9 @@ class MattermostApp:
         channel = self.channels.name_of(state.get("kanaal", ""))
         if state["formulier"] == forms.REFUSE:
             return self.bot.click(Click(member, "weiger", state["waarde"], forms.reason_of(filled), channel))
+        if state["formulier"] == forms.CONFIRM:
+            return self.bot.command(Invocation(member, "/casus", forms.confirmation_line(state["waarde"], filled),
+                                               channel))
         line = forms.line_of(state["formulier"], state["nummer"], filled)
         return self.bot.command(Invocation(member, "/casus", line, channel))
 
@@ -229,6 +237,8 @@ def _claimed(user_id: str) -> str:
 def _form_named(callback: Any, bot: Bot, state: dict) -> forms.Form:
     if callback == forms.REFUSE:
         return forms.refusal(bot.renderer.words)
+    if callback == forms.CONFIRM:
+        return forms.confirmation(bot.renderer.words)
     return forms.named(callback, state["nummer"], bot.directory, bot.renderer.words)
 
 

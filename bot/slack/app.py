@@ -192,6 +192,22 @@ def build_app(bot: Bot, client: WebClient, signing_secret: str | None, channels:
             tell({"user": {"id": user_id}, "channel": {"id": channel_id}}, answers)
 
     @app.action("bevestig")
+    def on_confirm(ack, body, action):
+        if not bot.profile.first_contact.at_confirmation:
+            return on_button(ack, body, action)
+        ack()   # 001 §1: the confirmation carries the appointment with the family: ask for it in a form
+        metadata = f"{action['value']}|{body.get('channel', {}).get('id', '')}"
+        later(lambda: open_form(body.get("trigger_id", ""), modal(forms.confirmation(words), metadata),
+                                body["user"]["id"], body.get("channel", {}).get("id", ""), "klik:bevestig"))
+
+    @app.view(forms.CONFIRM)
+    def on_confirm_date(ack, body, view):
+        value, _, channel_id = view["private_metadata"].partition("|")
+        where = {"user": body["user"], "channel": {"id": channel_id}}
+        line = forms.confirmation_line(value, values_of(view["state"]["values"]))
+        answers = bot.command(Invocation(member_of(body["user"]["id"]), "/casus", line, channel_name(channel_id)))
+        submitted(ack, body, answers, where, "afspraak")
+
     @app.action("oppakken")
     @app.action("akkoord")
     @app.action("document")
@@ -229,4 +245,4 @@ def http_app(bot: Bot, app: App, signing_secret: str):
                                                               ParseError("verzoek_onleesbaar")))
 
     return SlackGate(SlackRequestHandler(app), signing_secret, SpentStates(bot.engine, time.time), refuse,
-                     (*forms.COMMAND_FORMS, forms.REFUSE))
+                     (*forms.COMMAND_FORMS, forms.REFUSE, forms.CONFIRM))
