@@ -118,3 +118,25 @@ def test_a_case_is_closed_together_with_the_button_everywhere(world):
     assert (report["status"], report["closed_reason"], report["regie"]) == ("gesloten", "stabiele_veiligheid", [])
     outcomes = [(a["actor"], a["outcome"]) for a in report["audit"] if a["action"] == "klik:akkoord"]
     assert outcomes == [("lt-arnhem-medewerker", "geweigerd:alleen_vt_stemt_in"), ("vt-medewerker", "ok")]
+
+
+def test_after_the_handover_everywhere_document_monitoring_weging_and_signals(world):
+    """Issue 13's actions on every platform: the document button, the four monitoring questions and their
+    follow-up, a gezamenlijke weging, and a change of signals — the same records and states everywhere."""
+    world.run(["vt-medewerker: /casus nieuw Arnhem", "vt-medewerker: /casus signaal VT-2025-0001 +letsel",
+               "vt-medewerker: /casus besluit VT-2025-0001 vv", "klok +1d",
+               "vt-medewerker: /casus dienst VT-2025-0001 afgerond", "klok +1h",
+               "lt-arnhem-medewerker: klik bevestig VT-2025-0001"])
+    assert world.line("vt-medewerker: klik document VT-2025-0001").startswith("Vastgelegd dat het overdrachtsdocument")
+    world.run(["klok +3wd", "vt-medewerker: /casus monitoring VT-2025-0001 voorwaarden=ja directe-veiligheid=nee "
+               "stabiele-veiligheid=nee herstel=ja",
+               "vt-medewerker: /casus monitoring VT-2025-0001 vervolg ondersteuning",
+               "lt-arnhem-medewerker: /casus weging VT-2025-0001 reden: deur blijft dicht"])
+    done = world.line("vt-medewerker: /casus weging VT-2025-0001 uitkomst advies")
+    assert done.startswith("De uitkomst van de gezamenlijke weging")
+    report = world.report("VT-2025-0001")
+    assert [r["kind"] for r in report["records"]] == [
+        "signalen", "dienst_afgerond", "document_verstuurd", "monitoring", "monitoring_vervolg", "weging_gevraagd",
+        "weging_besloten"]
+    assert (report["status"], report["holders"], report["regie"], report["signals"]) == (
+        "overgedragen", ["lt-arnhem"], ["lt-arnhem"], ["letsel"])
