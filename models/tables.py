@@ -144,6 +144,8 @@ class AuditRow(SQLModel, table=True):
     action: str = Field(max_length=64)
     outcome: str = Field(max_length=64)
     detail: dict | None = _json()
+    prev_hash: str | None = Field(default=None, max_length=64)   # the previous entry's hash (NEN 7513: tamper-evident)
+    hash: str | None = Field(default=None, max_length=64)        # sha256 over this entry's content and prev_hash
 
 
 class OutboxRow(SQLModel, table=True):

@@ -37,11 +37,11 @@ def main(argv: list[str] | None = None) -> int:
 
 def handlers() -> dict:
     """What each command does, by the name the parser gives it."""
-    from . import platforms, run
+    from . import audit, platforms, run
 
-    return {"console": run.console, "demo": run.demo, "casus": run.casus, "profielen": run.profielen,
-            "proefdraai": run.proefdraai, "start": platforms.start, "socket": platforms.socket,
-            "controleer": platforms.controleer}
+    return {"console": run.console, "demo": run.demo, "casus": run.casus, "audit": audit.audit,
+            "profielen": run.profielen, "proefdraai": run.proefdraai, "start": platforms.start,
+            "socket": platforms.socket, "controleer": platforms.controleer}
 
 
 def _failed(exc: Exception, args) -> int:

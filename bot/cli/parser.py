@@ -103,6 +103,19 @@ Voorbeeld: triagebot demo --db sqlite:///demo.db
     _settings(show)
     show.add_argument("--json", action="store_true", help="als JSON, met vaste codes en tijden met hun tijdzone")
 
+    log = command("audit", "voor de functionaris gegevensbescherming: wie deed of bekeek wat, namens wie, wanneer, "
+                           "bij welke casus (NEN 7513)", "audit",
+                  epilog="Voorbeelden: triagebot audit --van 2025-06-01T00:00 --lid lt-arnhem-medewerker --csv; "
+                         "triagebot audit controleer")
+    log.add_argument("actie", nargs="?", choices=["rapport", "controleer", "verify"], default="rapport",
+                     help="rapport (standaard): de regels als tabel of CSV; controleer: is de keten ongeschonden?")
+    _settings(log)
+    log.add_argument("--van", type=moment, metavar="JJJJ-MM-DDTUU:MM", help="vanaf dit moment")
+    log.add_argument("--tot", type=moment, metavar="JJJJ-MM-DDTUU:MM", help="tot dit moment")
+    log.add_argument("--lid", metavar="LID-ID", help="alleen wat dit lid deed of wat namens dit lid gebeurde")
+    log.add_argument("--casus", metavar="CASUSNUMMER", help="alleen deze casus")
+    log.add_argument("--csv", action="store_true", help="als CSV (met kopregel) in plaats van een tabel")
+
     profiles = command("profielen", "controleer het regioprofiel, de adressenlijst en de database", "profielen",
                        epilog="Voorbeeld: triagebot profielen --profiel mijn-regio.yaml --adressenlijst adressen.yaml")
     _settings(profiles)

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session
@@ -16,21 +16,42 @@ from models.profile import Profile
 from models.tables import AuditRow
 
 from ..delivery.outbox import OutboxWriter
+from .audit_chain import GENESIS, content, link
 from .repository import CaseRepository
 
 
 class AuditLog:
-    """Append-only: entries are added, never changed (the database refuses UPDATE and DELETE)."""
+    """Append-only: entries are added, never changed (the database refuses UPDATE and DELETE), and chained: each
+    carries a hash over its content and the previous entry's hash (`audit_chain.py`). Writers take turns for
+    their link: SQLite's write lock at BEGIN already makes them; on PostgreSQL a transaction-scoped advisory lock."""
+
+    CHAIN_LOCK = 7513     # NEN 7513
 
     def __init__(self, session: Session):
         self.session = session
+        self._last: str | None = None      # the hash of this transaction's previous entry
 
     def add(self, *, at: datetime, actor: str, action: str, outcome: str, case_number: str | None = None,
             on_behalf_of: str | None = None, detail: dict[str, Any] | None = None) -> None:
         # what a person typed can be longer than a column: shortened, never refused (the entry must be written)
-        self.session.add(AuditRow(at=at, actor=_fit("actor", actor), on_behalf_of=_fit("on_behalf_of", on_behalf_of),
-                                  case_number=_fit("case_number", case_number), action=_fit("action", action),
-                                  outcome=_fit("outcome", outcome), detail=detail or {}))
+        row = AuditRow(at=at, actor=_fit("actor", actor), on_behalf_of=_fit("on_behalf_of", on_behalf_of),
+                       case_number=_fit("case_number", case_number), action=_fit("action", action),
+                       outcome=_fit("outcome", outcome), detail=detail or {})
+        prev = self._previous()
+        row.prev_hash = prev
+        row.hash = link(prev, content(row.at, row.actor, row.on_behalf_of, row.case_number, row.action,
+                                      row.outcome, row.detail))
+        self.session.add(row)
+        self._last = row.hash
+
+    def _previous(self) -> str:
+        if self._last is not None:
+            return self._last
+        if self.session.get_bind().dialect.name == "postgresql":
+            self.session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": self.CHAIN_LOCK})
+        last = self.session.execute(select(AuditRow.hash).where(AuditRow.hash.is_not(None))
+                                    .order_by(AuditRow.id.desc()).limit(1)).scalar_one_or_none()
+        return last or GENESIS
 
     def for_case(self, number: str) -> list[AuditRow]:
         stmt = select(AuditRow).where(AuditRow.case_number == number).order_by(AuditRow.id)
