@@ -376,6 +376,7 @@ def bevestig(req: Request) -> Reply:
     family where the region asks it (001 §1); the same as the button."""
     number = req.case_number()
     state = req.load(number)
+    access.require_involved(state, req.member)
     seq = next((int(w) for w in req.args.words if w.isdigit()), None)
     req.args.words = [w for w in req.args.words if not w.isdigit()]
     day = req.args.take_option("afspraak")

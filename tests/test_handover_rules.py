@@ -150,3 +150,11 @@ def test_the_appointment_made_at_the_confirmation_is_the_first_contact_term(prof
     assert r["status"] == "overgedragen"
     assert r["handovers"][0]["confirmations"][0]["by"] == "lt-arnhem-medewerker"
     assert [d["last_day"] for d in r["deadlines"] if d["kind"] == "eerste_contact"] == [last_day]
+
+
+def test_only_an_involved_organisation_may_type_a_confirmation():
+    console = make_console()
+    play(console, f"vt-medewerker: /casus nieuw Arnhem\nvt-medewerker: /casus besluit {N1} lt licht gezin-geinformeerd")
+    play(console, f"lt-ede-medewerker: /casus bevestig {N1}")        # Ede is not in this case
+    assert last_audit(console) == ("/casus bevestig", "geweigerd:geen_toegang")
+    assert report(console)["status"] == "overdracht"
