@@ -144,6 +144,16 @@ def confirmation(words: Any) -> Form:
     return _form(words, CONFIRM, ("afspraak", "text", (), {"optional": True, "placeholder": "2025-06-12"}))
 
 
+def for_button(action: str, profile: Any, words: Any) -> Form | None:
+    """The form a button opens on a chat platform before anything happens: a refusal asks its reason; a
+    confirmation its appointment with the family where the region asks that (001 §1). None: the click acts."""
+    if action == "weiger":
+        return refusal(words)
+    if action == "bevestig" and profile.first_contact.at_confirmation:
+        return confirmation(words)
+    return None
+
+
 def confirmation_line(value: str, values: Values) -> str:
     """The button's value (`<casusnummer>:<verzoek>`) and the date as the line a typist would write."""
     number, _, seq = value.partition(":")

@@ -167,6 +167,13 @@ def note(key: str, **params: object) -> Note:
     return Note(key, tuple(params.items()))
 
 
+def recorded(s: CaseState, ctx: Context, kind: str, text: str = "", *, org: str | None = None,
+             **fields: object) -> CaseState:
+    """The case with one more dated fact: who did it (the actor, for their organisation unless `org` says
+    otherwise), and what."""
+    return replace(s, records=s.records + (Record(kind, ctx.now, ctx.actor, org or ctx.actor_org, text, **fields),))
+
+
 # ---- the one function that changes a case ------------------------------------------------------
 def apply(state: CaseState, event: Event, ctx: Context) -> Outcome:
     current, notes = catch_up(state, ctx)
@@ -388,27 +395,25 @@ def _refuse(s: CaseState, e: OverdrachtGeweigerd, ctx: Context, _o) -> tuple[Cas
 
 def _family_told(s: CaseState, e: GezinGeinformeerd, ctx: Context, _o) -> tuple[CaseState, list[Note]]:
     kind = "gezin_geinformeerd" if e.informed else "gezin_niet_geinformeerd"
-    s = replace(s, records=s.records + (Record(kind, ctx.now, ctx.actor, ctx.actor_org, e.reason.strip()),))
+    s = recorded(s, ctx, kind, e.reason.strip())
     return s, [note(kind, reden=e.reason.strip())]
 
 
 def _document(s: CaseState, e: DocumentVerstuurd, ctx: Context, _o) -> tuple[CaseState, list[Note]]:
-    s = replace(s, records=s.records + (Record("document_verstuurd", ctx.now, ctx.actor, ctx.actor_org,
-                                               str(e.handover)),))
+    s = recorded(s, ctx, "document_verstuurd", str(e.handover))
     return s, [note("document_verstuurd", verzoek=e.handover)]
 
 
 def _service_done(s: CaseState, e: DienstAfgerond, ctx: Context, _o) -> tuple[CaseState, list[Note]]:
     s = dl.meet(s, dl.of(DeadlineKind.DIENST), ctx.now)
-    s = replace(s, records=s.records + (Record("dienst_afgerond", ctx.now, ctx.actor, ctx.actor_org,
-                                               source="" if e.monitoring else "zonder_monitoring"),))
+    s = recorded(s, ctx, "dienst_afgerond", source="" if e.monitoring else "zonder_monitoring")
     return replace(s, service_done_at=ctx.now, oordeel=e.oordeel.strip() or None), [
         note("dienst_afgerond", monitoring=e.monitoring)]
 
 
 def _contact(s: CaseState, e: EersteContact, ctx: Context, _o) -> tuple[CaseState, list[Note]]:
     assert s.orgs is not None
-    s = replace(s, records=s.records + (Record("contact", ctx.now, ctx.actor, e.org, day=e.day),))
+    s = recorded(s, ctx, "contact", org=e.org, day=e.day)
     s = dl.meet(s, dl.of(DeadlineKind.EERSTE_CONTACT, e.org), ctx.now)
     ban = s.house_ban
     if ban and ban.active:   # 000 §6 e: VT and the lokaal team hold the conversation with the family together
@@ -419,7 +424,7 @@ def _contact(s: CaseState, e: EersteContact, ctx: Context, _o) -> tuple[CaseStat
 
 
 def _informed(s: CaseState, e: DirectbetrokkenenGeinformeerd, ctx: Context, _o) -> tuple[CaseState, list[Note]]:
-    s = replace(s, records=s.records + (Record("directbetrokkenen_geinformeerd", ctx.now, ctx.actor, e.org),))
+    s = recorded(s, ctx, "directbetrokkenen_geinformeerd", org=e.org)
     return dl.meet(s, dl.of(DeadlineKind.DIRECTBETROKKENEN, e.org), ctx.now), [
         note("directbetrokkenen_geinformeerd", org=e.org)]
 
@@ -481,8 +486,7 @@ def _monitoring(s: CaseState, e: Monitoringsmoment, ctx: Context, _o) -> tuple[C
     assert target is not None and s.orgs is not None
     s = dl.meet(s, lambda d: d.seq == target.seq, ctx.now)
     answers = ",".join(f"{q.value}={'ja' if q in e.yes else 'nee'}" for q in MonitorVraag)
-    s = replace(s, records=s.records + (Record("monitoring", ctx.now, ctx.actor, ctx.actor_org,
-                                               e.explanation.strip(), e.day, e.positive, source=answers),))
+    s = recorded(s, ctx, "monitoring", e.explanation.strip(), day=e.day, positive=e.positive, source=answers)
     notes = [note("monitoringsmoment", positief=e.positive, maand=target.ref, record=len(s.records))]
     if e.positive:   # 000 §5.2.7 ends it here; in NOG the planned moments stay (001 §4: at least two)
         if ctx.profile.monitoring_stops_when_positive:
@@ -515,9 +519,7 @@ def _look_again(s: CaseState, moment: Deadline, ctx: Context) -> CaseState:
 def _follow_up(s: CaseState, e: MonitoringVervolg, ctx: Context, _o) -> tuple[CaseState, list[Note]]:
     """001 §4: VT supports the lokaal team, the lokaal team goes to the beschermtafel, or VT takes the regie
     back with a dienst: then zicht op veiligheid and the casusregie are VT's again and the dienst's term runs."""
-    assert s.orgs is not None
-    s = replace(s, records=s.records + (Record("monitoring_vervolg", ctx.now, ctx.actor, ctx.actor_org,
-                                               e.explanation.strip(), source=e.choice.value),))
+    s = recorded(s, ctx, "monitoring_vervolg", e.explanation.strip(), source=e.choice.value)
     if e.choice not in (MonitorVervolg.VV, MonitorVervolg.ONDERZOEK):
         return s, [note("monitoring_vervolg", keuze=e.choice.value)]
     s, notes = _take_back(s, Route(e.choice.value), ctx, e.explanation, "regie_hernomen")
@@ -546,16 +548,14 @@ def _take_back(s: CaseState, route: Route, ctx: Context, explanation: str,
 def _weighing_asked(s: CaseState, e: WegingGevraagd, ctx: Context, _o) -> tuple[CaseState, list[Note]]:
     """000 bijlage 2: VT's regioteam is asked; it answers within the profile's term, like any term."""
     assert s.orgs is not None
-    s = replace(s, records=s.records + (Record("weging_gevraagd", ctx.now, ctx.actor, ctx.actor_org,
-                                               e.reason.strip()),))
+    s = recorded(s, ctx, "weging_gevraagd", e.reason.strip())
     s = dl.add(s, ctx.profile, DeadlineKind.WEGING, s.orgs.vt, ctx.now, ctx.profile.weighing_term, ctx.now,
                ref=str(len(s.records)))
     return s, [note("weging_gevraagd", org=ctx.actor_org, reden=e.reason.strip(), record=len(s.records))]
 
 
 def _weighed(s: CaseState, e: WegingBesloten, ctx: Context, _o) -> tuple[CaseState, list[Note]]:
-    s = replace(s, records=s.records + (Record("weging_besloten", ctx.now, ctx.actor, ctx.actor_org,
-                                               e.explanation.strip(), source=e.outcome.value),))
+    s = recorded(s, ctx, "weging_besloten", e.explanation.strip(), source=e.outcome.value)
     s = dl.meet(s, dl.of(DeadlineKind.WEGING), ctx.now)
     notes = [note("weging_besloten", uitkomst=e.outcome.value, toelichting=e.explanation.strip())]
     if e.outcome is WegingUitkomst.SLUITEN:
@@ -569,14 +569,9 @@ def _weighed(s: CaseState, e: WegingBesloten, ctx: Context, _o) -> tuple[CaseSta
 def _weighing_disagreed(s: CaseState, e: WegingOneens, ctx: Context, _o) -> tuple[CaseState, list[Note]]:
     """No agreement: the gedragswetenschappers of VT and the lokaal team(s) decide, at once (000 bijlage 2)."""
     assert s.orgs is not None
-    s = replace(s, records=s.records + (Record("stagnatie", ctx.now, ctx.actor, ctx.actor_org, e.reason.strip(),
-                                               source="weging"),))
-    s = dl.meet(s, dl.of(DeadlineKind.WEGING), ctx.now)
-    ladder = escalation.via_gedragswetenschappers(dl.ladder_of(s, ctx.profile))
-    ref = str(len(s.records))
-    for org in dict.fromkeys((s.orgs.vt, *s.holders)):
-        s = dl.add(s, ctx.profile, DeadlineKind.STAGNATIE, org, ctx.now, Term(Unit.UREN, 0), ctx.now,
-                   ref=ref, ladder=ladder)
+    s = dl.meet(recorded(s, ctx, "stagnatie", e.reason.strip(), source="weging"), dl.of(DeadlineKind.WEGING), ctx.now)
+    s = _escalate_stagnation(s, (s.orgs.vt, *s.holders), ctx,
+                             escalation.via_gedragswetenschappers(dl.ladder_of(s, ctx.profile)))
     return s, [note("stagnatie", org=ctx.actor_org, bron="weging", record=len(s.records))]
 
 
@@ -584,26 +579,26 @@ def _signals(s: CaseState, e: SignalenGewijzigd, ctx: Context, _o) -> tuple[Case
     """The signals as they are now; the change is kept as a record (which, never why: no free text)."""
     change = ",".join([f"+{x.value}" for x in sorted(e.added - s.signals)]
                       + [f"-{x.value}" for x in sorted(e.removed & s.signals)])
-    s = replace(s, signals=(s.signals | e.added) - e.removed,
-                records=s.records + (Record("signalen", ctx.now, ctx.actor, ctx.actor_org, source=change),))
+    s = recorded(replace(s, signals=(s.signals | e.added) - e.removed), ctx, "signalen", source=change)
     return s, [note("signalen_gewijzigd", wijziging=change, record=len(s.records))]
 
 
 def _stagnation(s: CaseState, e: StagnatieGemeld, ctx: Context, _o) -> tuple[CaseState, list[Note]]:
     assert s.orgs is not None
-    s = replace(s, records=s.records + (Record("stagnatie", ctx.now, ctx.actor, ctx.actor_org,
-                                               e.reason.strip(), source="melding"),))
+    s = recorded(s, ctx, "stagnatie", e.reason.strip(), source="melding")
     # between VT and the lokale teams — with two gemeenten both (002 §5.2.4) — and whoever holds it now
     parties = (s.orgs.vt, *s.orgs.lts, *s.holders, ctx.actor_org)
     return _escalate_stagnation(s, parties, ctx), [
         note("stagnatie", org=ctx.actor_org, bron="melding", record=len(s.records))]
 
 
-def _escalate_stagnation(s: CaseState, parties: tuple[str, ...], ctx: Context) -> CaseState:
+def _escalate_stagnation(s: CaseState, parties: tuple[str, ...], ctx: Context,
+                         ladder: escalation.Ladder | None = None) -> CaseState:
     """Workers who cannot agree escalate to their leidinggevenden (000 §8.2; in Zuid-Limburg first the
     gedragswetenschappers, 002 §5.5): the ladder starts at that step, for every party, now. It is an
-    escalation, not a term: it names the record of the stagnation (`ref`), its parties and its reason."""
-    ladder = escalation.from_first_step(dl.ladder_of(s, ctx.profile))
+    escalation, not a term: it names the record of the stagnation (`ref`), its parties and its reason.
+    A disagreement at a gezamenlijke weging goes to the gedragswetenschappers first (`ladder`)."""
+    ladder = escalation.from_first_step(dl.ladder_of(s, ctx.profile)) if ladder is None else ladder
     ref = str(len(s.records))
     for org in dict.fromkeys(parties):
         s = dl.add(s, ctx.profile, DeadlineKind.STAGNATIE, org, ctx.now, Term(Unit.UREN, 0), ctx.now,
@@ -646,7 +641,7 @@ def _gemeente_told(s: CaseState, e: GemeenteGeinformeerd, ctx: Context, _o) -> t
 def _inform_gemeente(s: CaseState, gemeente: str, about: str, ctx: Context) -> tuple[CaseState, list[Note]]:
     if any(r.kind == "gemeente_geinformeerd" and r.org == gemeente and r.text == about for r in s.records):
         return s, []   # the gemeente knows already; a second lapse of the same party changes nothing here
-    s = replace(s, records=s.records + (Record("gemeente_geinformeerd", ctx.now, ctx.actor, gemeente, about),))
+    s = recorded(s, ctx, "gemeente_geinformeerd", about, org=gemeente)
     term = ctx.profile.gemeente_answer_term
     if term is not None:   # 002 §5.5: the gemeente answers within 6 weeks; if not, those who reported are told
         ladder = escalation.reminders_then(dl.ladder_of(s, ctx.profile), escalation.Target.MELDERS)
@@ -656,8 +651,7 @@ def _inform_gemeente(s: CaseState, gemeente: str, about: str, ctx: Context) -> t
 
 
 def _gemeente_answer(s: CaseState, e: GemeenteAntwoord, ctx: Context, _o) -> tuple[CaseState, list[Note]]:
-    s = replace(s, records=s.records + (Record("gemeente_antwoord", ctx.now, ctx.actor, e.gemeente_org,
-                                               e.explanation.strip()),))
+    s = recorded(s, ctx, "gemeente_antwoord", e.explanation.strip(), org=e.gemeente_org)
     return dl.meet(s, dl.of(DeadlineKind.GEMEENTE_ANTWOORD, e.gemeente_org), ctx.now), [
         note("gemeente_antwoord", gemeente=e.gemeente_org, toelichting=e.explanation.strip())]
 
@@ -677,8 +671,7 @@ def _close(s: CaseState, ctx: Context, reason: str) -> CaseState:
 def _propose_closing(s: CaseState, e: AfsluitingVoorgesteld, ctx: Context, _o) -> tuple[CaseState, list[Note]]:
     """The criteria are kept with the proposal (as their keys, never as free text); VT is asked to agree."""
     criteria = ",".join(sorted(c.value for c in e.criteria))
-    s = replace(s, records=s.records + (Record("afsluiting_voorstel", ctx.now, ctx.actor, ctx.actor_org,
-                                               e.explanation.strip(), source=criteria),))
+    s = recorded(s, ctx, "afsluiting_voorstel", e.explanation.strip(), source=criteria)
     monitoring = dl.first_active(s, dl.of(DeadlineKind.MONITORING)) is not None
     return s, [note("afsluiting_voorgesteld", org=ctx.actor_org, record=len(s.records), monitoring=monitoring)]
 
@@ -687,7 +680,7 @@ def _agree_closing(s: CaseState, e: AfsluitingAkkoord, ctx: Context, _o) -> tupl
     proposal, number = s.closing_proposal, s.closing_proposal_number
     assert proposal is not None
     monitoring = dl.first_active(s, dl.of(DeadlineKind.MONITORING)) is not None
-    s = replace(s, records=s.records + (Record("afsluiting_akkoord", ctx.now, ctx.actor, ctx.actor_org),))
+    s = recorded(s, ctx, "afsluiting_akkoord")
     notes = [note("afsluiting_akkoord", org=proposal.org, voorstel=number)]
     if monitoring:   # 000 §7.4: VT tells the lokaal team that monitoring ends
         notes.append(note("monitoring_beeindigd"))
@@ -697,8 +690,7 @@ def _agree_closing(s: CaseState, e: AfsluitingAkkoord, ctx: Context, _o) -> tupl
 def _refuse_closing(s: CaseState, e: AfsluitingNietAkkoord, ctx: Context, _o) -> tuple[CaseState, list[Note]]:
     proposal, number = s.closing_proposal, s.closing_proposal_number
     assert proposal is not None
-    s = replace(s, records=s.records + (Record("afsluiting_niet_akkoord", ctx.now, ctx.actor, ctx.actor_org,
-                                               e.reason.strip()),))
+    s = recorded(s, ctx, "afsluiting_niet_akkoord", e.reason.strip())
     return s, [note("afsluiting_niet_akkoord", org=proposal.org, voorstel=number, reden=e.reason.strip())]
 
 

@@ -51,3 +51,15 @@ def test_the_monitoring_form_asks_the_four_questions_and_becomes_the_typed_line(
         "toelichting: afspraken deels nagekomen")
     assert forms.for_command("monitoring", "VT-2025-0001", load_directory(), WORDS) == form
     assert forms.for_command("monitoring", None, load_directory(), WORDS) is None     # outside a case channel
+
+
+def test_a_button_asks_first_only_what_the_region_needs():
+    from bot.config import load_profile
+
+    gm, nog = load_profile("gelderland-midden"), load_profile("noord-oost-gelderland")
+    assert forms.for_button("weiger", gm, WORDS).callback == forms.REFUSE            # a refusal always has a reason
+    assert forms.for_button("bevestig", gm, WORDS) is None                           # Gelderland-Midden: at once
+    assert forms.for_button("bevestig", nog, WORDS).callback == forms.CONFIRM        # NOG: the appointment (001 §1)
+    assert forms.for_button("akkoord", nog, WORDS) is None
+    assert forms.confirmation_line("VT-2025-0001:2", {"afspraak": [" 2025-06-12 "]}) == \
+        "bevestig VT-2025-0001 2 afspraak=2025-06-12"

@@ -133,13 +133,11 @@ class MattermostApp:
         except Forged:
             raise Unsigned("button context") from None
         member = self.member_of(user_id)
-        asks = {"weiger": forms.refusal(self.words)}   # a refusal needs its reason: ask for it in a dialog
-        if self.bot.profile.first_contact.at_confirmation:   # 001 §1: with its appointment
-            asks["bevestig"] = forms.confirmation(self.words)
-        if action in asks:
-            state = self.signer.state(formulier=asks[action].callback, voor=user_id, kanaal=channel_id, waarde=value,
+        form = forms.for_button(action, self.bot.profile, self.words)   # a reason, an appointment: ask first
+        if form is not None:
+            state = self.signer.state(formulier=form.callback, voor=user_id, kanaal=channel_id, waarde=value,
                                       antwoord="")
-            if self._open(str(body.get("trigger_id", "")), asks[action], state):
+            if self._open(str(body.get("trigger_id", "")), form, state):
                 return 200, {}
             return 200, {"ephemeral_text": self._refuse(member, f"klik:{action}",
                                                         ParseError("formulier_niet_geopend"))}

@@ -192,13 +192,16 @@ def build_app(bot: Bot, client: WebClient, signing_secret: str | None, channels:
             tell({"user": {"id": user_id}, "channel": {"id": channel_id}}, answers)
 
     @app.action("bevestig")
-    def on_confirm(ack, body, action):
-        if not bot.profile.first_contact.at_confirmation:
+    @app.action("weiger")
+    def on_asking_button(ack, body, action):
+        """A button that may first ask something in a form (`forms.for_button`); otherwise it acts at once."""
+        form = forms.for_button(action["action_id"], bot.profile, words)
+        if form is None:
             return on_button(ack, body, action)
-        ack()   # 001 §1: the confirmation carries the appointment with the family: ask for it in a form
-        metadata = f"{action['value']}|{body.get('channel', {}).get('id', '')}"
-        later(lambda: open_form(body.get("trigger_id", ""), modal(forms.confirmation(words), metadata),
-                                body["user"]["id"], body.get("channel", {}).get("id", ""), "klik:bevestig"))
+        ack()
+        channel_id = body.get("channel", {}).get("id", "")
+        later(lambda: open_form(body.get("trigger_id", ""), modal(form, f"{action['value']}|{channel_id}"),
+                                body["user"]["id"], channel_id, f"klik:{action['action_id']}"))
 
     @app.view(forms.CONFIRM)
     def on_confirm_date(ack, body, view):
@@ -215,13 +218,6 @@ def build_app(bot: Bot, client: WebClient, signing_secret: str | None, channels:
         answers = click(body, action)   # committed (with its audit entry) before Slack hears back
         ack()
         later(lambda: tell(body, answers))
-
-    @app.action("weiger")
-    def on_refuse(ack, body, action):
-        ack()   # a refusal needs a reason: ask for it in a form
-        metadata = f"{action['value']}|{body.get('channel', {}).get('id', '')}"
-        later(lambda: open_form(body.get("trigger_id", ""), modal(forms.refusal(words), metadata), body["user"]["id"],
-                                body.get("channel", {}).get("id", ""), "klik:weiger"))
 
     @app.view(forms.REFUSE)
     def on_refuse_reason(ack, body, view):
