@@ -12,8 +12,10 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from commands import dispatch
+from commands.membership import SYSTEM
 from commands.model import Click, Env, Invocation, Message
 from commands.parse import ParseError
+from commands.sync import SyncReport, synchronise
 from models.directory import Directory
 from models.profile import Profile
 from models.tables import DeadlineRow, OutboxRow
@@ -42,7 +44,9 @@ class Bot:
         self.directory, self.profile, self.engine = directory, profile, engine
         self.port, self.renderer, self.clock = port, renderer, clock
         self.uow = uow_factory(engine, self.profile_for)
-        self.dispatcher = Dispatcher(engine, port, renderer)
+        with self.uow() as uow:     # who left the directory but may still be in a channel: to be removed
+            directory.remember_former(uow.members.contacts())
+        self.dispatcher = Dispatcher(engine, port, renderer, archived=self._archived)
         self.sweeper = Sweeper(engine, directory, profile, self.profile_for, self.uow)
         self.janitor = Janitor(engine, directory, self.uow)
         # what happens to the outbox after a request: the console delivers at once; a server answers
@@ -101,3 +105,17 @@ class Bot:
 
     def janitor_now(self) -> None:
         self.janitor.run(self.clock())
+
+    def synchronise_now(self, on_behalf_of: str | None = None) -> SyncReport:
+        """Joiners, movers and leavers: every case channel in line with the directory (`commands/sync.py`)."""
+        report = synchronise(self.uow, self.directory, self.profile_for, self.clock(), on_behalf_of=on_behalf_of)
+        self.after_request()
+        return report
+
+    def _archived(self, number: str, at: datetime) -> None:
+        """The platform archived a case channel, with everyone but the bot taken out: so it is recorded."""
+        with self.uow() as uow:
+            gone = uow.members.forget_case(number)
+            uow.audit.add(at=at, actor=SYSTEM, action="kanaal_gearchiveerd", outcome="ok", case_number=number,
+                          detail={"verwijderd": gone})
+            uow.commit()

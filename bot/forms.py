@@ -17,6 +17,8 @@ from models.types import MonitorVraag, Route, Signal, Weight
 
 NEW, DECIDE, MONITOR, REFUSE = "casus_nieuw", "casus_besluit", "casus_monitoring", "weiger_reden"
 CONFIRM = "bevestig_afspraak"    # "Bevestig overdracht" where the region asks the appointment with the family
+ASSIGN = "toewijzen_lid"         # "Medewerker toewijzen": who works on the case for the organisation
+LINE_FORMS = (CONFIRM, ASSIGN)   # forms a button opens that submit as the command line a typist would write
 COMMAND_FORMS = (NEW, DECIDE, MONITOR)     # the forms a bare command opens; each submits as a command line
 
 
@@ -144,19 +146,35 @@ def confirmation(words: Any) -> Form:
     return _form(words, CONFIRM, ("afspraak", "text", (), {"optional": True, "placeholder": "2025-06-12"}))
 
 
+def assignment(words: Any) -> Form:
+    """The receiving organisation (or VT) names who works on the case for it."""
+    return _form(words, ASSIGN, ("lid", "text", (), {"placeholder": "lt-arnhem-medewerker", "max_length": 80}))
+
+
 def for_button(action: str, profile: Any, words: Any) -> Form | None:
     """The form a button opens on a chat platform before anything happens: a refusal asks its reason; a
-    confirmation its appointment with the family where the region asks that (001 §1). None: the click acts."""
+    confirmation its appointment with the family where the region asks that (001 §1); an assignment the worker.
+    None: the click acts."""
     if action == "weiger":
         return refusal(words)
     if action == "bevestig" and profile.first_contact.at_confirmation:
         return confirmation(words)
+    if action == "toewijzen":
+        return assignment(words)
     return None
 
 
-def confirmation_line(value: str, values: Values) -> str:
-    """The button's value (`<casusnummer>:<verzoek>`) and the date as the line a typist would write."""
+def button_form(callback: str, words: Any) -> Form:
+    """A form a button opened, again by its callback (to check what was submitted against it)."""
+    return {REFUSE: refusal, CONFIRM: confirmation, ASSIGN: assignment}[callback](words)
+
+
+def button_line(callback: str, value: str, values: Values) -> str:
+    """What a button's form (`LINE_FORMS`) stands for: the button's value (`<casusnummer>:<verzoek>`) and what was
+    filled in, as the line a typist would write."""
     number, _, seq = value.partition(":")
+    if callback == ASSIGN:
+        return f"toewijzen {number} " + " ".join(values.get("lid", [])).strip()
     day = " ".join(values.get("afspraak", [])).strip()
     return f"bevestig {number} {seq}" + (f" afspraak={day}" if day else "")
 

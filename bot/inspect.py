@@ -32,7 +32,9 @@ def case_report(uow_factory, number: str, *, actor: str, on_behalf_of: str | Non
         if state is None:
             return None
         audit = [{"at": iso(a.at), "actor": a.actor, "on_behalf_of": a.on_behalf_of, "action": a.action,
-                   "outcome": a.outcome} for a in uow.audit.for_case(number)]
+                   "outcome": a.outcome, **({"lid": a.detail["lid"]} if (a.detail or {}).get("lid") else {})}
+                 for a in uow.audit.for_case(number)]
+        members = uow.members.of_case(number)
     return {
         "number": state.number,
         "profile": state.profile,
@@ -44,6 +46,8 @@ def case_report(uow_factory, number: str, *, actor: str, on_behalf_of: str | Non
         "spoed": state.spoed, "anoniem": state.anoniem, "gezinsvoogd": state.gezinsvoogd,
         "signals": sorted(s.value for s in state.signals),
         "holders": list(state.holders),
+        "assigned": state.assigned,                 # per organisation, who works on the case
+        "channel_members": members,                 # who the bot let into the case channel, and why
         "override": {"reason": state.decision.override_reason, "rules": list(state.decision.overridden)}
         if state.decision and state.decision.override_reason else None,
         "ledger": [{"holders": list(e.holders), "start": iso(e.start), "end": iso(e.end), "reason": e.reason,
@@ -82,6 +86,10 @@ def render_report(r: dict[str, Any], renderer: Renderer) -> str:
         lines.append("Kenmerken: " + ", ".join(flags + [word(w.signalen, s) for s in r["signals"]]))
     lines.append(f"Zicht op veiligheid nu: {orgs(r['holders'])}")
     lines.append(f"Casusregie nu: {orgs(r['regie'])}")
+    lines.append("Toegewezen: " + (", ".join(f"{renderer.member(m)} ({org(o)})" for o, m in r["assigned"].items())
+                                   or "—"))
+    lines.append("In het casuskanaal: " + (", ".join(f"{renderer.member(m)} ({why})" for m, why in
+                                                     sorted(r["channel_members"].items())) or "niemand"))
     if r["override"]:
         lines.append(f"Afgeweken van de regels ({', '.join(r['override']['rules'])}): {r['override']['reason']}")
     if r["closed_at"]:
@@ -109,7 +117,8 @@ def render_report(r: dict[str, Any], renderer: Renderer) -> str:
     lines.append("Auditlog:")
     lines += [f"  {moment(a['at'])} {a['actor']}"
               + (f" (namens {a['on_behalf_of']})" if a["on_behalf_of"] else "")
-              + f": {_action(a['action'], w.knoppen)} → {_outcome(a['outcome'])}" for a in r["audit"]]
+              + f": {_action(a['action'], w.knoppen)}" + (f" {a['lid']}" if a.get("lid") else "")
+              + f" → {_outcome(a['outcome'])}" for a in r["audit"]]
     return "\n".join(lines)
 
 

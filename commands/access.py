@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from models.case import CaseState
 from models.directory import Directory, Member
+from models.membership import involved
 from models.types import OrgKind
 
 from .parse import ParseError
@@ -29,16 +30,17 @@ def require_vt(directory: Directory, m: Member, action: str) -> None:
         raise Denied("alleen_vt", handeling=action)
 
 
-def involved(state: CaseState) -> set[str]:
-    """The organisations that take part in a case: VT, its lokale teams, and the GI when involved."""
-    if state.orgs is None:
-        return set()
-    orgs = {state.orgs.vt, *state.orgs.lts}
-    if state.gezinsvoogd and state.orgs.gi:
-        orgs.add(state.orgs.gi)
-    if state.route is not None and state.route.value == "mdt" and state.orgs.mdt:
-        orgs.add(state.orgs.mdt)
-    return orgs
+def colleague(directory: Directory, actor: Member, word: str) -> Member:
+    """The member someone names for their own organisation: by directory id, `@name` or a chat mention
+    (`<@U0123>`, `<@U0123|naam>`), or e-mail address."""
+    ref = word.strip().removeprefix("<").removesuffix(">").partition("|")[0].removeprefix("@")
+    found = directory.member(ref.lower()) or (directory.by_email(ref) if "@" in ref else None) or next(
+        (m for m in directory.members.values() if ref and ref in m.chat_ids.values()), None)
+    if found is None:
+        raise Denied("lid_onbekend", lid=word)
+    if found.org_id != actor.org_id:
+        raise Denied("lid_andere_organisatie", lid=found.id)
+    return found
 
 
 def require_involved(state: CaseState, m: Member) -> None:
@@ -50,8 +52,3 @@ def require_case_vt(state: CaseState, m: Member, action: str) -> None:
     """Only the VT that holds the case's melding may decide on it."""
     if state.orgs is None or m.org_id != state.orgs.vt:
         raise Denied("alleen_vt", handeling=action)
-
-
-def channel_members(directory: Directory, state: CaseState) -> tuple[str, ...]:
-    """Who is invited to the case channel: VT, the lokale team(s), the GI when a gezinsvoogd is involved."""
-    return tuple(m.id for org in sorted(involved(state)) for m in directory.members_of(org))

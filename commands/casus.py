@@ -37,6 +37,7 @@ from models.events import (
     OverdrachtGeweigerd,
     SignalenGewijzigd,
     StagnatieGemeld,
+    Toegewezen,
     TriageBesluit,
     WegingBesloten,
     WegingGevraagd,
@@ -60,9 +61,9 @@ from models.types import (
 
 from . import access
 from .access import Denied
-from .messages import archive_message, for_notes, handover_key
+from .membership import write_after
+from .messages import archive_message, handover_key
 from .model import Audience, Click, Env, Message, Reply
-from .office import not_before
 from .parse import Args, ParseError, case_from_channel, optional_date, parse_date, parse_moment
 from .privacy import check_free_text
 from .unit import run
@@ -107,9 +108,8 @@ def _change(req: Request, number: str | None, events: Event | Sequence[Event], d
     """Run events in one unit of work; write the messages to the outbox in the same transaction."""
     def outbox(uow, before, after, accepted: Accepted) -> None:
         env = req.env
-        for message in for_notes(env.directory, before, after, accepted.notes, req.member.id):
-            uow.outbox.add(message, case=after.number, at=env.now, not_before=not_before(
-                message, env.directory, env.profile, env.now, acute=after.acute, by_clock=False))
+        write_after(uow, env.directory, env.profile, before, after, accepted.notes, req.member.id, env.now,
+                    by_clock=False)
         if after.status is Status.GESLOTEN and (before is None or before.status is not Status.GESLOTEN):
             profile = req.env.profile   # the channel stays readable for a while, then it is archived
             uow.outbox.add(archive_message(after.number, profile.calendar.due(req.env.now, profile.archive_after)),
@@ -235,6 +235,8 @@ def click(env: Env, c: Click) -> Reply:
         return take_up(env, c, m)
     if c.action == "akkoord":
         return agree(env, c, m)
+    if c.action == "toewijzen":     # the platforms ask who in a form first, and type it as the command
+        raise ParseError("lid_ontbreekt", voorbeeld=f"/casus toewijzen {c.value.partition(':')[0]} <lid>")
     if c.action == "document":
         number, _, seq = c.value.partition(":")
         if not seq.isdigit():
@@ -493,6 +495,20 @@ def agree(env: Env, c: Click, m: Member) -> Reply:
 
 
 Handler = Callable[[Request], Reply]
+
+
+# ---- who works on the case ------------------------------------------------------------------------------
+def toewijzen(req: Request) -> Reply:
+    """`toewijzen <lid>`: an organisation of the case names its worker on it (casusregisseur, behandelaar,
+    gezinsvoogd), who joins the case channel. Only a colleague of one's own organisation."""
+    number = req.case_number()
+    access.require_involved(req.load(number), req.member)
+    word = req.args.words.pop(0) if req.args.words else None     # as typed: a chat id keeps its capitals
+    if word is None:
+        raise ParseError("lid_ontbreekt", voorbeeld=f"/casus toewijzen {number} <lid>")
+    req.args.no_more()
+    worker = access.colleague(req.env.directory, req.member, word)
+    return _change(req, number, Toegewezen(worker.id, req.member.org_id), "klaar/toewijzen", lid=worker.id)
 
 
 # ---- escalation: pausing the clock, taking an escalation up ------------------------------------------

@@ -23,7 +23,7 @@ CASUS: dict[str, casus.Handler] = {
     "stagnatie": casus.stagnatie, "sluiten": casus.sluiten, "status": views.status, "help": views.help_,
     "pauzeer": casus.pauzeer, "hervat": casus.hervat, "geinformeerd": casus.geinformeerd, "antwoord": casus.antwoord,
     "afsluiten": casus.afsluiten, "weging": casus.weging, "signaal": casus.signaal,
-    "document": casus.document, "bevestig": casus.bevestig,
+    "document": casus.document, "bevestig": casus.bevestig, "toewijzen": casus.toewijzen,
 }
 TAFEL: dict[str, casus.Handler] = {"agenda": views.agenda, "help": views.help_}
 COMMANDS = {"/casus": CASUS, "/tafel": TAFEL}

@@ -13,7 +13,6 @@ from models.case import CaseState, Deadline, Handover, Note, channel_name
 from models.directory import Directory
 from models.types import HANDOVER_ROUTES, DeadlineKind, Role, Stabiel
 
-from .access import channel_members
 from .ladder import Around, rung_messages
 from .model import Audience, Button, Kind, Message
 
@@ -56,7 +55,7 @@ def case_view(s: CaseState) -> dict[str, Any]:
         "route": s.route.value if s.route else None, "weight": s.weight.value if s.weight else None,
         "holders": list(s.holders), "holders_since": iso(since),
         "holder_reason": s.ledger[-1].reason if s.holders else None,
-        "regie": list(s.regie_holders), "regie_since": iso(s.regie[-1].start) if s.regie_holders else None,
+        "regie": list(s.regie_holders), "assigned": s.assigned, "regie_since": iso(s.regie[-1].start) if s.regie_holders else None,
         "regie_reason": s.regie[-1].reason if s.regie_holders else None,
         "proposal": {"org": s.closing_proposal.org, "at": iso(s.closing_proposal.at)} if s.closing_proposal else None,
         # terms; a stagnation or a handover left waiting is an escalation, shown as such (below, handovers)
@@ -111,6 +110,8 @@ def handover_card(s: CaseState, h: Handover, kind: Kind = Kind.POST) -> Message:
     buttons = (Button("bevestig", value, "primary"), Button("weiger", value, "danger")) if open_ else ()
     if document is None and h.state.value in ("open", "bevestigd") and s.status.value != "gesloten":
         buttons += (Button("document", value, "primary"),)
+    if h.state.value == "bevestigd" and s.status.value != "gesloten":   # the receiver names who works on it
+        buttons += (Button("toewijzen", value, "primary"),)
     return Message("overdracht_verzoek", {"case": s.number, "handover": handover_view(h, s.holders, document)},
                    Audience.CHANNEL, kind=kind, channel=channel_name(s.number), buttons=buttons,
                    key=handover_key(s.number, h.seq))
@@ -137,8 +138,7 @@ def for_notes(directory: Directory, before: CaseState | None, s: CaseState, note
         k = n.key
         if k == "melding_ontvangen":
             out.append(Message("casus_kanaal", {"case": s.number, "gemeenten": list(s.gemeenten)},
-                               Audience.CHANNEL, kind=Kind.OPEN_CHANNEL, channel=channel_name(s.number),
-                               members=channel_members(directory, s)))
+                               Audience.CHANNEL, kind=Kind.OPEN_CHANNEL, channel=channel_name(s.number)))
             out.append(_post(s, "casus_geopend", view=case_view(s), by=actor))
         elif k == "triagebesluit":
             last = s.handovers[-1] if s.handovers else None
@@ -200,6 +200,12 @@ def for_notes(directory: Directory, before: CaseState | None, s: CaseState, note
         elif k in ("weging_gevraagd", "weging_besloten"):
             out.append(_post(s, k, by=actor, started=started,
                              **{key: iso(v) for key, v in n.params if key != "record"}))
+        elif k == "toegewezen":
+            out.append(_post(s, k, by=actor, lid=n.get("lid"), org=n.get("org"), vorige=n.get("vorige")))
+        elif k == "toewijzing_vervallen":
+            out.append(_post(s, k, lid=n.get("lid"), org=n.get("org")))
+            out += [_dm(m.id, "toewijzing_vervallen_dm", case=s.number, lid=n.get("lid"), org=n.get("org"))
+                    for m in directory.members_of(str(n.get("org")), Role.LEIDINGGEVENDE)]
         elif k == "monitoring_vervolg":
             out.append(_post(s, k, keuze=n.get("keuze"), by=actor))
         elif k == "monitoring_gestart":

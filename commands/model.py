@@ -45,6 +45,8 @@ class Kind(StrEnum):
     ARCHIVE = "archive"     # the case channel is archived (after the profile's grace period)
     POST = "post"
     UPDATE = "update"       # replaces the earlier message with the same key (a card)
+    INVITE = "invite"       # people join the case channel
+    REMOVE = "remove"       # people leave the case channel
 
 
 @dataclass(frozen=True)
@@ -66,7 +68,7 @@ class Message:
     to: str | None = None               # a member id, for USER and DM
     buttons: tuple[Button, ...] = ()
     key: str | None = None              # a stable id, so an UPDATE can find the message it replaces
-    members: tuple[str, ...] = ()       # for OPEN_CHANNEL: who is invited
+    members: tuple[str, ...] = ()       # for INVITE and REMOVE: who joins or leaves
     not_before: datetime | None = None  # held back until then (e.g. archiving after a grace period)
 
 

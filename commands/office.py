@@ -19,7 +19,7 @@ from models.directory import Directory
 from models.profile import Profile
 from models.types import OrgKind
 
-from .model import Audience, Message
+from .model import Audience, Kind, Message
 
 
 def hours_of(directory: Directory, profile: Profile, member_id: str | None) -> OfficeHours:
@@ -34,7 +34,9 @@ def hours_of(directory: Directory, profile: Profile, member_id: str | None) -> O
 
 def not_before(message: Message, directory: Directory, profile: Profile, now: datetime, *, acute: bool,
                by_clock: bool) -> datetime | None:
-    """The moment a message may be delivered (None: at once)."""
+    """The moment a message may be delivered (None: at once). Who may see a case changes at once, at any hour."""
+    if message.kind in (Kind.INVITE, Kind.REMOVE):
+        return None
     if acute and profile.lt_acuut_buiten_kantoortijd:
         return None
     if message.audience is Audience.DM:

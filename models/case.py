@@ -261,6 +261,18 @@ class CaseState:
         number = self.closing_proposal_number
         return self.records[number - 1] if number else None
 
+    @property
+    def assigned(self) -> dict[str, str]:
+        """Per organisation, the worker it assigned to the case (the VT worker who registered it, until VT
+        assigns another); an assignment that lapsed (the worker left) is gone until someone is assigned again."""
+        out: dict[str, str] = {}
+        for r in self.records:
+            if r.kind == "toewijzing":
+                out[r.org] = r.text
+            elif r.kind == "toewijzing_vervallen" and out.get(r.org) == r.text:
+                del out[r.org]
+        return out
+
     def document_sent(self, handover: int) -> Record | None:
         """When and by whom the overdrachtsdocument of a handover was sent, if it was."""
         return next((r for r in self.records if r.kind == "document_verstuurd" and r.text == str(handover)), None)

@@ -24,6 +24,7 @@ class Member:
     org_id: str
     email: str | None = None
     chat_ids: MappingProxyType[str, str] = field(default_factory=lambda: MappingProxyType({}))
+    tafel: bool = False         # sits at the triagetafel for the organisation: in every new case channel
 
 
 @dataclass(frozen=True)
@@ -38,11 +39,24 @@ class Directory:
     def __init__(self, organisations: Iterable[Organisation], members: Iterable[Member]):
         self.organisations = {o.id: o for o in organisations}
         self.members = {m.id: m for m in members}
+        self.former: dict[str, Member] = {}
         self._gemeenten = {g.lower(): g for o in self.organisations.values() for g in o.gemeenten}
         self._by_org: dict[tuple[str, Role | None], list[Member]] = {}
         for m in self.members.values():
             self._by_org.setdefault((m.org_id, None), []).append(m)
             self._by_org.setdefault((m.org_id, m.role), []).append(m)
+
+    def remember_former(self, contacts: dict[str, dict]) -> None:
+        """Who left the directory but may still be in a case channel: the platforms must still find them, to
+        remove them. They are no member: `member()` does not know them, so they can do nothing."""
+        for member_id, c in contacts.items():
+            if member_id not in self.members:
+                self.former[member_id] = Member(member_id, member_id, Role.MEDEWERKER, "", c.get("email"),
+                                                MappingProxyType(dict(c.get("chat") or {})))
+
+    def contact(self, member_id: str) -> Member | None:
+        """A member, or a former member, as the chat platforms know them (for the adapters only)."""
+        return self.members.get(member_id) or self.former.get(member_id)
 
     # ---- look-ups ---------------------------------------------------------------------------
     def member(self, member_id: str) -> Member | None:
@@ -68,6 +82,10 @@ class Directory:
 
     def members_of(self, org_id: str, role: Role | None = None) -> list[Member]:
         return list(self._by_org.get((org_id, role), ()))
+
+    def at_table(self, org_id: str) -> list[Member]:
+        """Who sits at the triagetafel for this organisation (the directory's `tafel: true`)."""
+        return [m for m in self._by_org.get((org_id, None), ()) if m.tafel]
 
     def by_email(self, email: str) -> Member | None:
         wanted = email.strip().lower()
@@ -112,6 +130,7 @@ class Directory:
                 member = Member(
                     id=read_id(m, "id"), name=m.text("naam"), role=m.choice("rol", Role),
                     org_id=org.id, email=m.raw("email", None), chat_ids=MappingProxyType(dict(chat)),
+                    tafel=m.boolean("tafel", False),
                 )
                 m.done()
                 if member.id in {x.id for x in members}:
@@ -128,6 +147,11 @@ class Directory:
         for g in directory.gemeenten:
             if not directory.serving(g, OrgKind.VT):
                 raise ConfigError(source, "organisaties", f"geen Veilig Thuis-organisatie voor gemeente {g}")
+        for i, org in enumerate(orgs):   # need to know: a new case channel holds the table's members, no one else
+            if org.kind in (OrgKind.VT, OrgKind.LT) and directory.members_of(org.id) and not directory.at_table(org.id):
+                raise ConfigError(source, f"organisaties[{i}].leden",
+                                  f"{org.name} heeft geen lid aan de triagetafel: zet 'tafel: true' bij wie er "
+                                  "namens de organisatie zit (alleen zij komen in een nieuw casuskanaal)")
         return directory
 
 

@@ -250,6 +250,25 @@ class Opgepakt(Event):
 
 
 @dataclass(frozen=True)
+class Toegewezen(Event):
+    """An organisation of the case assigns one of its workers (casusregisseur, behandelaar, gezinsvoogd)."""
+
+    name: ClassVar[str] = "toegewezen"
+    member: str
+    org: str
+
+
+@dataclass(frozen=True)
+class ToewijzingVervallen(Event):
+    """The assigned worker left the organisation (the directory says so): the assignment lapses, and the
+    organisation's leidinggevende is told; nobody is assigned in their place without a person deciding it."""
+
+    name: ClassVar[str] = "toewijzing_vervallen"
+    member: str
+    org: str
+
+
+@dataclass(frozen=True)
 class KlokGepauzeerd(Event):
     """The owning organisation pauses its terms in this case, e.g. waiting for the Raad."""
 
@@ -275,5 +294,6 @@ ALL_EVENTS: tuple[type[Event], ...] = (
     HuisverbodAdvies, Monitoringsmoment, StagnatieGemeld, GemeenteGeinformeerd, GemeenteAntwoord,
     Gesloten, Opgepakt, KlokGepauzeerd, KlokHervat, TijdVerstreken, DirectbetrokkenenGeinformeerd,
     AfsluitingVoorgesteld, AfsluitingAkkoord, AfsluitingNietAkkoord, MonitoringVervolg, WegingGevraagd,
-    WegingBesloten, WegingOneens, SignalenGewijzigd, DocumentVerstuurd, GezinGeinformeerd,
+    WegingBesloten, WegingOneens, SignalenGewijzigd, DocumentVerstuurd, GezinGeinformeerd, Toegewezen,
+    ToewijzingVervallen,
 )

@@ -46,6 +46,8 @@ from .events import (
     SignalenGewijzigd,
     StagnatieGemeld,
     TijdVerstreken,
+    Toegewezen,
+    ToewijzingVervallen,
     TriageBesluit,
     WegingBesloten,
     WegingGevraagd,
@@ -136,6 +138,8 @@ TRANSITIONS: tuple[Transition, ...] = (
     T(AfsluitingAkkoord, {S.OVERGEDRAGEN}, S.GESLOTEN, guards=("voorstel_open", "vt_stemt_in")),
     T(AfsluitingNietAkkoord, {S.OVERGEDRAGEN}, guards=("voorstel_open", "vt_stemt_in", "reden_verplicht")),
     T(Opgepakt, OPEN, guards=("escalatie_open",)),
+    T(Toegewezen, OPEN, guards=("toewijzen_mag",)),
+    T(ToewijzingVervallen, OPEN, guards=("toewijzing_loopt",)),
     T(KlokGepauzeerd, OPEN, guards=("reden_verplicht", "lopende_termijnen")),
     T(KlokHervat, OPEN, guards=("gepauzeerde_termijnen",)),
     T(TijdVerstreken, OPEN),
@@ -261,6 +265,8 @@ def _melding(s: CaseState, e: MeldingOntvangen, ctx: Context, _o) -> tuple[CaseS
     # 000 §7.3: during VT's involvement VT has the casusregie, unless a lokaal team was already involved
     regie = (e.orgs.lts, "lt_al_betrokken") if e.lt_betrokken else ((e.orgs.vt,), "melding")
     s = replace(s, regie=ledger.transfer((), regie[0], received, regie[1]))
+    # the VT worker who registers the melding works on it for VT, until VT assigns someone else
+    s = recorded(s, ctx, "toewijzing", ctx.actor, org=e.orgs.vt, source="melding")
     return s, [note("melding_ontvangen")]
 
 
@@ -616,6 +622,17 @@ def _taken_up(s: CaseState, e: Opgepakt, ctx: Context, _o) -> tuple[CaseState, l
     return s, [note("opgepakt", deadline=d.seq, soort=d.kind.value, door=ctx.actor, org=ctx.actor_org)]
 
 
+def _assigned(s: CaseState, e: Toegewezen, ctx: Context, _o) -> tuple[CaseState, list[Note]]:
+    before = s.assigned.get(e.org)
+    s = recorded(s, ctx, "toewijzing", e.member, org=e.org)
+    return s, [note("toegewezen", lid=e.member, org=e.org, vorige=before)]
+
+
+def _assignment_lapsed(s: CaseState, e: ToewijzingVervallen, ctx: Context, _o) -> tuple[CaseState, list[Note]]:
+    s = recorded(s, ctx, "toewijzing_vervallen", e.member, org=e.org)
+    return s, [note("toewijzing_vervallen", lid=e.member, org=e.org)]
+
+
 def _pause(s: CaseState, e: KlokGepauzeerd, ctx: Context, _o) -> tuple[CaseState, list[Note]]:
     s = replace(s, deadlines=tuple(
         replace(d, paused_at=ctx.now) if d.is_active and not d.paused and d.owner == ctx.actor_org else d
@@ -731,6 +748,8 @@ EFFECTS: dict[str, Effect] = {
     AfsluitingAkkoord.name: _agree_closing,
     AfsluitingNietAkkoord.name: _refuse_closing,
     Opgepakt.name: _taken_up,
+    Toegewezen.name: _assigned,
+    ToewijzingVervallen.name: _assignment_lapsed,
     KlokGepauzeerd.name: _pause,
     KlokHervat.name: _resume,
     TijdVerstreken.name: _nothing,

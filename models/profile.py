@@ -48,6 +48,23 @@ class Closing:
     during_monitoring: ClosingDuringMonitoring
 
 
+class TableStays(StrEnum):
+    """How long the triagetafel's members stay in a case channel (need to know)."""
+
+    TOT_TOEWIJZING = "tot_toewijzing"   # until the case left the table's agenda and its holders assigned a worker
+    TOT_SLUITING = "tot_sluiting"       # until the channel is archived
+
+
+@dataclass(frozen=True)
+class Privacy:
+    """Who stays in a case channel, and how long the bot keeps what it knows of a case."""
+
+    table_stays: TableStays = TableStays.TOT_TOEWIJZING
+    refusing_team_leaves: bool = True        # a lokaal team that refused, and was not asked again, leaves
+    keep_case: Term = Term(Unit.MAANDEN, 12)     # after closing: then reduced to what audit and statistics need
+    keep_audit: Term = Term(Unit.MAANDEN, 60)    # the audit log's own period (NEN 7513: at least five years)
+
+
 @dataclass(frozen=True)
 class Wording:
     """How the region names the receiving side: "lokaal team" (000, 001) or "lokaal veld" (002)."""
@@ -117,6 +134,7 @@ class Profile:
     escalation: Escalation
     archive_after: Term
     wording: Wording
+    privacy: Privacy = Privacy()
 
     @staticmethod
     def from_dict(data: Any, source: str) -> Profile:
@@ -124,6 +142,26 @@ class Profile:
 
 
 _DAY_UNITS = (Unit.WERKDAGEN, Unit.DAGEN, Unit.WEKEN, Unit.MAANDEN, Unit.UREN)
+
+
+def _privacy(r: Reader) -> Privacy:
+    default = Privacy()
+    members = r.sub("kanaalleden") if r.has("kanaalleden") else Reader({}, r.source, "kanaalleden")
+    keep = r.sub("bewaartermijn") if r.has("bewaartermijn") else Reader({}, r.source, "bewaartermijn")
+    privacy = Privacy(
+        table_stays=members.choice("tafelleden", TableStays, default.table_stays),
+        refusing_team_leaves=members.boolean("weigerend_team_verlaat_kanaal", default.refusing_team_leaves),
+        keep_case=keep.term("casus", {default.keep_case.unit.value: default.keep_case.n},
+                            allowed=(Unit.DAGEN, Unit.WEKEN, Unit.MAANDEN)),
+        keep_audit=keep.term("auditlog", {default.keep_audit.unit.value: default.keep_audit.n},
+                             allowed=(Unit.MAANDEN,)),
+    )
+    members.done()
+    keep.done()
+    if privacy.keep_audit.n < 60:
+        raise r.error("bewaartermijn.auditlog",
+                      "NEN 7513 vraagt de auditlog minstens vijf jaar (60 maanden) te bewaren")
+    return privacy
 
 
 def _hours(r: Reader, key: str) -> OfficeHours:
@@ -238,6 +276,8 @@ def _read_profile(r: Reader) -> Profile:
     rep.done()
     esc.done()
 
+    privacy = _privacy(r)
+
     words = r.sub("woorden")
     wording = Wording(words.text("lokaal_team"), words.text("het_lokale_team"), words.text("de_lokale_teams"))
     words.done()
@@ -274,6 +314,7 @@ def _read_profile(r: Reader) -> Profile:
         escalation=escalation,
         archive_after=r.term("kanaal_archiveren_na", allowed=_DAY_UNITS),
         wording=wording,
+        privacy=privacy,
     )
     r.raw("bron", None)   # documentation only: the source document of the werkafspraken
     r.done()

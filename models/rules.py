@@ -448,6 +448,30 @@ def vt_decides(state: CaseState, e, ctx: Context) -> Refused | None:
     return None
 
 
+# ---- who works on the case ---------------------------------------------------------------------------
+def may_assign(state: CaseState, e, ctx: Context) -> Refused | None:
+    """An organisation assigns its own workers, once the case is its to work on: Veilig Thuis always; a receiver
+    once it confirmed a handover (or holds zicht op veiligheid or the casusregie); the GI when a gezinsvoogd is
+    involved."""
+    if e.org != ctx.actor_org:
+        return Refused.of("alleen_eigen_medewerker")
+    orgs = state.orgs
+    if orgs is None:
+        return Refused.of("casus_onbekend")
+    if e.org == orgs.vt or e.org in state.holders or e.org in state.regie_holders \
+            or any(h.confirmation_by(e.org) for h in state.handovers) or (e.org == orgs.gi and state.gezinsvoogd):
+        if state.assigned.get(e.org) == e.member:
+            return Refused.of("al_toegewezen", lid=e.member)
+        return None
+    return Refused.of("eerst_bevestigen")
+
+
+def assignment_runs(state: CaseState, e, ctx: Context) -> Refused | None:
+    if state.assigned.get(e.org) != e.member:
+        return Refused.of("geen_toewijzing", lid=e.member)
+    return None
+
+
 GUARDS: dict[str, Guard] = {
     "gemeenten_geldig": gemeenten_valid,
     "ontvangst_niet_in_toekomst": received_not_future,
@@ -493,4 +517,6 @@ GUARDS: dict[str, Guard] = {
     "afsluiten_tijdens_monitoring": closing_during_monitoring,
     "voorstel_open": proposal_open,
     "vt_stemt_in": vt_decides,
+    "toewijzen_mag": may_assign,
+    "toewijzing_loopt": assignment_runs,
 }

@@ -66,6 +66,7 @@ class CaseRow(SQLModel, table=True):
     closed_at: datetime | None = _dt()
     closed_reason: str | None = None
     version: int = 0
+    reduced_at: datetime | None = _dt()  # after the retention period: only what audit and statistics need is left
 
 
 class HandoverRow(SQLModel, table=True):
@@ -186,6 +187,20 @@ class PlatformChannel(SQLModel, table=True):
     platform: str = Field(primary_key=True, max_length=16)
     name: str = Field(primary_key=True, max_length=80)
     channel_id: str = Field(max_length=64)
+
+
+class ChannelMemberRow(SQLModel, table=True):
+    """Who the bot let into a case channel, and why: what it has asked the platform, through the outbox."""
+
+    __tablename__ = "channel_members"
+
+    case_number: str = Field(primary_key=True, max_length=16)
+    member_id: str = Field(primary_key=True, max_length=64, index=True)
+    reason: str = Field(max_length=16)
+    since: datetime | None = _dt(nullable=False)
+    # how the platforms know them (chat ids, e-mail), kept so they can still be removed after they left the
+    # directory; nothing of a family
+    contact: dict | None = _json()
 
 
 class CaseCounter(SQLModel, table=True):

@@ -6,6 +6,11 @@ bot's Mattermost adapter show up as the 4xx answers a real server would give, wi
 POSTs slash commands, button clicks and dialog submissions to the bot's URLs (`slash`, `click`, `submit_dialog`)
 and applies the replies the way Mattermost does. Exceptions inside the fake land in `fake.server_errors` (HTTP 500).
 
+It plays a server of one version (`server_version`, named in the `X-Version-Id` header of every API response
+unless `send_version=False`): before 9.11 adding channel members takes one `user_id` per call, as it did then.
+Deleting a channel for good (`?permanent=true`) works only with `allow_permanent_delete=True`, the server's
+ServiceSettings.EnableAPIChannelDeletion.
+
     with FakeMattermost(bot_transport=httpx.WSGITransport(app=wsgi_app)) as fake:
         api = httpx.Client(base_url=fake.base_url + "/api/v4", headers={"Authorization": f"Bearer {fake.token}"})
 """
@@ -40,6 +45,8 @@ MAX_CHANNEL_MEMBERS_PER_CALL = 1000
 DIALOG_ELEMENT_TYPES = frozenset({"text", "textarea", "select", "bool", "radio"})
 RESPONSE_URL_USES, RESPONSE_URL_TTL = 5, 30 * 60.0
 COMMAND_TIMEOUT = 30.0
+BULK_MEMBERS_SINCE = (9, 11, 0)  # the first server that takes {"user_ids": [...]} when adding channel members
+DEFAULT_CHANNEL = "town-square"  # nobody can be removed from it
 T = TypeVar("T")
 
 
@@ -138,6 +145,7 @@ def _route(verb: str, pattern: str, handler: str, auth: bool = True) -> tuple[st
 
 
 ROUTES = [
+    _route("GET", "/api/v4/system/ping", "_ping", auth=False),
     _route("GET", "/api/v4/users/me", "_get_me"),
     _route("GET", "/api/v4/users/username/{username}", "_get_user_by_username"),
     _route("GET", "/api/v4/users/email/{email}", "_get_user_by_email"),
@@ -152,6 +160,7 @@ ROUTES = [
     _route("GET", "/api/v4/channels/{channel_id}/members", "_get_members"),
     _route("GET", "/api/v4/channels/{channel_id}/posts", "_get_channel_posts"),
     _route("POST", "/api/v4/channels/{channel_id}/members", "_add_members"),
+    _route("DELETE", "/api/v4/channels/{channel_id}/members/{user_id}", "_remove_member"),
     _route("POST", "/api/v4/posts", "_create_post"),
     _route("POST", "/api/v4/posts/ephemeral", "_create_ephemeral"),
     _route("GET", "/api/v4/posts/{post_id}", "_get_post"),
@@ -221,8 +230,11 @@ def client_view(post: dict[str, Any]) -> dict[str, Any]:
 class FakeMattermost:
     def __init__(self, *, bot_token: str = "mm-bot-token", team_name: str = "triagetafel",
                  bot_username: str = "triagebot", dialog_ttl: float = 30.0, bot_is_admin: bool = False,
-                 bot_transport: httpx.BaseTransport | None = None):
+                 bot_transport: httpx.BaseTransport | None = None, server_version: str = "10.5.0",
+                 send_version: bool = True, allow_permanent_delete: bool = False):
         self.token, self.dialog_ttl, self.team_name = bot_token, dialog_ttl, team_name
+        self.server_version, self.send_version = server_version, send_version
+        self.allow_permanent_delete = allow_permanent_delete  # ServiceSettings.EnableAPIChannelDeletion
         self.response_url_ttl = RESPONSE_URL_TTL  # seconds a command's response_url takes posts; tests may shorten
         self.team_id, self.bot_user_id = new_id(), new_id()
         self.calls: list[Call] = []
@@ -514,6 +526,9 @@ class FakeMattermost:
             except MMError as e:
                 status, extra, payload = e.status, {}, self._error_body(e)
             call.status = status
+            if self.send_version and path.startswith("/api/v4/"):
+                # Mattermost's X-Version-Id: version, build number, config hash, licensed
+                extra = {**extra, "X-Version-Id": f"{self.server_version}.{self.server_version}.0f1e2d3c.false"}
             if status < 400:
                 for hook_verb, prefix, hook in self._after:
                     if hook_verb == verb and path.startswith(prefix):
@@ -552,6 +567,13 @@ class FakeMattermost:
     def _error_body(e: MMError) -> dict[str, Any]:
         return {"id": e.error_id, "message": e.message, "detailed_error": e.detailed, "request_id": new_id(),
                 "status_code": e.status}
+
+    # -- the server -------------------------------------------------------------------------------------
+    def _ping(self, r: _Request) -> tuple[int, Any]:
+        return 200, {"status": "OK"}
+
+    def _version(self) -> tuple[int, ...]:
+        return tuple(int(p) for p in self.server_version.split(".")[:3])
 
     # -- users and teams --------------------------------------------------------------------------------
     def _get_me(self, r: _Request) -> tuple[int, Any]:
@@ -638,6 +660,14 @@ class FakeMattermost:
                 "message channels")
         if r.caller not in ch.members:
             raise forbidden("only channel members may archive a channel")
+        if r.query.get("permanent", "").lower() == "true":  # also for an archived channel
+            fail_if(not self.allow_permanent_delete, 401, "api.user.delete_channel.not_enabled.app_error",
+                    "Permanent channel deletion feature is not enabled. Please contact your System Administrator.",
+                    f"channelId={ch.id}")
+            del self._channels[ch.id]
+            for post_id in [p["id"] for p in self._posts.values() if p["channel_id"] == ch.id]:
+                del self._posts[post_id]
+            return 200, {"status": "OK"}
         fail_if(ch.delete_at, 400, "api.channel.delete_channel.deleted.app_error",
                 "The channel has been archived or deleted.")
         ch.delete_at = self._now_ms()
@@ -671,10 +701,12 @@ class FakeMattermost:
         body = r.json("user_id")
         if not isinstance(body, dict):
             raise bad_body("user_id")
-        single = "user_ids" not in body
+        single = "user_ids" not in body or self._version() < BULK_MEMBERS_SINCE  # older servers read user_id only
         user_ids = [body.get("user_id")] if single else body.get("user_ids")
+        if single and not isinstance(body.get("user_id"), str):
+            raise bad_body("user_id")
         if not isinstance(user_ids, list) or not user_ids:
-            raise bad_body("user_ids" if not single else "user_id")
+            raise bad_body("user_ids")
         fail_if(len(user_ids) > MAX_CHANNEL_MEMBERS_PER_CALL, 400, "api.channel.add_members.user_limit.app_error",
                 f"Unable to add more than {MAX_CHANNEL_MEMBERS_PER_CALL} users to a channel at once.")
         for user_id in user_ids:
@@ -702,6 +734,24 @@ class FakeMattermost:
                 ch.members.append(user_id)
         members = [self._member_api(ch, u) for u in user_ids]
         return 201, members[0] if single else members
+
+    def _remove_member(self, r: _Request) -> tuple[int, Any]:
+        channel_id, user_id = self._id_param(r, "channel_id"), self._id_param(r, "user_id")
+        ch = found(self._channels.get(channel_id), 404, "app.channel.get.existing.app_error",
+                   "Unable to find the existing channel.")
+        fail_if(user_id not in self._users, 404, "app.user.missing_account.const", "Unable to find the user.")
+        fail_if(ch.type not in ("O", "P"), 400, "api.channel.remove_channel_member.type.app_error",
+                "Unable to remove user from a channel.")
+        if user_id != r.caller and r.caller not in ch.members:  # managing members: channel members may
+            raise forbidden("only members of the channel may remove others from it")
+        fail_if(ch.delete_at, 400, "api.channel.remove_user_from_channel.deleted.app_error",
+                "Unable to remove user from a channel that has been archived.")
+        fail_if(ch.name == DEFAULT_CHANNEL, 400, "api.channel.remove.default.app_error",
+                f"Unable to remove user from the default channel {DEFAULT_CHANNEL}.")
+        fail_if(user_id not in ch.members, 404, "app.channel.get_member.missing.app_error",
+                "No channel member found for that user ID and channel ID.")
+        ch.members.remove(user_id)
+        return 200, {"status": "OK"}
 
     def _create_direct(self, r: _Request) -> tuple[int, Any]:
         ids = r.json("user_ids")

@@ -76,9 +76,10 @@ def two_regions(tmp_path) -> str:
     data = yaml.safe_load((Path(__file__).parents[1] / "bot/demo/directory.yaml").read_text(encoding="utf-8"))
     data["organisaties"] += [
         {"id": "vt-ijsselland", "naam": "Veilig Thuis IJsselland", "soort": "vt", "gemeenten": ["Zwolle"],
-         "leden": [{"id": "vt-zwolle", "naam": "VT-medewerker IJsselland", "rol": "medewerker"}]},
+         "leden": [{"id": "vt-zwolle", "naam": "VT-medewerker IJsselland", "rol": "medewerker", "tafel": True}]},
         {"id": "lt-zwolle", "naam": "Lokaal team Zwolle", "soort": "lt", "gemeenten": ["Zwolle"],
-         "leden": [{"id": "lt-zwolle-medewerker", "naam": "Medewerker lokaal team Zwolle", "rol": "medewerker"}]},
+         "leden": [{"id": "lt-zwolle-medewerker", "naam": "Medewerker lokaal team Zwolle", "rol": "medewerker",
+                    "tafel": True}]},
     ]
     path = tmp_path / "directory.yaml"
     path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")

@@ -192,7 +192,8 @@ def test_klik_oppakken_without_a_case_number_takes_the_latest_button():
     assert answers(events, "lt-arnhem-leidinggevende")
 
 
-BUTTONS = "Bevestig overdracht, Weiger, Ik pak dit op, Akkoord: casus afsluiten, Document verstuurd"
+BUTTONS = ("Bevestig overdracht, Weiger, Ik pak dit op, Akkoord: casus afsluiten, Document verstuurd, "
+           "Medewerker toewijzen")
 
 
 def test_klik_by_the_label_people_see_in_any_case():
@@ -206,7 +207,8 @@ def test_klik_by_the_label_people_see_in_any_case():
     """)
     events = play(console, "lt-arnhem-leidinggevende: klik ik pak dit op")         # the latest such button
     assert len(answers(events, "lt-arnhem-leidinggevende")) == 1
-    assert show(console, N1)["audit"][-2]["action"] == "klik:oppakken"
+    assert [(a["actor"], a["action"]) for a in show(console, N1)["audit"][-3:-1]] == [
+        ("lt-arnhem-leidinggevende", "klik:oppakken"), ("lt-arnhem-leidinggevende", "kanaal_lid_toegevoegd")]
     events = play(console, f"lt-arnhem-medewerker: klik Bevestig overdracht {N2}")
     assert answers(events) == [f"U heeft de overdracht van {N2} bevestigd."]
     events = play(console, f"lt-arnhem-medewerker: klik WEIGER {N1} reden: gezin woont niet meer in Arnhem")
@@ -335,7 +337,8 @@ def test_console_script_as_json_and_casus_show(tmp_path, capsys):
     assert all(datetime.fromisoformat(a["at"]).utcoffset() is not None for a in report["audit"])  # with its offset
     assert datetime.fromisoformat(report["received_at"]) == datetime(2025, 5, 26, 9, tzinfo=AMS)
     assert [(a["actor"], a["action"], a["outcome"]) for a in report["audit"]] == [
-        ("vt-medewerker", "/casus nieuw", "ok"), ("vt-medewerker", "/casus besluit", "ok"),
+        ("vt-medewerker", "/casus nieuw", "ok"), ("vt-medewerker", "kanaal_lid_toegevoegd", "ok"),
+        ("vt-medewerker", "kanaal_lid_toegevoegd", "ok"), ("vt-medewerker", "/casus besluit", "ok"),
         ("lt-arnhem-medewerker", "klik:bevestig", "ok"), ("beheerder", "casus show", "ok")]
     assert report["audit"][-1]["on_behalf_of"] == getpass.getuser()
     assert main(["casus", "toon", N1, "--db", db]) == 0                              # the readable form

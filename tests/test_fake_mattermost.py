@@ -245,6 +245,77 @@ def test_archiving_needs_membership_and_stops_posting(fake, api, people):
     error(api.delete(f"/channels/{channel_id}"), 400)
 
 
+def test_removing_members(fake, api, people):
+    channel_id = new_channel(api, fake, members=(people.anna, people.bram))
+    assert api.delete(f"/channels/{channel_id}/members/{people.anna}").json() == {"status": "OK"}
+    assert fake.members_of(channel_id) == [fake.bot_user_id, people.bram]
+    error(api.delete(f"/channels/{channel_id}/members/{people.anna}"), 404, "app.channel.get_member.missing.app_error")
+    error(api.delete(f"/channels/{channel_id}/members/{'a' * 26}"), 404, "app.user.missing_account.const")
+    error(api.delete(f"/channels/{channel_id}/members/anna"), 400, "api.context.invalid_url_param.app_error")
+    with client_for(fake, people.bram) as bram:                # anyone may leave
+        assert bram.delete(f"/channels/{channel_id}/members/{people.bram}").status_code == 200
+    assert fake.members_of(channel_id) == [fake.bot_user_id]
+
+
+def test_removing_members_is_checked(fake, api, people):
+    foreign = fake.add_channel("vt-van-anna", private=True, members=(people.anna, people.bram))
+    error(api.delete(f"/channels/{foreign}/members/{people.bram}"), 403)        # the caller must be in it
+    town_square = fake.channel_named("town-square")["id"]
+    error(api.delete(f"/channels/{town_square}/members/{people.anna}"), 400, "api.channel.remove.default.app_error")
+    dm = api.post("/channels/direct", json=[fake.bot_user_id, people.anna]).json()["id"]
+    error(api.delete(f"/channels/{dm}/members/{people.anna}"), 400, "api.channel.remove_channel_member.type.app_error")
+    channel_id = new_channel(api, fake, members=(people.anna,))
+    api.delete(f"/channels/{channel_id}")
+    error(api.delete(f"/channels/{channel_id}/members/{people.anna}"), 400,
+          "api.channel.remove_user_from_channel.deleted.app_error")
+    assert fake.members_of(channel_id) == [fake.bot_user_id, people.anna]
+
+
+def test_deleting_a_channel_for_good_needs_the_server_setting(fake, api, people):
+    channel_id = new_channel(api, fake, members=(people.anna,))
+    api.post("/posts", json={"channel_id": channel_id, "message": "Casus gesloten"})
+    api.delete(f"/channels/{channel_id}")                                         # archived first: fine
+    error(api.delete(f"/channels/{channel_id}", params={"permanent": "true"}), 401,
+          "api.user.delete_channel.not_enabled.app_error")
+    assert fake.channel_named("vt-2025-0001")["delete_at"] > 0
+    fake.allow_permanent_delete = True
+    foreign = fake.add_channel("vt-van-anna", private=True, members=(people.anna,))
+    error(api.delete(f"/channels/{foreign}", params={"permanent": "true"}), 403)
+    assert api.delete(f"/channels/{channel_id}", params={"permanent": "true"}).json() == {"status": "OK"}
+    assert fake.channel_named("vt-2025-0001") is None and fake.posts_in(channel_id) == []
+    error(api.get(f"/channels/{channel_id}"), 404, "app.channel.get.existing.app_error")
+    assert api.post("/channels", json={"team_id": fake.team_id, "name": "vt-2025-0001", "display_name": "Opnieuw",
+                                       "type": "P"}).status_code == 201                # the name is free again
+
+
+# -- the server's version ---------------------------------------------------------------------------------------
+def test_every_api_answer_names_the_server_version_and_ping_needs_no_token(fake, api):
+    ping = httpx.get(fake.base_url + "/api/v4/system/ping")
+    assert ping.json()["status"] == "OK" and ping.headers["X-Version-Id"].startswith("10.5.0.")
+    assert api.get("/users/me").headers["X-Version-Id"].startswith("10.5.0.")
+    refused = api.get("/users/username/niemand")
+    assert error(refused, 404) and refused.headers["X-Version-Id"].startswith("10.5.0.")   # errors too
+    fake.send_version = False
+    assert "X-Version-Id" not in httpx.get(fake.base_url + "/api/v4/system/ping").headers
+
+
+def test_a_server_before_9_11_adds_members_one_at_a_time():
+    with FakeMattermost(server_version="9.10.2") as old, \
+            httpx.Client(base_url=old.base_url + "/api/v4", headers={"Authorization": f"Bearer {old.token}"}) as api:
+        anna, bram = old.add_user("anna"), old.add_user("bram")
+        assert api.get("/users/me").headers["X-Version-Id"].startswith("9.10.2.")
+        channel_id = new_channel(api, old)
+        body = error(api.post(f"/channels/{channel_id}/members", json={"user_ids": [anna, bram]}), 400,
+                     "api.context.invalid_body_param.app_error")
+        assert body["message"] == "Invalid or missing user_id in request body."
+        assert old.members_of(channel_id) == [old.bot_user_id]
+        for user_id in (anna, bram, anna):
+            added = api.post(f"/channels/{channel_id}/members", json={"user_id": user_id})
+            assert added.status_code == 201 and added.json()["user_id"] == user_id
+        assert old.members_of(channel_id) == [old.bot_user_id, anna, bram]
+        assert old.server_errors == []
+
+
 def test_a_direct_channel_is_created_once(fake, api, people):
     first = api.post("/channels/direct", json=[fake.bot_user_id, people.anna])
     assert first.status_code == 201 and first.json()["type"] == "D"

@@ -12,7 +12,8 @@ from bot.slack.forms import modal
 
 WORDS = Renderer(load_directory(), "slack").words
 FORMS = [forms.new_case(load_directory(), WORDS), forms.decision("VT-2025-0001", WORDS),
-         forms.monitoring("VT-2025-0001", WORDS), forms.refusal(WORDS), forms.confirmation(WORDS)]
+         forms.monitoring("VT-2025-0001", WORDS), forms.refusal(WORDS), forms.confirmation(WORDS),
+         forms.assignment(WORDS)]
 
 
 @pytest.mark.parametrize("form", FORMS, ids=lambda f: f.callback)
@@ -61,5 +62,8 @@ def test_a_button_asks_first_only_what_the_region_needs():
     assert forms.for_button("bevestig", gm, WORDS) is None                           # Gelderland-Midden: at once
     assert forms.for_button("bevestig", nog, WORDS).callback == forms.CONFIRM        # NOG: the appointment (001 §1)
     assert forms.for_button("akkoord", nog, WORDS) is None
-    assert forms.confirmation_line("VT-2025-0001:2", {"afspraak": [" 2025-06-12 "]}) == \
+    assert forms.for_button("toewijzen", gm, WORDS).callback == forms.ASSIGN         # who works on it, always
+    assert forms.button_line(forms.ASSIGN, "VT-2025-0001:2", {"lid": [" lt-arnhem-medewerker "]}) == \
+        "toewijzen VT-2025-0001 lt-arnhem-medewerker"
+    assert forms.button_line(forms.CONFIRM, "VT-2025-0001:2", {"afspraak": [" 2025-06-12 "]}) == \
         "bevestig VT-2025-0001 2 afspraak=2025-06-12"

@@ -47,6 +47,8 @@ from models.events import (
     SignalenGewijzigd,
     StagnatieGemeld,
     TijdVerstreken,
+    Toegewezen,
+    ToewijzingVervallen,
     TriageBesluit,
     WegingBesloten,
     WegingGevraagd,
@@ -161,6 +163,8 @@ def draw_event(data, state: CaseState, now: datetime) -> Event:
         AfsluitingNietAkkoord: lambda: AfsluitingNietAkkoord(reason),
         DocumentVerstuurd: lambda: DocumentVerstuurd(seq),
         GezinGeinformeerd: lambda: GezinGeinformeerd(data.draw(st.booleans(), label="informed"), reason),
+        Toegewezen: lambda: Toegewezen(data.draw(st.sampled_from(MEMBERS), label="member"), org),
+        ToewijzingVervallen: lambda: ToewijzingVervallen(data.draw(st.sampled_from(MEMBERS), label="member"), org),
     }[kind]()
 
 

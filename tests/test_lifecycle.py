@@ -39,6 +39,8 @@ from models.events import (
     SignalenGewijzigd,
     StagnatieGemeld,
     TijdVerstreken,
+    Toegewezen,
+    ToewijzingVervallen,
     TriageBesluit,
     WegingBesloten,
     WegingGevraagd,
@@ -185,6 +187,8 @@ def example(row, status: Status) -> tuple[Driver, Event, str]:
         SignalenGewijzigd.name: SignalenGewijzigd(added=frozenset({Signal.LETSEL})),
         DocumentVerstuurd.name: DocumentVerstuurd(1),
         GezinGeinformeerd.name: GezinGeinformeerd(),
+        Toegewezen.name: Toegewezen("vt-leidinggevende", VT),     # VT assigns its own worker in any open status
+        ToewijzingVervallen.name: ToewijzingVervallen("vt-medewerker", VT),   # who registered it left VT
     }[name]
     return d, event, "vt-medewerker"
 
@@ -243,6 +247,8 @@ def generic_event(name: str) -> Event:
         GezinGeinformeerd.name: GezinGeinformeerd(),
         AfsluitingAkkoord.name: AfsluitingAkkoord(),
         AfsluitingNietAkkoord.name: AfsluitingNietAkkoord("nog niet"),
+        Toegewezen.name: Toegewezen("vt-leidinggevende", VT),
+        ToewijzingVervallen.name: ToewijzingVervallen("vt-medewerker", VT),
     }[name]
 
 
@@ -395,6 +401,11 @@ GUARD_CASES = [
     ("voorstel_open", "geen_voorstel_open", lambda: case_in("gelderland-midden", Status.OVERGEDRAGEN),
      AfsluitingAkkoord()),
     ("vt_stemt_in", "alleen_vt_stemt_in", lambda: _proposed(), AfsluitingAkkoord(), LT_ACTOR),
+    # who works on the case: an organisation assigns its own worker, once the case is its to work on
+    ("toewijzen_mag", "alleen_eigen_medewerker", _triage, Toegewezen("lt-arnhem-medewerker", LT_ARNHEM)),
+    ("toewijzen_mag", "eerst_bevestigen", _triage, Toegewezen("lt-arnhem-medewerker", LT_ARNHEM), LT_ACTOR),
+    ("toewijzen_mag", "al_toegewezen", _triage, Toegewezen(VT_ACTOR, VT)),
+    ("toewijzing_loopt", "geen_toewijzing", _triage, ToewijzingVervallen("lt-arnhem-medewerker", LT_ARNHEM)),
     # monitoring that acts (000 §5.2.7; 001 §4; 002 §5.2.6)
     ("na_negatief_moment", "geen_negatief_moment", lambda: _monitored("gelderland-midden"),
      MonitoringVervolg(MonitorVervolg.VV)),

@@ -151,7 +151,7 @@ def directory_file(folder: Path) -> str:
     data = yaml.safe_load((ROOT / "bot/demo/directory.yaml").read_text(encoding="utf-8"))
     data["organisaties"] += [
         {"id": "vt-ijsselland", "naam": "Veilig Thuis IJsselland", "soort": "vt", "gemeenten": ["Zwolle", "Dorp"],
-         "leden": [{"id": "vt-zwolle", "naam": "VT-medewerker IJsselland", "rol": "medewerker"}]},
+         "leden": [{"id": "vt-zwolle", "naam": "VT-medewerker IJsselland", "rol": "medewerker", "tafel": True}]},
         {"id": "lt-zwolle", "naam": "Lokaal team Zwolle", "soort": "lt", "gemeenten": ["Zwolle"], "leden": []}]
     for i, member in enumerate(m for org in data["organisaties"] for m in org["leden"]):
         member["chat"] = {"slack": f"U{i:04d}", "mattermost": f"mm{i}"}

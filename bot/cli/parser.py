@@ -116,6 +116,13 @@ Voorbeeld: triagebot demo --db sqlite:///demo.db
     log.add_argument("--casus", metavar="CASUSNUMMER", help="alleen deze casus")
     log.add_argument("--csv", action="store_true", help="als CSV (met kopregel) in plaats van een tabel")
 
+    book = command("adressen", "breng de casuskanalen in lijn met de adressenlijst: wie vertrok, van organisatie "
+                               "of rol wisselde of niet meer aan tafel zit, gaat eruit", "adressen",
+                   epilog="Voorbeeld: triagebot adressen synchroniseer --proef --adressenlijst adressen.yaml")
+    book.add_argument("actie", choices=["synchroniseer"], help="synchroniseer: de kanalen in lijn brengen")
+    _settings(book)
+    book.add_argument("--proef", action="store_true", help="toon alleen wat er zou veranderen; verander niets")
+
     profiles = command("profielen", "controleer het regioprofiel, de adressenlijst en de database", "profielen",
                        epilog="Voorbeeld: triagebot profielen --profiel mijn-regio.yaml --adressenlijst adressen.yaml")
     _settings(profiles)

@@ -239,6 +239,8 @@ def human(event: dict[str, Any]) -> str:
     where = {
         "channel_created": f"#{event['channel']} aangemaakt (besloten)",
         "member_added": f"#{event['channel']} + {event['to']}",
+        "member_removed": f"#{event['channel']} − {event['to']} (uit het kanaal)",
+        "channel_deleted": f"#{event['channel']} verwijderd (bewaartermijn verstreken)",
         "post": f"#{event['channel']}",
         "update": f"#{event['channel']} (bijgewerkt)",
         "ephemeral": f"alleen voor {event['to']}",
@@ -250,7 +252,7 @@ def human(event: dict[str, Any]) -> str:
     if kind == "invoer":
         return f"[{at}] {where}"
     buttons = "".join(f"\n    [{b['label']}]" for b in event["buttons"])
-    body = ("\n    " + text.replace("\n", "\n    ")) if text and kind not in ("member_added",) else ""
+    body = ("\n    " + text.replace("\n", "\n    ")) if text and kind not in ("member_added", "member_removed") else ""
     if kind == "channel_created":
         body = ""
     return f"[{at}] {where}{body}{buttons}"

@@ -55,12 +55,33 @@ class ConsolePlatform:
         if channel is None:
             channel = self.channels[name] = Channel(name, topic)
             self._emit("channel_created", channel=name, text=topic)
+        self._add(channel, members)
+        return name
+
+    def _add(self, channel: Channel, members: list[str]) -> None:
         for m in members:
             self._check_member(m)
             if m not in channel.members:
                 channel.members.add(m)
-                self._emit("member_added", channel=name, to=m)
-        return name
+                self._emit("member_added", channel=channel.name, to=m)
+
+    def _live(self, name: str) -> Channel:
+        channel = self.channels.get(name)
+        if channel is None:
+            raise PlatformError(f"channel_not_found: {name}")
+        if channel.archived:
+            raise PlatformError(f"is_archived: {name}", permanent=True)
+        return channel
+
+    def add_members(self, channel: str, members: list[str]) -> None:
+        self._add(self._live(channel), members)
+
+    def remove_members(self, channel: str, members: list[str]) -> None:
+        ch = self._live(channel)
+        for m in members:
+            if m in ch.members:             # someone not in the channel: nothing to do
+                ch.members.discard(m)
+                self._emit("member_removed", channel=channel, to=m)
 
     def post(self, channel: str, text: str, buttons: list[RenderedButton], key: str) -> str:
         if channel not in self.channels:
@@ -99,9 +120,17 @@ class ConsolePlatform:
         ch = self.channels.get(channel)
         if ch is None:
             raise PlatformError(f"channel_not_found: {channel}", permanent=True)
-        if not getattr(ch, "archived", False):   # archiving twice shows nothing new
+        if not ch.archived:   # archiving twice shows nothing new
+            for m in sorted(ch.members):
+                ch.members.discard(m)
+                self._emit("member_removed", channel=channel, to=m)
             ch.archived = True
             self._emit("archived", channel=channel, text=text)
+
+    def delete_channel(self, channel: str) -> bool:
+        if self.channels.pop(channel, None) is not None:
+            self._emit("channel_deleted", channel=channel)
+        return True
 
     def find(self, key: str) -> str | None:
         return self.by_key.get(key)
@@ -114,9 +143,14 @@ class ConsolePlatform:
         channel = self.channels.setdefault(name, Channel(name, topic))
         channel.members.update(members)
 
+    def restore_members(self, name: str, members: list[str], joined: bool) -> None:
+        if name in self.channels:
+            (self.channels[name].members.update if joined else self.channels[name].members.difference_update)(members)
+
     def restore_archived(self, name: str) -> None:
         if name in self.channels:
             self.channels[name].archived = True
+            self.channels[name].members.clear()
 
     def restore_message(self, where: str, text: str, buttons: list[RenderedButton], ref: str | None,
                         key: str) -> None:

@@ -58,6 +58,10 @@ def restore(platform: ConsolePlatform, engine: Engine, renderer: Renderer) -> in
                                       b.get("style", "primary")) for b in row.buttons or ()]
             if row.kind == Kind.OPEN_CHANNEL.value:
                 platform.restore_channel(row.channel, members, text)
+            elif row.kind == Kind.INVITE.value:
+                platform.restore_members(row.channel, members, joined=True)
+            elif row.kind == Kind.REMOVE.value:
+                platform.restore_members(row.channel, members, joined=False)
             elif row.kind == Kind.ARCHIVE.value:
                 platform.restore_archived(row.channel)
             elif row.kind == Kind.UPDATE.value:

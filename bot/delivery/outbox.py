@@ -70,7 +70,7 @@ def values(message: Message, case: str | None, at: datetime, not_before: datetim
     if message.audience is Audience.USER:
         raise ValueError("private answers are returned, not queued")
     context = dict(message.context)
-    if message.kind is Kind.OPEN_CHANNEL:
+    if message.kind in (Kind.INVITE, Kind.REMOVE):
         context["_members"] = list(message.members)
     return dict(
         created_at=at, idempotency_key=uuid.uuid4().hex, case_number=case, kind=message.kind.value,
@@ -111,6 +111,7 @@ class Claimed:
     buttons: list[dict[str, Any]]
     message_key: str | None
     idempotency_key: str
+    case_number: str | None = None
 
 
 def _process_id() -> str:
@@ -138,8 +139,10 @@ class Dispatcher:
     LEASE = timedelta(minutes=5)   # far longer than a platform call may take (its time-outs are 30 s and less)
 
     def __init__(self, engine, port: PlatformPort, renderer: Renderer, backoff: Backoff = Backoff(), batch: int = 200,
-                 wall: Callable[[], datetime] = lambda: datetime.now(UTC)):
+                 wall: Callable[[], datetime] = lambda: datetime.now(UTC),
+                 archived: Callable[[str, datetime], None] | None = None):
         self.engine, self.port, self.renderer = engine, port, renderer
+        self.archived = archived        # told when a case channel was archived (its members are gone)
         self.backoff, self.batch, self.wall = backoff, batch, wall
         self.me = _process_id()
         self._claims = itertools.count(1)
@@ -201,7 +204,8 @@ class Dispatcher:
                         id=row.id, token=token, earlier_attempts=row.attempts, kind=row.kind, queue=row.queue,
                         audience=row.audience, channel=row.channel, recipient=row.recipient, template=row.template,
                         context=dict(row.context or {}), buttons=list(row.buttons or ()),
-                        message_key=row.message_key, idempotency_key=row.idempotency_key))
+                        message_key=row.message_key, idempotency_key=row.idempotency_key,
+                        case_number=row.case_number))
             session.commit()
         return claimed
 
@@ -232,6 +236,8 @@ class Dispatcher:
                 log.warning("outbox delivery failed, will retry", extra={"outbox_id": row.id, "attempts": attempts})
             return False
         self._finish(row, state=SENT, sent_at=now, platform_ref=ref)
+        if row.kind == Kind.ARCHIVE.value and row.case_number and self.archived is not None:
+            self.archived(row.case_number, now)
         return True
 
     def _buttons(self, row: Claimed) -> list[RenderedButton]:
@@ -244,6 +250,12 @@ class Dispatcher:
         text = self.renderer.render(row.template, context)
         if row.kind == Kind.OPEN_CHANNEL.value:
             return self.port.open_channel(row.channel, members, text)
+        if row.kind == Kind.INVITE.value:
+            self.port.add_members(row.channel, members)
+            return row.channel
+        if row.kind == Kind.REMOVE.value:
+            self.port.remove_members(row.channel, members)
+            return row.channel
         if row.kind == Kind.ARCHIVE.value:
             self.port.archive(row.channel, text)
             return row.channel

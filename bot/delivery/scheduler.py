@@ -7,6 +7,8 @@ every few seconds and is woken after every write to the outbox — the sweep's a
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
 from apscheduler.schedulers.background import BackgroundScheduler
 
 from models.calendar import AMS
@@ -14,7 +16,8 @@ from models.calendar import AMS
 JOB_DEFAULTS = {"coalesce": True, "max_instances": 1, "misfire_grace_time": 300}
 
 
-def build_scheduler(bot, *, sweep_seconds: float = 60, janitor_seconds: float = 600) -> BackgroundScheduler:
+def build_scheduler(bot, *, sweep_seconds: float = 60, janitor_seconds: float = 600,
+                    sync_seconds: float = 3600) -> BackgroundScheduler:
     def sweep() -> None:
         bot.sweep_now()
         bot.after_request()
@@ -23,7 +26,13 @@ def build_scheduler(bot, *, sweep_seconds: float = 60, janitor_seconds: float = 
         bot.janitor_now()
         bot.after_request()
 
+    def synchronise() -> None:    # joiners, movers, leavers: the channels in line with the directory (need to know)
+        bot.synchronise_now()
+
     scheduler = BackgroundScheduler(timezone=AMS, job_defaults=JOB_DEFAULTS)
     scheduler.add_job(sweep, "interval", seconds=sweep_seconds, id="sweep")
     scheduler.add_job(janitor, "interval", seconds=janitor_seconds, id="janitor")
+    # the first run soon after the start: a directory changed while the bot was down takes effect at once
+    scheduler.add_job(synchronise, "interval", seconds=sync_seconds, id="adressen",
+                      next_run_time=datetime.now(AMS) + timedelta(seconds=30))
     return scheduler

@@ -23,7 +23,7 @@ from sqlalchemy import Text, bindparam, cast, func, select, text, update
 from sqlmodel import Session
 
 from commands.ladder import rung_messages
-from commands.messages import for_notes
+from commands.membership import write_after
 from commands.model import Audience, Message
 from commands.office import not_before
 from commands.unit import run
@@ -158,11 +158,13 @@ class Sweeper:
         ctx = Context(now=now, actor=SYSTEM, actor_org=SYSTEM, profile=profile)
 
         def outbox(uow, before, after, accepted) -> None:
-            messages = for_notes(self.directory, before, after, accepted.notes, SYSTEM)
-            if repeated_owner is not None:   # 000 §8.2: the organisation that failed, repeatedly
-                messages += [Message("gemeente_herhaling", {"case": number, "eigenaar": repeated_owner,
-                                                            "aan": event.gemeente_org}, Audience.DM, to=m.id)
-                             for m in self.directory.members_of(event.gemeente_org, Role.BESTUURLIJK_CONTACT)]
+            write_after(uow, self.directory, profile, before, after, accepted.notes, SYSTEM, now, by_clock=True)
+            if repeated_owner is None:
+                return
+            # 000 §8.2: the organisation that failed, repeatedly
+            messages = [Message("gemeente_herhaling", {"case": number, "eigenaar": repeated_owner,
+                                                       "aan": event.gemeente_org}, Audience.DM, to=m.id)
+                        for m in self.directory.members_of(event.gemeente_org, Role.BESTUURLIJK_CONTACT)]
             for message in messages:
                 uow.outbox.add(message, case=after.number, at=now, not_before=not_before(
                     message, self.directory, profile, now, acute=after.acute, by_clock=True))

@@ -32,6 +32,7 @@ def run_worker(engine, directory: Directory, profile: Profile, journal: str, sta
         bot.tick()
         if last_janitor is None or clock.now - last_janitor >= JANITOR_EVERY:
             bot.janitor_now()
+            bot.synchronise_now()
             last_janitor = clock.now
         clock.now += step
 

@@ -45,8 +45,8 @@ COMMAND_PATH, ACTION_PATH, DIALOG_PATH = "/mattermost/opdracht", "/mattermost/kn
 USER_ID = re.compile(r"[a-z0-9]{26}")      # Mattermost's ids
 # what each form's signed state holds (the bot makes them in `command` and `action`)
 STATE_KEYS = {**{f: {"formulier", "voor", "kanaal", "nummer", "antwoord", "nonce", "tot"} for f in forms.COMMAND_FORMS},
-              forms.REFUSE: {"formulier", "voor", "kanaal", "waarde", "antwoord", "nonce", "tot"},
-              forms.CONFIRM: {"formulier", "voor", "kanaal", "waarde", "antwoord", "nonce", "tot"}}
+              **{f: {"formulier", "voor", "kanaal", "waarde", "antwoord", "nonce", "tot"}
+                 for f in (forms.REFUSE, *forms.LINE_FORMS)}}
 log = logging.getLogger("triagebot.mattermost")
 Response = tuple[int, dict[str, Any]]
 
@@ -179,9 +179,9 @@ class MattermostApp:
         channel = self.channels.name_of(state.get("kanaal", ""))
         if state["formulier"] == forms.REFUSE:
             return self.bot.click(Click(member, "weiger", state["waarde"], forms.reason_of(filled), channel))
-        if state["formulier"] == forms.CONFIRM:
-            return self.bot.command(Invocation(member, "/casus", forms.confirmation_line(state["waarde"], filled),
-                                               channel))
+        if state["formulier"] in forms.LINE_FORMS:
+            line = forms.button_line(state["formulier"], state["waarde"], filled)
+            return self.bot.command(Invocation(member, "/casus", line, channel))
         line = forms.line_of(state["formulier"], state["nummer"], filled)
         return self.bot.command(Invocation(member, "/casus", line, channel))
 
@@ -233,10 +233,8 @@ def _claimed(user_id: str) -> str:
 
 
 def _form_named(callback: Any, bot: Bot, state: dict) -> forms.Form:
-    if callback == forms.REFUSE:
-        return forms.refusal(bot.renderer.words)
-    if callback == forms.CONFIRM:
-        return forms.confirmation(bot.renderer.words)
+    if callback in (forms.REFUSE, *forms.LINE_FORMS):
+        return forms.button_form(callback, bot.renderer.words)
     return forms.named(callback, state["nummer"], bot.directory, bot.renderer.words)
 
 

@@ -3,6 +3,10 @@
 Errors become `MattermostError` (with Mattermost's error id and HTTP status); a 429 becomes
 `RateLimited` with the seconds to wait (`Retry-After`, else `X-Ratelimit-Reset`); a connection failure
 becomes `Unreachable`. Nothing here knows about cases.
+
+The client remembers the server's version from the `X-Version-Id` header Mattermost puts on every API
+response ("9.11.0.9.11.0.<config hash>.<licensed>": the first three parts are the version) and adds channel
+members in bulk only where the server takes that.
 """
 
 from __future__ import annotations
@@ -13,6 +17,37 @@ from urllib.parse import quote
 import httpx
 
 CHANNEL_EXISTS = "store.sql_channel.save_channel.exists.app_error"
+NOT_A_MEMBER = "app.channel.get_member.missing.app_error"
+ALREADY_ARCHIVED = "api.channel.delete_channel.deleted.app_error"
+INVALID_BODY = "api.context.invalid_body_param.app_error"
+
+Version = tuple[int, int, int]
+
+# The oldest server the bot runs against at all: the 7.8 Extended Support Release. Everything the bot calls
+# is older than that (the newest piece, permanent channel deletion, came in 5.28 according to the API
+# reference of DELETE /channels/{channel_id}); servers before 7.8 have been without security fixes for
+# years, and a bot that keeps case data of families has no business on them.
+MINIMUM_SERVER: Version = (7, 8, 0)
+# `POST /channels/{id}/members` with `{"user_ids": [...]}` (mattermost/mattermost PR #25128) shipped in
+# 9.11: its changelog's API changes say "Updated AddChannelMember to accept a list of userIds", and a 9.9.1
+# server still answered 400 "Invalid or missing user_id" (mattermost/mattermost issue #28210). Older servers
+# take one `{"user_id": ...}` per call.
+BULK_MEMBERS_SINCE: Version = (9, 11, 0)
+MEMBERS_PER_CALL = 1000     # the bulk call's limit
+MEMBERS_PER_PAGE = 200      # GET /channels/{id}/members gives at most 200 a page
+
+
+def parse_version(header: str | None) -> Version | None:
+    """The server version in an `X-Version-Id` header, or None when there is none to read."""
+    parts = (header or "").split(".")[:3]
+    if len(parts) < 3 or not all(p.isdigit() for p in parts):
+        return None
+    major, minor, patch = (int(p) for p in parts)
+    return major, minor, patch
+
+
+def version_text(version: Version) -> str:
+    return ".".join(str(n) for n in version)
 
 
 class MattermostError(RuntimeError):
@@ -42,9 +77,24 @@ class MattermostClient:
                  timeout: float = 10.0):
         self.http = httpx.Client(base_url=url.rstrip("/") + "/api/v4", transport=transport, timeout=timeout,
                                  headers={"Authorization": f"Bearer {token}"})
+        self.version: Version | None = None   # from the latest response that named it
+        self._bulk_refused = False            # a server without a version header refused a bulk add
 
     def close(self) -> None:
         self.http.close()
+
+    # ---- the server ---------------------------------------------------------------------------------
+    def server_version(self) -> str:
+        """The server's version ("9.11.0"), or "" when the server does not say."""
+        self._call("GET", "/system/ping")
+        return version_text(self.version) if self.version else ""
+
+    @property
+    def bulk_members(self) -> bool | None:
+        """Whether the server adds several members in one call; None while that is not known."""
+        if self._bulk_refused:
+            return False
+        return None if self.version is None else self.version >= BULK_MEMBERS_SINCE
 
     # ---- users and teams ----------------------------------------------------------------------------
     def me(self) -> dict:
@@ -75,16 +125,50 @@ class MattermostClient:
         return self._call("GET", f"/teams/{quote(team_id)}/channels/name/{quote(name)}",
                           params={"include_deleted": "true"})
 
-    def add_members(self, channel_id: str, user_ids: list[str]) -> None:
-        for start in range(0, len(user_ids), 1000):   # at most 1000 per call
-            batch = user_ids[start:start + 1000]
-            self._call("POST", f"/channels/{quote(channel_id)}/members", json={"user_ids": batch})
+    def channel(self, channel_id: str) -> dict:
+        return self._call("GET", f"/channels/{quote(channel_id)}")
+
+    def add_members(self, channel_id: str, user_ids: list[str], *, bulk: bool | None = None) -> None:
+        """Adds the users (someone already in is fine): in bulk on servers that take it, else one by one.
+        `bulk` None: decide by the server's version; unknown, try bulk and fall back when it is refused."""
+        bulk = self.bulk_members if bulk is None else bulk
+        path = f"/channels/{quote(channel_id)}/members"
+        if bulk is not False:
+            try:
+                for start in range(0, len(user_ids), MEMBERS_PER_CALL):
+                    self._call("POST", path, json={"user_ids": user_ids[start:start + MEMBERS_PER_CALL]})
+                return
+            except MattermostError as exc:
+                if bulk or not _bulk_refused(exc):
+                    raise
+                self._bulk_refused = True
+        for user_id in user_ids:
+            self._call("POST", path, json={"user_id": user_id})
+
+    def remove_member(self, channel_id: str, user_id: str) -> None:
+        self._call("DELETE", f"/channels/{quote(channel_id)}/members/{quote(user_id)}")
+
+    def channel_members(self, channel_id: str) -> list[str]:
+        """The user ids of everyone in the channel, all pages."""
+        out: list[str] = []
+        page = 0
+        while True:
+            chunk = self._call("GET", f"/channels/{quote(channel_id)}/members",
+                               params={"page": str(page), "per_page": str(MEMBERS_PER_PAGE)})
+            out += [m["user_id"] for m in chunk]
+            if len(chunk) < MEMBERS_PER_PAGE:
+                return out
+            page += 1
 
     def direct_channel(self, user_a: str, user_b: str) -> dict:
         return self._call("POST", "/channels/direct", json=[user_a, user_b])
 
     def archive_channel(self, channel_id: str) -> None:
         self._call("DELETE", f"/channels/{quote(channel_id)}")
+
+    def delete_channel_permanently(self, channel_id: str) -> None:
+        """Needs ServiceSettings.EnableAPIChannelDeletion on the server (else 401) and the right to archive."""
+        self._call("DELETE", f"/channels/{quote(channel_id)}", params={"permanent": "true"})
 
     # ---- posts and dialogs --------------------------------------------------------------------------
     def create_post(self, channel_id: str, message: str, props: dict[str, Any] | None = None) -> dict:
@@ -107,6 +191,7 @@ class MattermostClient:
             response = self.http.request(method, path, **kwargs)
         except httpx.HTTPError as exc:
             raise Unreachable(_unreachable(exc)) from None
+        self.version = parse_version(response.headers.get("X-Version-Id")) or self.version
         if response.status_code == 429:
             raise RateLimited(_wait(response.headers))
         if response.status_code >= 400:
@@ -118,6 +203,11 @@ class MattermostClient:
             raise MattermostError(response.status_code, str(body.get("id", "unknown")),
                                   str(body.get("message", response.reason_phrase)))
         return response.json() if response.content else None
+
+
+def _bulk_refused(exc: MattermostError) -> bool:
+    """A server before bulk adding reads only `user_id` and says it is missing."""
+    return exc.status == 400 and exc.error_id == INVALID_BODY and "user_id" in exc.message
 
 
 def _unreachable(exc: httpx.HTTPError) -> str:

@@ -9,6 +9,11 @@
 - Every post carries its idempotency key in its props; `find` recognises what this process sent, and
   `recover` finds it among a channel's latest posts after a crash or an attempt that timed out after
   Mattermost had the post.
+- Membership changes are idempotent: adding someone already in or removing someone already gone is fine,
+  and the bot never removes itself. Archiving posts the closing text, removes everyone but the bot and
+  then archives; a retry after a crash picks up where the first attempt stopped.
+- Deleting a channel for good needs a server setting (ServiceSettings.EnableAPIChannelDeletion); where
+  the server refuses, the channel stays archived and `delete_channel` says so by returning False.
 """
 
 from __future__ import annotations
@@ -18,10 +23,12 @@ from collections.abc import Callable
 from models.directory import Directory
 
 from ..port import PlatformError, RenderedButton, opened
-from .client import CHANNEL_EXISTS, MattermostClient, MattermostError, RateLimited
+from .client import ALREADY_ARCHIVED, CHANNEL_EXISTS, NOT_A_MEMBER, MattermostClient, MattermostError, RateLimited
 from .signing import Signer
 
 KEY_PROP = "triagebot_key"
+CLOSING_PROP = "triagebot_closing"    # marks the closing post, so a retried archive does not post it twice
+REFUSED = frozenset({401, 403, 501})  # the server will not delete for good: disabled, or not allowed
 
 
 class MattermostPlatform:
@@ -37,7 +44,7 @@ class MattermostPlatform:
     # ---- people and channels ----------------------------------------------------------------------
     def user_id(self, member_id: str) -> str:
         if member_id not in self._users:
-            m = self.directory.member(member_id)
+            m = self.directory.contact(member_id)     # also who left, to take them out of channels
             if m is None:
                 raise PlatformError(f"unknown member {member_id}", permanent=True)
             if username := m.chat_ids.get("mattermost"):
@@ -51,8 +58,29 @@ class MattermostPlatform:
 
     def open_channel(self, name: str, members: list[str], topic: str) -> str:
         cid = self.channel_id(name) or self._create(name, topic)
-        self._call(self.client.add_members, cid, [self.user_id(m) for m in members])
+        self._add(cid, members)
         return cid
+
+    def add_members(self, channel: str, members: list[str]) -> None:
+        self._add(opened(self.channel_id, channel), members)
+
+    def remove_members(self, channel: str, members: list[str]) -> None:
+        cid = opened(self.channel_id, channel)
+        for member in members:
+            self._remove(cid, self.user_id(member))
+
+    def _add(self, cid: str, members: list[str]) -> None:
+        if members:
+            self._call(self.client.add_members, cid, [self.user_id(m) for m in members])
+
+    def _remove(self, cid: str, user_id: str) -> None:
+        if user_id == self.bot_user_id:
+            return
+        try:
+            self.client.remove_member(cid, user_id)
+        except MattermostError as exc:
+            if exc.error_id != NOT_A_MEMBER:       # not (any more) in the channel: that is the goal
+                raise _platform_error(exc) from None
 
     def _create(self, name: str, topic: str) -> str:
         for attempt in range(10):
@@ -96,8 +124,36 @@ class MattermostPlatform:
 
     def archive(self, channel: str, text: str) -> None:
         cid = opened(self.channel_id, channel)
-        self._call(self.client.create_post, cid, text, {})
-        self._call(self.client.archive_channel, cid)
+        if self._call(self.client.channel, cid).get("delete_at"):
+            return                                  # archived before: its members were removed first
+        if not self._closing_posted(cid):
+            self._call(self.client.create_post, cid, text, {CLOSING_PROP: True})
+        for user_id in self._call(self.client.channel_members, cid):
+            self._remove(cid, user_id)
+        try:
+            self.client.archive_channel(cid)
+        except MattermostError as exc:
+            if exc.error_id != ALREADY_ARCHIVED:
+                raise _platform_error(exc) from None
+
+    def _closing_posted(self, cid: str) -> bool:
+        return any(p.get("user_id") == self.bot_user_id and (p.get("props") or {}).get(CLOSING_PROP)
+                   for p in self._call(self.client.recent_posts, cid, 200))
+
+    def delete_channel(self, channel: str) -> bool:
+        """Deletes the channel and its posts for good; False when the server refuses (it stays archived)."""
+        cid = self.channel_id(channel)
+        if cid is None:
+            return True                             # never opened: nothing to delete
+        try:
+            self.client.delete_channel_permanently(cid)
+        except MattermostError as exc:
+            if exc.status == 404:
+                return True                         # gone already
+            if exc.status in REFUSED:
+                return False
+            raise _platform_error(exc) from None
+        return True
 
     def find(self, key: str) -> str | None:
         return self._sent.get(key)
@@ -129,7 +185,11 @@ class MattermostPlatform:
     def _call(method, *args):
         try:
             return method(*args)
-        except RateLimited as exc:
-            raise PlatformError("rate_limited", retry_after=exc.retry_after) from None
         except MattermostError as exc:
-            raise PlatformError(str(exc), permanent=exc.permanent) from None
+            raise _platform_error(exc) from None
+
+
+def _platform_error(exc: MattermostError) -> PlatformError:
+    if isinstance(exc, RateLimited):
+        return PlatformError("rate_limited", retry_after=exc.retry_after)
+    return PlatformError(str(exc), permanent=exc.permanent)

@@ -20,7 +20,15 @@ from ..render import Renderer
 from ..serving import deliver_in_background, http_server, settle_heap
 from ..storage.db import make_engine, migrate
 from .app import ACTION_PATH, COMMAND_PATH, DIALOG_PATH, MattermostApp
-from .client import MattermostClient, MattermostError, Unreachable
+from .client import (
+    BULK_MEMBERS_SINCE,
+    MINIMUM_SERVER,
+    MattermostClient,
+    MattermostError,
+    Unreachable,
+    parse_version,
+    version_text,
+)
 from .port import MattermostPlatform
 from .signing import Signer
 
@@ -114,8 +122,9 @@ def serve(argv: list[str]) -> int:
 
 
 # ---- the administrator's check ------------------------------------------------------------------------
-def check(env=os.environ, client: MattermostClient | None = None) -> list[str]:
-    """Everything an administrator must fix, in Dutch; empty when the bot can start and reach everyone."""
+def check(env=os.environ, client: MattermostClient | None = None, notes: list[str] | None = None) -> list[str]:
+    """Everything an administrator must fix, in Dutch; empty when the bot can start and reach everyone.
+    What is worth knowing but needs no fixing (the server's version and what it means) goes into `notes`."""
     problems = problems_in(env)
     try:
         directory = load_directory(env.get("TRIAGEBOT_DIRECTORY") or None)
@@ -129,6 +138,7 @@ def check(env=os.environ, client: MattermostClient | None = None) -> list[str]:
         me = client.me()
     except MattermostError as exc:
         return problems + [f"Mattermost op {env['MATTERMOST_URL']} is niet bruikbaar: {_why(exc)}."]
+    problems += _server_problems(client, [] if notes is None else notes)
     if not me.get("is_bot"):
         problems.append(f"@{me.get('username')} is geen bot-account; maak een bot-account aan (Integraties → "
                         "Bot-accounts) en gebruik zijn token.")
@@ -154,6 +164,29 @@ def _member_problems(client: MattermostClient, directory: Directory) -> list[str
     return problems
 
 
+def _server_problems(client: MattermostClient, notes: list[str]) -> list[str]:
+    """The server's version: too old for the bot, or old enough that members are added one by one."""
+    try:
+        found = client.server_version()
+    except MattermostError as exc:
+        return [f"De Mattermost-server noemt zijn versie niet: {_why(exc)}."]
+    version = parse_version(found)
+    if version is None:
+        notes.append("Mattermost-server: versie onbekend (de server noemt haar niet). De bot voegt leden in één "
+                     "keer aan een casuskanaal toe en valt terug op één voor één als de server dat weigert.")
+        return []
+    notes.append(f"Mattermost-server: versie {found}.")
+    if version < MINIMUM_SERVER:
+        return [f"Mattermost-server versie {found} is te oud: de bot werkt met versie "
+                f"{version_text(MINIMUM_SERVER)} of nieuwer. Laat de server bijwerken naar minstens "
+                f"{version_text(MINIMUM_SERVER)}, liefst naar de nieuwste Extended Support Release van Mattermost."]
+    if version < BULK_MEMBERS_SINCE:
+        notes.append(f"Deze server is ouder dan {version_text(BULK_MEMBERS_SINCE)} en kan niet meerdere leden in "
+                     "één keer aan een kanaal toevoegen: de bot voegt ze één voor één toe. Dat werkt, maar is "
+                     f"trager; bijwerken naar {version_text(BULK_MEMBERS_SINCE)} of nieuwer verhelpt het.")
+    return []
+
+
 def _why(exc: MattermostError) -> str:
     if isinstance(exc, Unreachable):
         return f"de server is niet bereikbaar ({exc.message})"
@@ -175,7 +208,10 @@ def _team_problems(client: MattermostClient, team_name: str, me: dict) -> list[s
 
 
 def check_main(argv: list[str]) -> int:
-    problems = check()
+    notes: list[str] = []
+    problems = check(notes=notes)
+    for note in notes:
+        print(note)
     if problems:
         print("Nog niet in orde:\n- " + "\n- ".join(problems))
         return 1

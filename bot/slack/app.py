@@ -193,6 +193,7 @@ def build_app(bot: Bot, client: WebClient, signing_secret: str | None, channels:
 
     @app.action("bevestig")
     @app.action("weiger")
+    @app.action("toewijzen")
     def on_asking_button(ack, body, action):
         """A button that may first ask something in a form (`forms.for_button`); otherwise it acts at once."""
         form = forms.for_button(action["action_id"], bot.profile, words)
@@ -203,13 +204,16 @@ def build_app(bot: Bot, client: WebClient, signing_secret: str | None, channels:
         later(lambda: open_form(body.get("trigger_id", ""), modal(form, f"{action['value']}|{channel_id}"),
                                 body["user"]["id"], channel_id, f"klik:{action['action_id']}"))
 
-    @app.view(forms.CONFIRM)
-    def on_confirm_date(ack, body, view):
+    def on_line_form(ack, body, view):
+        """A button's form that stands for a command line (an appointment, a worker to assign)."""
         value, _, channel_id = view["private_metadata"].partition("|")
         where = {"user": body["user"], "channel": {"id": channel_id}}
-        line = forms.confirmation_line(value, values_of(view["state"]["values"]))
+        line = forms.button_line(view["callback_id"], value, values_of(view["state"]["values"]))
         answers = bot.command(Invocation(member_of(body["user"]["id"]), "/casus", line, channel_name(channel_id)))
-        submitted(ack, body, answers, where, "afspraak")
+        submitted(ack, body, answers, where, forms.button_form(view["callback_id"], words).fields[0].name)
+
+    for callback in forms.LINE_FORMS:
+        app.view(callback)(on_line_form)
 
     @app.action("oppakken")
     @app.action("akkoord")
@@ -241,4 +245,4 @@ def http_app(bot: Bot, app: App, signing_secret: str):
                                                               ParseError("verzoek_onleesbaar")))
 
     return SlackGate(SlackRequestHandler(app), signing_secret, SpentStates(bot.engine, time.time), refuse,
-                     (*forms.COMMAND_FORMS, forms.REFUSE, forms.CONFIRM))
+                     (*forms.COMMAND_FORMS, forms.REFUSE, *forms.LINE_FORMS))

@@ -33,7 +33,7 @@ from .spec import COMMANDS
 
 PATH = "/slack/events"
 WINDOW = 300                                    # seconds: Slack's signatures are good for five minutes
-ACTIONS = frozenset({"bevestig", "weiger", "oppakken", "akkoord", "document"})
+ACTIONS = frozenset({"bevestig", "weiger", "oppakken", "akkoord", "document", "toewijzen"})
 log = logging.getLogger("triagebot.slack")
 
 Refuse = Callable[[str | None], str]            # claimed Slack user id → the Dutch answer (audited)

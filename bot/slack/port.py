@@ -44,7 +44,7 @@ class SlackPlatform:
     def user_id(self, member_id: str) -> str:
         if member_id in self._users:
             return self._users[member_id]
-        m = self.directory.member(member_id)
+        m = self.directory.contact(member_id)
         if m is None:
             raise PlatformError(f"unknown member {member_id}", permanent=True)
         uid = m.chat_ids.get("slack")
@@ -62,6 +62,13 @@ class SlackPlatform:
             cid = self._create(name)
             self.remember(name, cid)
         self._call(self.client.conversations_setTopic, channel=cid, topic=topic[:250])
+        self._invite(cid, members)
+        return cid
+
+    def add_members(self, channel: str, members: list[str]) -> None:
+        self._invite(opened(self.channel_id, channel), members)
+
+    def _invite(self, cid: str, members: list[str]) -> None:
         users = [self.user_id(m) for m in members]
         for start in range(0, len(users), 100):   # at most 100 users per invite
             try:
@@ -69,7 +76,35 @@ class SlackPlatform:
             except PlatformError as exc:
                 if "already_in_channel" not in str(exc):
                     raise
-        return cid
+
+    def remove_members(self, channel: str, members: list[str]) -> None:
+        cid = opened(self.channel_id, channel)
+        me = self._bot_user()
+        for uid in (self.user_id(m) for m in members):
+            if uid != me:
+                self._kick(cid, uid)
+
+    def _kick(self, cid: str, uid: str) -> None:
+        try:
+            self._call(self.client.conversations_kick, channel=cid, user=uid)
+        except PlatformError as exc:
+            if "not_in_channel" not in str(exc):   # gone already (a retry, or someone left): what we wanted
+                raise
+
+    def _bot_user(self) -> str:
+        if self._me is None:
+            self._me = self._call(self.client.auth_test)["user_id"]
+        return self._me
+
+    def _channel_users(self, cid: str) -> list[str]:
+        users, cursor = [], None
+        while True:
+            page = self._call(self.client.conversations_members, channel=cid, limit=200,
+                              **({"cursor": cursor} if cursor else {}))
+            users += page.get("members", [])
+            cursor = (page.get("response_metadata") or {}).get("next_cursor")
+            if not cursor:
+                return users
 
     def _create(self, name: str) -> str:
         for attempt in range(10):
@@ -87,14 +122,13 @@ class SlackPlatform:
     def _own_channel(self, name: str) -> str | None:
         """The live private channel of this name that the bot itself created, if any (a bot sees only the
         private channels it is in)."""
-        if self._me is None:
-            self._me = self._call(self.client.auth_test)["user_id"]
+        me = self._bot_user()
         cursor = None
         while True:
             page = self._call(self.client.conversations_list, types="private_channel", exclude_archived=True,
                               limit=200, **({"cursor": cursor} if cursor else {}))
             for channel in page.get("channels", []):
-                if channel.get("name") == name and channel.get("creator") == self._me:
+                if channel.get("name") == name and channel.get("creator") == me:
                     return channel["id"]
             cursor = (page.get("response_metadata") or {}).get("next_cursor")
             if not cursor:
@@ -120,13 +154,30 @@ class SlackPlatform:
         self._call(self.client.chat_update, channel=cid, ts=ts, text=text, blocks=message_blocks(text, buttons))
 
     def archive(self, channel: str, text: str) -> None:
+        """The closing word, then everyone but the bot out, then archived: an archived channel keeps its
+        history for whoever is still in it, so nobody is."""
         cid = opened(self.channel_id, channel)
+        try:
+            info = self._call(self.client.conversations_info, channel=cid)["channel"]
+        except PlatformError:
+            info = {}
+        if info.get("is_archived"):
+            return                      # a retry after the archive went through
         self._call(self.client.chat_postMessage, channel=cid, text=text, blocks=message_blocks(text, []))
+        me = self._bot_user()
+        for uid in self._channel_users(cid):
+            if uid != me:
+                self._kick(cid, uid)
         try:
             self._call(self.client.conversations_archive, channel=cid)
         except PlatformError as exc:
             if "already_archived" not in str(exc):
                 raise
+
+    def delete_channel(self, channel: str) -> bool:
+        """Slack lets no bot delete a channel (only an Enterprise Grid admin API can): it stays archived,
+        without members."""
+        return False
 
     def find(self, key: str) -> str | None:
         return self._sent.get(key)

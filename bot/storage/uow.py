@@ -17,6 +17,7 @@ from models.tables import AuditRow
 
 from ..delivery.outbox import OutboxWriter
 from .audit_chain import GENESIS, content, link
+from .members import ChannelMembers
 from .repository import CaseRepository
 
 
@@ -89,6 +90,7 @@ class SqlUnitOfWork:
         self.cases = CaseRepository(self.session, self.profile_for)
         self.audit = AuditLog(self.session)
         self.outbox = OutboxWriter(self.session)
+        self.members = ChannelMembers(self.session)
         return self
 
     def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
