@@ -55,7 +55,8 @@ def case_view(s: CaseState) -> dict[str, Any]:
         "route": s.route.value if s.route else None, "weight": s.weight.value if s.weight else None,
         "holders": list(s.holders), "holders_since": iso(since),
         "holder_reason": s.ledger[-1].reason if s.holders else None,
-        "regie": list(s.regie_holders), "assigned": s.assigned, "regie_since": iso(s.regie[-1].start) if s.regie_holders else None,
+        "regie": list(s.regie_holders),
+        "assigned": s.assigned, "regie_since": iso(s.regie[-1].start) if s.regie_holders else None,
         "regie_reason": s.regie[-1].reason if s.regie_holders else None,
         "proposal": {"org": s.closing_proposal.org, "at": iso(s.closing_proposal.at)} if s.closing_proposal else None,
         # terms; a stagnation or a handover left waiting is an escalation, shown as such (below, handovers)

@@ -10,6 +10,7 @@ bot, on whose behalf the run was asked.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -23,12 +24,15 @@ from models.types import Status
 from .membership import SYSTEM, bring_in_line, write_after
 from .unit import UowFactory, run
 
+log = logging.getLogger("triagebot.sync")
+
 
 @dataclass
 class SyncReport:
     joined: list[tuple[str, str]] = field(default_factory=list)       # (case, member)
     left: list[tuple[str, str]] = field(default_factory=list)
     lapsed: list[tuple[str, str, str]] = field(default_factory=list)  # (case, organisation, member)
+    failed: list[str] = field(default_factory=list)                   # cases that could not be handled (logged)
 
 
 def lapsed_assignments(state: CaseState, directory: Directory) -> list[tuple[str, str]]:
@@ -45,36 +49,47 @@ def synchronise(uow_factory: UowFactory, directory: Directory, profile_for, now:
     with uow_factory() as uow:
         numbers = sorted(set(uow.members.cases_with_members()) | {s.number for s in uow.cases.open_cases()})
     for number in numbers:
-        with uow_factory() as uow:
-            state = uow.cases.get(number)
-            current = uow.members.of_case(number)
-        if state is None:
-            continue
-        profile = profile_for(state.profile)
-        for org, member in lapsed_assignments(state, directory):
-            report.lapsed.append((number, org, member))
-            if not dry_run:
-                _lapse(uow_factory, directory, profile, number, org, member, now, on_behalf_of)
-        if dry_run:
-            want = wanted(state, directory, profile)
-            if state.status is Status.GESLOTEN:
-                want = {m: w for m, w in want.items() if m in current}
-            report.joined += [(number, m) for m in want if m not in current]
-            report.left += [(number, m) for m in sorted(current) if m not in want]
-            continue
-        with uow_factory() as uow:
-            state = uow.cases.get(number, lock=True)      # one change of a case at a time
-            if state is None:
-                continue
-            before = uow.members.of_case(number)
-            messages = bring_in_line(uow, directory, profile, state, now, SYSTEM)
-            after = uow.members.of_case(number)
-            for message in messages:
-                uow.outbox.add(message, case=number, at=now)
-            uow.commit()
-        report.joined += [(number, m) for m in after if m not in before]
-        report.left += [(number, m) for m in sorted(before) if m not in after]
+        try:
+            _one(uow_factory, directory, profile_for, now, number, report, dry_run, on_behalf_of)
+        except Exception:          # one broken case does not keep the others from being brought in line
+            log.exception("synchronisation of a case failed", extra={"case": number})
+            report.failed.append(number)
     return report
+
+
+def _one(uow_factory: UowFactory, directory: Directory, profile_for, now: datetime, number: str,
+         report: SyncReport, dry_run: bool, on_behalf_of: str | None) -> None:
+    with uow_factory() as uow:
+        state = uow.cases.get(number)
+        current = uow.members.of_case(number)
+    if state is None:
+        return
+    profile = profile_for(state.profile)
+    for org, member in lapsed_assignments(state, directory):
+        report.lapsed.append((number, org, member))
+        if not dry_run:
+            _lapse(uow_factory, directory, profile, number, org, member, now, on_behalf_of)
+    if dry_run:
+        want = wanted(state, directory, profile)
+        if state.status is Status.GESLOTEN:
+            want = {m: w for m, w in want.items() if m in current}
+        report.joined += [(number, m) for m in want if m not in current]
+        report.left += [(number, m) for m in sorted(current) if m not in want]
+        return
+    with uow_factory() as uow:
+        state = uow.cases.get(number, lock=True)      # one change of a case at a time
+        if state is None:
+            return
+        before = uow.members.of_case(number)
+        messages = bring_in_line(uow, directory, profile, state, now, SYSTEM)
+        after = uow.members.of_case(number)
+        for message in messages:
+            uow.outbox.add(message, case=number, at=now)
+        uow.commit()
+    report.joined += [(number, m) for m in after if m not in before]
+    report.left += [(number, m) for m in sorted(before) if m not in after]
+
+
 
 
 def _lapse(uow_factory: UowFactory, directory: Directory, profile, number: str, org: str, member: str,

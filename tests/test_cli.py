@@ -271,8 +271,8 @@ def test_triagebot_directory_is_honoured_by_console_demo_proefdraai_and_profiele
     assert cases_in(db) == [("VT-2025-0001", "gelderland-midden")]            # vt-invaller is only in that list
     journal = [json.loads(line) for line in (tmp_path / "proef.jsonl").read_text(encoding="utf-8").splitlines()]
     assert any("Geregistreerd door @Invaller VT" in r.get("text", "") for r in journal)   # a name from that list
-    assert "adressenlijst (TRIAGEBOT_DIRECTORY): 6 organisaties, 13 leden" in runs[2].stdout
-    assert "adressenlijst (opdrachtregel): 6 organisaties, 13 leden" in runs[3].stdout   # the command line wins
+    assert "adressenlijst (TRIAGEBOT_DIRECTORY): 6 organisaties, 14 leden" in runs[2].stdout
+    assert "adressenlijst (opdrachtregel): 6 organisaties, 14 leden" in runs[3].stdout   # the command line wins
     for ran in runs[4:]:
         assert ran.returncode in (1, 2) and f"{kapot}: veld 'organisaties[0]'" in ran.stderr, ran.text
     assert "De adressenlijst (TRIAGEBOT_DIRECTORY) klopt niet" in runs[-1].stderr

@@ -56,7 +56,7 @@ def test_a_melding_opens_a_private_channel_with_the_right_people(mm):
     assert "VT-2025-0001 is geregistreerd" in answer
     channel = mm.fake.channel_named("casus-2025-0001")
     assert channel["type"] == "P" and "VT-2025-0001" in channel["header"]
-    expected = {mm.users[m.id] for org in ("vt-gelderland-midden", "lt-arnhem") for m in mm.directory.members_of(org)}
+    expected = {mm.users[m.id] for org in ("vt-gelderland-midden", "lt-arnhem") for m in mm.directory.at_table(org)}
     assert set(mm.fake.members_of(channel["id"])) == expected | {mm.fake.bot_user_id}
     first = mm.fake.posts_in(channel["id"])[0]["message"]
     assert "Nieuwe melding VT-2025-0001" in first and "**" in first      # Markdown, not Slack's mrkdwn
@@ -83,7 +83,8 @@ def test_the_handover_card_is_updated_and_loses_its_buttons_on_confirmation(mm):
     assert mm.latest_button("VT-2025-0001", "bevestig") is None
     assert mm.line("vt-medewerker: klik document VT-2025-0001").startswith("Vastgelegd dat het overdrachtsdocument")
     post = next(p for p in mm.fake.posts_in(mm.fake.channel_named("casus-2025-0001")["id"]) if p["id"] == post_id)
-    assert "Overdrachtsdocument verstuurd door" in post["message"] and not post["props"].get("attachments")
+    assert "Overdrachtsdocument verstuurd door" in post["message"]
+    assert [a["id"] for att in post["props"]["attachments"] for a in att["actions"]] == ["toewijzen"]   # the receiver's
 
 
 def test_escalations_go_by_direct_message_never_through_the_admin_ephemeral_endpoint(mm):

@@ -6,8 +6,6 @@ the bot is left."""
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 import pytest
 
 from commands.sync import synchronise

@@ -136,7 +136,7 @@ def test_after_the_handover_everywhere_document_monitoring_weging_and_signals(wo
     assert done.startswith("De uitkomst van de gezamenlijke weging")
     report = world.report("VT-2025-0001")
     assert [r["kind"] for r in report["records"]] == [
-        "signalen", "dienst_afgerond", "document_verstuurd", "monitoring", "monitoring_vervolg", "weging_gevraagd",
-        "weging_besloten"]
+        "toewijzing", "signalen", "dienst_afgerond", "document_verstuurd", "monitoring", "monitoring_vervolg",
+        "weging_gevraagd", "weging_besloten"]
     assert (report["status"], report["holders"], report["regie"], report["signals"]) == (
         "overgedragen", ["lt-arnhem"], ["lt-arnhem"], ["letsel"])

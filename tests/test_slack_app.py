@@ -44,9 +44,9 @@ def test_a_melding_opens_a_private_channel_with_the_right_people(world):
     channel = world.channel("VT-2025-0001")
     assert channel is not None and channel.is_private
     members = {m for m in channel.members if m != world.fake.bot_user_id}
-    expected = {slack_id(m.id) for org in ("vt-gelderland-midden", "lt-arnhem")
-                for m in world.directory.members_of(org)}
-    assert members == expected
+    expected = {slack_id(m.id) for org in ("vt-gelderland-midden", "lt-arnhem")      # need to know: the table
+                for m in world.directory.at_table(org)}
+    assert members == expected == {slack_id("vt-medewerker"), slack_id("lt-arnhem-medewerker")}
     assert world.fake.calls_to("conversations.setTopic")
     assert "Nieuwe melding VT-2025-0001" in world.fake.messages_in(channel.id)[0]["text"]
 
@@ -88,7 +88,8 @@ def test_the_handover_card_is_confirmed_once_by_the_receiver_only(world):
     world.click("vt-medewerker", "document", document, channel_id)          # VT's, once the document went
     updates = world.fake.calls_to("chat.update")
     assert len(updates) == 2 and "Overdrachtsdocument verstuurd door" in updates[1].args["text"]
-    assert "actions" not in json.dumps(updates[1].args.get("blocks"))
+    blocks = json.dumps(updates[1].args.get("blocks"))                      # only the receiver's "assign a worker"
+    assert '"toewijzen"' in blocks and not any(f'"{a}"' in blocks for a in ("bevestig", "weiger", "document"))
     private = [c.args["text"] for c in world.fake.calls_to("chat.postEphemeral")]
     assert private[3].startswith("Vastgelegd dat het overdrachtsdocument")
     assert private[0].startswith("Alleen Lokaal team Arnhem kan deze overdracht")

@@ -26,8 +26,17 @@ from commands.messages import for_notes
 from commands.model import Click, Invocation
 from commands.parse import ParseError
 from commands.ports import ConcurrentChange
+from commands.sync import synchronise
 from models.calendar import AMS
-from models.events import GemeenteAntwoord, OverdrachtBevestigd, OverdrachtGevraagd, StagnatieGemeld
+from models.directory import Directory
+from models.events import (
+    GemeenteAntwoord,
+    OverdrachtBevestigd,
+    OverdrachtGevraagd,
+    StagnatieGemeld,
+    Toegewezen,
+    ToewijzingVervallen,
+)
 from models.rules import GUARDS, Context
 from tests.harness import make_console
 
@@ -121,6 +130,12 @@ vt-medewerker: /casus geinformeerd VT-2025-0006 niet
 vt-medewerker: /casus geinformeerd VT-2025-0006 niet reden: gezin onbereikbaar, de brief volgt
 vt-medewerker: /casus nieuw Ede
 vt-medewerker: /casus geinformeerd VT-2025-0007
+lt-ede-medewerker: /casus toewijzen VT-2025-0007
+lt-ede-medewerker: /casus toewijzen VT-2025-0007 niemand
+lt-ede-medewerker: /casus toewijzen VT-2025-0007 vt-leidinggevende
+lt-ede-medewerker: /casus toewijzen VT-2025-0007 lt-ede-leidinggevende
+vt-medewerker: /casus toewijzen VT-2025-0007 vt-medewerker
+vt-medewerker: /casus toewijzen VT-2025-0007 vt-gedragswetenschapper
 lt-ede-medewerker: /casus geinformeerd VT-2025-0002
 vt-medewerker: /tafel agenda
 lt-ede-medewerker: /tafel agenda 2025-05-27
@@ -209,6 +224,11 @@ def run(tmp_path_factory) -> dict[str, Any]:
         console.bot.click(Click("lt-arnhem-medewerker", "vergeet", "VT-2025-0003:2"))
         console.bot.click(Click("lt-arnhem-medewerker", "bevestig", "VT-2025-0003:9"))
         take_up(console)
+        gone = load_directory(path)         # the worker assigned above left Veilig Thuis
+        synchronise(console.bot.uow, Directory(gone.organisations.values(), [
+            m for m in gone.members.values() if m.id != "vt-gedragswetenschapper"]), console.bot.profile_for,
+            console.clock())
+        console.bot.deliver_now()
         console.line("klok +15wd")          # reminders, lapses, rungs up to the gemeente
         gap_alarm(console)
         console.line("klok +31d")           # the channel of the case closed above is archived
@@ -229,7 +249,10 @@ def run(tmp_path_factory) -> dict[str, Any]:
         rendered.append((f"weigering/{refused.key}", {"case": state.number, **dict(refused.params)}))
     for guard, s, event in (("heeft_ontvangers", nobody, OverdrachtGevraagd()),
                             ("vraag_aan_gemeente_open", state, GemeenteAntwoord("gemeente-arnhem")),
-                            ("reden_verplicht", state, StagnatieGemeld(" "))):
+                            ("reden_verplicht", state, StagnatieGemeld(" ")),
+                            # the commands name only a colleague; a lapse another run already recorded is silent
+                            ("toewijzen_mag", state, Toegewezen("lt-arnhem-medewerker", "lt-arnhem")),
+                            ("toewijzing_loopt", state, ToewijzingVervallen("lt-ede-medewerker", "lt-ede"))):
         refused = GUARDS[guard](s, event, ctx)
         rendered.append((f"weigering/{refused.key}", {"case": state.number, **dict(refused.params)}))
     return {"rendered": rendered, "notes": notes, "directory": load_directory(path)}

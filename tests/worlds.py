@@ -207,6 +207,8 @@ class SlackWorld(World):
     def type(self, member: str, command: str, text: str) -> str:
         number = self.case_in(text)
         channel = self.channel(number) if number else None
+        if channel and slack_id(member) not in channel.members:
+            channel = None       # not in the case channel (need to know): typed elsewhere, with the case number
         response = self.command(member, text, command=command, channel_id=channel.id if channel else "D0GENERAL")
         assert response.status == 200, response.body
         return json.loads(response.body)["text"] if response.body.startswith("{") else response.body
@@ -270,12 +272,14 @@ class MattermostWorld(World):
     def type(self, member: str, command: str, text: str) -> str:
         number = self.case_in(text)
         channel = self.fake.channel_named(channel_name(number)) if number else None
+        if channel and self.users[member] not in self.fake.members_of(channel["id"]):
+            channel = None       # not in the case channel (need to know): typed elsewhere, with the case number
         reply = self.fake.slash(member, f"{command} {text}".strip(), channel["id"] if channel else self.general)
         assert reply.status == 200, reply.text
         return (reply.json or {}).get("text", "")
 
     def press(self, member: str, action: str, number: str, reason: str) -> str | None:
-        found = self.latest_button(number, action)
+        found = self.latest_button(number, action, member)
         if found is None:
             return None
         reply = self.fake.click(member, found, action)
@@ -285,11 +289,14 @@ class MattermostWorld(World):
             return (reply.json or {}).get("error") or self.fake.posts_in(dm)[-1]["message"]
         return (reply.json or {}).get("ephemeral_text", "")
 
-    def latest_button(self, number: str, action: str) -> str | None:
-        """The id of the latest post with a live button of this action for a case, in its channel or a DM."""
+    def latest_button(self, number: str, action: str, member: str | None = None) -> str | None:
+        """The id of the latest post with a live button of this action for a case, in its channel or a DM — of
+        those `member` can see (the case channel only when they are in it, and their own direct messages)."""
         channels = [self.fake.channel_named(channel_name(number))]
-        channels = [c["id"] for c in channels if c] + [
-            cid for uid in self.users.values() if (cid := self.fake.direct_channel(self.fake.bot_user_id, uid))]
+        channels = [c["id"] for c in channels if c and (member is None or self.users[member] in
+                                                        self.fake.members_of(c["id"]))]
+        channels += [cid for m, uid in self.users.items() if member in (None, m)
+                     and (cid := self.fake.direct_channel(self.fake.bot_user_id, uid))]
         candidates = []
         for cid in channels:
             for post in self.fake.posts_in(cid):
