@@ -75,7 +75,7 @@ def test_many_concurrent_changes_to_one_case_are_all_kept(pg_uow):
     assert all(isinstance(o, Accepted) for o in outcomes)
     with pg_uow() as u:
         state = u.cases.get(number)
-    assert sorted(r.text for r in state.records) == sorted(f"melding {i}" for i in range(24))
+    assert sorted(r.text for r in state.records if r.kind == "stagnatie") == sorted(f"melding {i}" for i in range(24))
     assert state.version == 25
 
 
