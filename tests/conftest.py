@@ -66,3 +66,27 @@ def engine(request) -> Engine:
 @pytest.fixture
 def uow(engine):
     return uow_factory(engine, profile_for)
+
+
+@pytest.fixture(params=["console", "slack", "mattermost"])
+def world(request, tmp_path):
+    """One bot on each platform: the console, Slack (fake Web API) and Mattermost (fake server)."""
+    from tests.fake_slack import FakeSlack
+    from tests.worlds import ConsoleWorld, SlackWorld, chat_directory, mattermost_world
+
+    start = "2025-05-26T08:30"
+    if request.param == "console":
+        yield ConsoleWorld(tmp_path, start)
+    elif request.param == "slack":
+        from bot.slack.spec import SCOPES
+
+        with FakeSlack(scopes=set(SCOPES)) as fake:
+            yield SlackWorld(fake, chat_directory(tmp_path), f"sqlite:///{tmp_path / 'slack.db'}", start)
+            assert fake.server_errors == []
+    else:
+        fake, w = mattermost_world(tmp_path, start)
+        try:
+            yield w
+            assert fake.server_errors == [] and fake.integration_errors == []
+        finally:
+            fake.stop()

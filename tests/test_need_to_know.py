@@ -6,37 +6,12 @@ the bot is left."""
 
 from __future__ import annotations
 
-import pytest
-
 from commands.sync import synchronise
 from models.case import channel_name
 from models.directory import Directory
-from tests.fake_slack import FakeSlack
-from tests.worlds import ConsoleWorld, SlackWorld, chat_directory, mattermost_world, slack_id
+from tests.worlds import slack_id
 
 N1, N2 = "VT-2025-0001", "VT-2025-0002"
-
-
-@pytest.fixture(params=["console", "slack", "mattermost"])
-def world(request, tmp_path):
-    start = "2025-05-26T08:30"
-    if request.param == "console":
-        yield ConsoleWorld(tmp_path, start)
-    elif request.param == "slack":
-        from bot.slack.spec import SCOPES
-
-        with FakeSlack(scopes=set(SCOPES)) as fake:
-            w = SlackWorld(fake, chat_directory(tmp_path), f"sqlite:///{tmp_path / 'slack.db'}", start)
-            w.fake = fake
-            yield w
-            assert fake.server_errors == []
-    else:
-        fake, w = mattermost_world(tmp_path, start)
-        try:
-            yield w
-            assert fake.server_errors == [] and fake.integration_errors == []
-        finally:
-            fake.stop()
 
 
 def in_channel(world, number: str) -> set[str]:

@@ -9,30 +9,9 @@ from sqlmodel import Session
 
 from bot.cli import demo_script
 from models.tables import AuditRow
-from tests.fake_slack import FakeSlack
-from tests.worlds import ConsoleWorld, SlackWorld, World, chat_directory, mattermost_world
+from tests.worlds import ConsoleWorld, World
 
 PLATFORMS = ["console", "slack", "mattermost"]
-
-
-@pytest.fixture(params=PLATFORMS)
-def world(request, tmp_path):
-    start = "2025-05-26T08:30"
-    if request.param == "console":
-        yield ConsoleWorld(tmp_path, start)
-    elif request.param == "slack":
-        from bot.slack.spec import SCOPES
-
-        with FakeSlack(scopes=set(SCOPES)) as fake:
-            yield SlackWorld(fake, chat_directory(tmp_path), f"sqlite:///{tmp_path / 'slack.db'}", start)
-            assert fake.server_errors == []
-    else:
-        fake, w = mattermost_world(tmp_path, start)
-        try:
-            yield w
-            assert fake.server_errors == [] and fake.integration_errors == []
-        finally:
-            fake.stop()
 
 
 @pytest.fixture(scope="module")
