@@ -13,8 +13,9 @@ from sqlmodel import Session
 
 from commands import dispatch
 from commands.membership import SYSTEM
-from commands.model import Click, Env, Invocation, Message
+from commands.model import Click, Env, Invocation, Kind, Message
 from commands.parse import ParseError
+from commands.retention import RetentionReport, expire
 from commands.sync import SyncReport, synchronise
 from models.directory import Directory
 from models.profile import Profile
@@ -46,7 +47,7 @@ class Bot:
         self.uow = uow_factory(engine, self.profile_for)
         with self.uow() as uow:     # who left the directory but may still be in a channel: to be removed
             directory.remember_former(uow.members.contacts())
-        self.dispatcher = Dispatcher(engine, port, renderer, archived=self._archived)
+        self.dispatcher = Dispatcher(engine, port, renderer, channel_done=self._channel_done)
         self.sweeper = Sweeper(engine, directory, profile, self.profile_for, self.uow)
         self.janitor = Janitor(engine, directory, self.uow)
         # what happens to the outbox after a request: the console delivers at once; a server answers
@@ -112,10 +113,22 @@ class Bot:
         self.after_request()
         return report
 
-    def _archived(self, number: str, at: datetime) -> None:
-        """The platform archived a case channel, with everyone but the bot taken out: so it is recorded."""
+    def retention_now(self, *, dry_run: bool = False, on_behalf_of: str | None = None) -> RetentionReport:
+        """Closed cases past their retention period reduced, their channels deleted (`commands/retention.py`)."""
+        report = expire(self.uow, self.directory, self.profile, self.profile_for, self.clock(), dry_run=dry_run,
+                        on_behalf_of=on_behalf_of)
+        self.after_request()
+        return report
+
+    def _channel_done(self, kind: str, number: str, at: datetime, ref: str) -> None:
+        """The platform archived a case channel, with everyone but the bot taken out, or (after the retention
+        period) deleted it or left it archived: so it is recorded."""
         with self.uow() as uow:
             gone = uow.members.forget_case(number)
-            uow.audit.add(at=at, actor=SYSTEM, action="kanaal_gearchiveerd", outcome="ok", case_number=number,
-                          detail={"verwijderd": gone})
+            if kind == Kind.ARCHIVE.value:
+                uow.audit.add(at=at, actor=SYSTEM, action="kanaal_gearchiveerd", outcome="ok", case_number=number,
+                              detail={"verwijderd": gone})
+            else:   # DELETE: "verwijderd", or "blijft_gearchiveerd" where the platform does not let the bot
+                uow.audit.add(at=at, actor=SYSTEM, action="kanaal_verwijderd", outcome=ref, case_number=number,
+                              detail={"verwijderd": gone} if gone else None)
             uow.commit()

@@ -61,6 +61,7 @@ def case_report(uow_factory, number: str, *, actor: str, on_behalf_of: str | Non
                      **({"tekst": r.text} if r.kind in TEXT_SHOWN and r.text else {}),
                      **({"bron": r.source} if r.source else {})} for r in state.records],
         "closed_at": iso(state.closed_at), "closed_reason": state.closed_reason,
+        "reduced_at": iso(state.reduced_at),
         "audit": audit,
     }
 
@@ -91,9 +92,13 @@ def render_report(r: dict[str, Any], renderer: Renderer) -> str:
     lines.append("In het casuskanaal: " + (", ".join(f"{renderer.member(m)} ({why})" for m, why in
                                                      sorted(r["channel_members"].items())) or "niemand"))
     if r["override"]:
-        lines.append(f"Afgeweken van de regels ({', '.join(r['override']['rules'])}): {r['override']['reason']}")
+        reason = r["override"]["reason"] or "(de reden is na de bewaartermijn niet meer bewaard)"
+        lines.append(f"Afgeweken van de regels ({', '.join(r['override']['rules'])}): {reason}")
     if r["closed_at"]:
         lines.append(f"Gesloten {moment(r['closed_at'])}: {w.sluitredenen.get(r['closed_reason'], r['closed_reason'])}")
+    if r["reduced_at"]:
+        lines.append(f"Ingekort na de bewaartermijn op {moment(r['reduced_at'])}: vrije teksten en wie wat deed "
+                     "staan alleen nog in de auditlog")
     lines.append("Grootboek:")
     lines += [f"  {moment(e['start'])} – {moment(e['end']) if e['end'] else 'nu'}: {orgs(e['holders'])} "
               f"({word(w.verschuivingen, e['reason'])})" for e in r["ledger"]]

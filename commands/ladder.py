@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from models.case import channel_name
-from models.directory import Directory
+from models.directory import Directory, Member
 from models.types import OrgKind, Role
 
 from .model import Audience, Button, Message
@@ -30,6 +30,16 @@ class Around:
     gemeenten: tuple[str, ...] = ()
     stagnation: dict[str, Any] = field(default_factory=dict)    # {tussen, door, reden, bron}
     answer_due: str | None = None        # the gemeente's answer term, when the profile has one (002 §5.5)
+    assigned: dict[str, str] = field(default_factory=dict)   # per organisation, the worker it assigned
+
+
+def workers(directory: Directory, org: str, assigned: dict[str, str]) -> list[Member]:
+    """Who of an organisation hears of its case by direct message (need to know): the worker it assigned, or
+    while it has none its members at the triagetafel, or when it has no table either its medewerkers."""
+    member = directory.member(assigned.get(org, ""))
+    if member is not None and member.org_id == org:
+        return [member]
+    return directory.at_table(org) or directory.members_of(org, Role.MEDEWERKER)
 
 
 def rung_messages(directory: Directory, number: str, *, deadline: int, kind: str, owner: str, due: datetime,
@@ -41,8 +51,10 @@ def rung_messages(directory: Directory, number: str, *, deadline: int, kind: str
     owner_is_gemeente = (org := directory.organisations.get(owner)) is not None and org.kind is OrgKind.GEMEENTE
 
     def dms(template: str, org: str, role: Role, **extra: Any) -> list[Message]:
-        return [Message(template, {**context, "aan": org, "rol": role.value, **extra}, Audience.DM, to=m.id)
-                for m in directory.members_of(org, role)]
+        people = workers(directory, org, around.assigned) if role is Role.MEDEWERKER else directory.members_of(
+            org, role)
+        return [Message(template, {**context, "aan": org, "rol": m.role.value, **extra}, Audience.DM, to=m.id)
+                for m in people]
 
     if rungsoort == "herinnering":
         if owner_is_gemeente:   # the gemeente is not in the case channel

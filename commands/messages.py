@@ -87,7 +87,7 @@ def around(s: CaseState, deadline_seq: int | None = None) -> Around:
     answer = next((x for x in s.deadlines if x.kind is DeadlineKind.GEMEENTE_ANTWOORD and x.is_active), None)
     return Around(vt=s.orgs.vt if s.orgs else "", lts=s.orgs.lts if s.orgs else (),
                   gemeenten=s.orgs.gemeenten if s.orgs else (), stagnation=stagnation,
-                  answer_due=iso(answer.due) if answer else None)
+                  answer_due=iso(answer.due) if answer else None, assigned=s.assigned)
 
 
 def _post(s: CaseState, template: str, **context: Any) -> Message:
@@ -101,6 +101,11 @@ def _dm(to: str, template: str, **context: Any) -> Message:
 def archive_message(number: str, not_before) -> Message:
     return Message("kanaal_archief", {"case": number}, Audience.CHANNEL, kind=Kind.ARCHIVE,
                    channel=channel_name(number), not_before=not_before)
+
+
+def delete_message(number: str) -> Message:
+    return Message("kanaal_verwijderd", {"case": number}, Audience.CHANNEL, kind=Kind.DELETE,
+                   channel=channel_name(number))
 
 
 def handover_card(s: CaseState, h: Handover, kind: Kind = Kind.POST) -> Message:

@@ -47,6 +47,7 @@ class Kind(StrEnum):
     UPDATE = "update"       # replaces the earlier message with the same key (a card)
     INVITE = "invite"       # people join the case channel
     REMOVE = "remove"       # people leave the case channel
+    DELETE = "delete"       # after the retention period: the channel goes, where the platform lets a bot
 
 
 @dataclass(frozen=True)

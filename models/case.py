@@ -214,6 +214,7 @@ class CaseState:
     records: tuple[Record, ...] = ()
     closed_at: datetime | None = None
     closed_reason: str | None = None
+    reduced_at: datetime | None = None      # after the retention period (models/retention.py)
     version: int = 0
 
     # ---- derived views ----------------------------------------------------------------------
@@ -267,7 +268,7 @@ class CaseState:
         assigns another); an assignment that lapsed (the worker left) is gone until someone is assigned again."""
         out: dict[str, str] = {}
         for r in self.records:
-            if r.kind == "toewijzing":
+            if r.kind == "toewijzing" and r.text:      # (no text: the case was reduced after its retention)
                 out[r.org] = r.text
             elif r.kind == "toewijzing_vervallen" and out.get(r.org) == r.text:
                 del out[r.org]

@@ -282,6 +282,14 @@ class KlokHervat(Event):
 
 
 @dataclass(frozen=True)
+class BewaartermijnVerstreken(Event):
+    """The profile's retention period after closing has passed: the case keeps only what the audit log and
+    anonymous statistics need (models/retention.py)."""
+
+    name: ClassVar[str] = "bewaartermijn_verstreken"
+
+
+@dataclass(frozen=True)
 class TijdVerstreken(Event):
     """No news but the clock: lets terms lapse (and the triage overrun start the ledger)."""
 
@@ -295,5 +303,5 @@ ALL_EVENTS: tuple[type[Event], ...] = (
     Gesloten, Opgepakt, KlokGepauzeerd, KlokHervat, TijdVerstreken, DirectbetrokkenenGeinformeerd,
     AfsluitingVoorgesteld, AfsluitingAkkoord, AfsluitingNietAkkoord, MonitoringVervolg, WegingGevraagd,
     WegingBesloten, WegingOneens, SignalenGewijzigd, DocumentVerstuurd, GezinGeinformeerd, Toegewezen,
-    ToewijzingVervallen,
+    ToewijzingVervallen, BewaartermijnVerstreken,
 )

@@ -12,7 +12,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time
 
 from . import deadlines as dl
-from . import escalation, ledger
+from . import escalation, ledger, retention
 from .calendar import AMS, Term, Unit
 from .case import CaseState, Confirmation, Deadline, Decision, Handover, HouseBan, Note, Record
 from .case import Refusal as HandoverRefusal
@@ -21,6 +21,7 @@ from .events import (
     AfsluitingAkkoord,
     AfsluitingNietAkkoord,
     AfsluitingVoorgesteld,
+    BewaartermijnVerstreken,
     DienstAfgerond,
     DirectbetrokkenenGeinformeerd,
     DocumentVerstuurd,
@@ -143,6 +144,7 @@ TRANSITIONS: tuple[Transition, ...] = (
     T(KlokGepauzeerd, OPEN, guards=("reden_verplicht", "lopende_termijnen")),
     T(KlokHervat, OPEN, guards=("gepauzeerde_termijnen",)),
     T(TijdVerstreken, OPEN),
+    T(BewaartermijnVerstreken, {S.GESLOTEN}, guards=("bewaartermijn_om",)),
 )
 
 CONDITIONS: dict[str, Callable[[CaseState, Event, Context], bool]] = {
@@ -633,6 +635,10 @@ def _assignment_lapsed(s: CaseState, e: ToewijzingVervallen, ctx: Context, _o) -
     return s, [note("toewijzing_vervallen", lid=e.member, org=e.org)]
 
 
+def _reduce(s: CaseState, e: BewaartermijnVerstreken, ctx: Context, _o) -> tuple[CaseState, list[Note]]:
+    return retention.reduced(s, ctx.now), []
+
+
 def _pause(s: CaseState, e: KlokGepauzeerd, ctx: Context, _o) -> tuple[CaseState, list[Note]]:
     s = replace(s, deadlines=tuple(
         replace(d, paused_at=ctx.now) if d.is_active and not d.paused and d.owner == ctx.actor_org else d
@@ -753,6 +759,7 @@ EFFECTS: dict[str, Effect] = {
     KlokGepauzeerd.name: _pause,
     KlokHervat.name: _resume,
     TijdVerstreken.name: _nothing,
+    BewaartermijnVerstreken.name: _reduce,
 }
 
 __all__ = ["TRANSITIONS", "CONDITIONS", "EFFECTS", "Accepted", "Refused", "Context", "apply", "catch_up"]

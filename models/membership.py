@@ -18,7 +18,7 @@ from enum import StrEnum
 from .case import CaseState
 from .directory import Directory
 from .profile import Profile, TableStays
-from .types import HandoverState, Role, Route, Status
+from .types import DeadlineKind, HandoverState, Role, Route, Status
 
 
 class Why(StrEnum):
@@ -47,10 +47,13 @@ def involved(state: CaseState) -> set[str]:
 
 
 def refused_and_not_asked_again(state: CaseState, org: str) -> bool:
-    """The organisation refused the last handover addressed to it, and holds nothing of the case."""
+    """The organisation refused the last handover addressed to it, holds nothing of the case, and no
+    stagnation it is party to is still open (while the refusal is escalated, its team stays to resolve it)."""
     last = next((h for h in reversed(state.handovers) if org in h.receivers), None)
     return (last is not None and last.state is HandoverState.GEWEIGERD and last.refusal is not None
-            and last.refusal.org == org and org not in state.holders and org not in state.regie_holders)
+            and last.refusal.org == org and org not in state.holders and org not in state.regie_holders
+            and not any(d.kind is DeadlineKind.STAGNATIE and d.owner == org and d.is_active
+                        for d in state.deadlines))
 
 
 def table_needed(state: CaseState, profile: Profile) -> bool:

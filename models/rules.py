@@ -10,6 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 
+from . import retention
 from .calendar import AMS
 from .case import CaseState, Handover
 from .profile import ClosingDuringMonitoring, Profile
@@ -472,6 +473,15 @@ def assignment_runs(state: CaseState, e, ctx: Context) -> Refused | None:
     return None
 
 
+def retention_over(state: CaseState, e, ctx: Context) -> Refused | None:
+    if state.reduced_at is not None:
+        return Refused.of("al_ingekort", op=state.reduced_at)
+    due = retention.reduction_due(state, ctx.profile)
+    if due is None or ctx.now < due:
+        return Refused.of("bewaartermijn_loopt", tot=due)
+    return None
+
+
 GUARDS: dict[str, Guard] = {
     "gemeenten_geldig": gemeenten_valid,
     "ontvangst_niet_in_toekomst": received_not_future,
@@ -519,4 +529,5 @@ GUARDS: dict[str, Guard] = {
     "vt_stemt_in": vt_decides,
     "toewijzen_mag": may_assign,
     "toewijzing_loopt": assignment_runs,
+    "bewaartermijn_om": retention_over,
 }

@@ -158,8 +158,8 @@ class OutboxRow(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     created_at: datetime | None = _dt(nullable=False)
     idempotency_key: str = Field(max_length=128, unique=True)
-    case_number: str | None = Field(default=None, max_length=16)
-    kind: str = Field(default="post", max_length=16)    # open_channel | post | update
+    case_number: str | None = Field(default=None, max_length=16, index=True)
+    kind: str = Field(default="post", max_length=16)    # commands.model.Kind: post, open_channel, delete, ...
     queue: str = Field(max_length=96)                   # delivery order is kept per queue: a channel, or @member
     audience: str = Field(max_length=16)                # channel | dm
     message_key: str | None = Field(default=None, max_length=128, index=True)   # a card that can be updated

@@ -59,7 +59,9 @@ class Driver:
         return Driver(load_profile(name))
 
     def ctx(self, at: datetime, actor: str = "vt-medewerker") -> Context:
-        return Context(now=at, actor=actor, actor_org=MEMBER_OF[actor], profile=self.profile)
+        # the bot itself acts for no organisation (as commands.membership.SYSTEM does)
+        return Context(now=at, actor=actor, actor_org=actor if actor == "triagebot" else MEMBER_OF[actor],
+                       profile=self.profile)
 
     def try_(self, event: Event, at: datetime, actor: str = "vt-medewerker") -> Accepted | Refused:
         outcome = apply(self.state, event, self.ctx(at, actor))

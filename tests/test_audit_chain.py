@@ -99,11 +99,15 @@ def test_the_privacy_officer_reads_and_verifies_the_log_from_the_command_line(tm
     assert triagebot("demo", "--db", db).returncode == 0
     table = triagebot("audit", "--db", db, "--casus", "VT-2025-0002", env=clean_env())
     assert table.returncode == 0 and table.english() == []
-    assert table.stdout.splitlines()[0].split() == ["tijd", "wie", "namens", "casus", "handeling", "uitkomst", "kanaal"]
+    assert table.stdout.splitlines()[0].split() == ["tijd", "wie", "namens", "casus", "handeling", "uitkomst", "lid",
+                                                  "kanaal"]
     assert "klik:weiger" in table.stdout and "VT-2025-0001" not in table.stdout
     csv = triagebot("audit", "--db", db, "--lid", "lt-ede-medewerker", "--csv")
-    assert csv.stdout.splitlines()[0] == "tijd,wie,namens,casus,handeling,uitkomst,kanaal"
+    assert csv.stdout.splitlines()[0] == "tijd,wie,namens,casus,handeling,uitkomst,lid,kanaal"
     assert all(",lt-ede-medewerker," in line for line in csv.stdout.splitlines()[1:])
+    # also when someone else's action concerned them: the bot let them into a case channel, or out of it
+    moved = [line.split(",") for line in csv.stdout.splitlines()[1:] if ",kanaal_lid_" in line]
+    assert moved and all(r[1] != "lt-ede-medewerker" and r[6] == "lt-ede-medewerker" for r in moved)
     ok = triagebot("audit", "controleer", "--db", db)
     assert ok.returncode == 0 and "ongeschonden" in ok.stdout
     engine = sa.create_engine(db)

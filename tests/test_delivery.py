@@ -62,6 +62,18 @@ class FlakyPlatform:
     def dm(self, *a):
         return self._call("dm", *a)
 
+    def add_members(self, *a):
+        return self._call("add_members", *a)
+
+    def remove_members(self, *a):
+        return self._call("remove_members", *a)
+
+    def archive(self, *a):
+        return self._call("archive", *a)
+
+    def delete_channel(self, *a):
+        return self._call("delete_channel", *a)
+
     def find(self, key):
         return self.inner.find(key)
 

@@ -8,12 +8,14 @@ from datetime import datetime, timedelta
 
 import pytest
 
+from models.calendar import Term, Unit
 from models.events import (
     ALL_EVENTS,
     ALL_YES,
     AfsluitingAkkoord,
     AfsluitingNietAkkoord,
     AfsluitingVoorgesteld,
+    BewaartermijnVerstreken,
     DienstAfgerond,
     DirectbetrokkenenGeinformeerd,
     DocumentVerstuurd,
@@ -117,6 +119,10 @@ def example(row, status: Status) -> tuple[Driver, Event, str]:
     name, zl = row.event, "zuid-limburg"
     if name == MeldingOntvangen.name:
         return case_in(zl, status), melding(T0), "vt-medewerker"
+    if name == BewaartermijnVerstreken.name:    # a region that keeps a closed case to the end of its closing day
+        d = case_in(zl, status)
+        d.profile = replace(d.profile, privacy=replace(d.profile.privacy, keep_case=Term(Unit.DAGEN, 0)))
+        return d, BewaartermijnVerstreken(), "triagebot"
     if name == TriageBesluit.name:
         route = {"route_dienst": Route.VV, "route_overdracht": Route.LT, "route_einde": Route.GEEN}[row.when]
         return case_in(zl, status), TriageBesluit(route), "vt-medewerker"
@@ -249,6 +255,7 @@ def generic_event(name: str) -> Event:
         AfsluitingNietAkkoord.name: AfsluitingNietAkkoord("nog niet"),
         Toegewezen.name: Toegewezen("vt-leidinggevende", VT),
         ToewijzingVervallen.name: ToewijzingVervallen("vt-medewerker", VT),
+        BewaartermijnVerstreken.name: BewaartermijnVerstreken(),
     }[name]
 
 
@@ -406,6 +413,10 @@ GUARD_CASES = [
     ("toewijzen_mag", "eerst_bevestigen", _triage, Toegewezen("lt-arnhem-medewerker", LT_ARNHEM), LT_ACTOR),
     ("toewijzen_mag", "al_toegewezen", _triage, Toegewezen(VT_ACTOR, VT)),
     ("toewijzing_loopt", "geen_toewijzing", _triage, ToewijzingVervallen("lt-arnhem-medewerker", LT_ARNHEM)),
+    # retention: a closed case is reduced once, after its period (closed yesterday; 12 months in this region)
+    ("bewaartermijn_om", "bewaartermijn_loopt", lambda: case_in("gelderland-midden", Status.GESLOTEN),
+     BewaartermijnVerstreken(), "triagebot"),
+    ("bewaartermijn_om", "al_ingekort", lambda: _reduced(), BewaartermijnVerstreken(), "triagebot"),
     # monitoring that acts (000 §5.2.7; 001 §4; 002 §5.2.6)
     ("na_negatief_moment", "geen_negatief_moment", lambda: _monitored("gelderland-midden"),
      MonitoringVervolg(MonitorVervolg.VV)),
@@ -464,6 +475,12 @@ def _monitored(profile: str, positive: bool = True, **melding_kw) -> Driver:
     d = case_in(profile, Status.OVERGEDRAGEN, via="dienst", **melding_kw)
     if not positive:
         d.do(Monitoringsmoment(TODAY, yes=frozenset()), at(20))
+    return d
+
+
+def _reduced() -> Driver:
+    d = case_in("gelderland-midden", Status.GESLOTEN)
+    d.state = replace(d.state, reduced_at=at(6))
     return d
 
 

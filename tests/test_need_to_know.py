@@ -73,6 +73,24 @@ def test_who_is_in_a_case_channel_from_registration_to_a_leaver(world):
     assert ("kanaal_lid_verwijderd", "lt-arnhem-casusregisseur") in audit
 
 
+def test_a_lokaal_team_that_refused_stays_while_its_refusal_is_escalated_and_then_leaves(world):
+    world.run(["vt-medewerker: /casus nieuw Arnhem",
+               f"vt-medewerker: /casus besluit {N1} lt gezin-geinformeerd reden: ouders staan open voor hulp",
+               f"lt-arnhem-medewerker: klik weiger {N1} reden: hoort bij een ander team"])
+    # the refusal is a stagnation between VT and the lokaal team: the team stays to resolve it
+    assert in_channel(world, N1) == {"vt-medewerker", "lt-arnhem-medewerker"}
+    world.run(["klok +1h"])       # 08:30: the lokaal team's leidinggevende gets the escalation when its office opens
+    assert world.line(f"lt-arnhem-leidinggevende: klik oppakken {N1}").startswith("Vastgelegd: u pakt")
+    # its leidinggevende took it up: the team that refused, holding nothing, is no longer needed
+    assert in_channel(world, N1) == {"vt-medewerker", "lt-arnhem-leidinggevende"}
+    left = [a for a in world.report(N1)["audit"] if a["action"] == "kanaal_lid_verwijderd"]
+    assert [a.get("lid") for a in left] == ["lt-arnhem-medewerker"]
+
+    # asked again, the team's table is back
+    world.run([f"vt-medewerker: /casus overdracht {N1}"])
+    assert "lt-arnhem-medewerker" in in_channel(world, N1)
+
+
 def test_at_archiving_only_the_bot_is_left(world):
     world.run(["vt-medewerker: /casus nieuw Ede",
                f"vt-medewerker: /casus besluit {N1} geen reden: geen zorgen over de veiligheid"])
@@ -121,3 +139,26 @@ def test_a_large_region_never_puts_an_organisation_in_a_channel(tmp_path):
     # VT's table (6 + the demo's one), the lokaal team's (4 + 1), the registrant, the GI's table (1): never 300
     assert max(sizes) == 7 + 5 + 1 + 1
     assert min(sizes) <= 3                          # handed over and assigned: the registrant and the worker
+
+
+def test_a_lapse_is_told_to_the_worker_the_organisation_assigned_not_to_all_its_people():
+    from tests.harness import make_console, play
+
+    console = make_console(start="2025-06-02T09:00")
+    play(console, f"""
+vt-medewerker: /casus nieuw Arnhem
+vt-medewerker: /casus besluit {N1} lt gezin-geinformeerd reden: ouders staan open voor hulp
+lt-arnhem-medewerker: klik bevestig {N1}
+""")
+    told = [e["to"] for e in play(console, "klok +20d") if e["kind"] == "dm" and e["text"].startswith('De termijn "')]
+    assert told and set(told) == {"lt-arnhem-medewerker"}     # nobody assigned yet: the lokaal team's table
+
+    console = make_console(start="2025-06-02T09:00")
+    play(console, f"""
+vt-medewerker: /casus nieuw Arnhem
+vt-medewerker: /casus besluit {N1} lt gezin-geinformeerd reden: ouders staan open voor hulp
+lt-arnhem-medewerker: klik bevestig {N1}
+lt-arnhem-medewerker: /casus toewijzen {N1} lt-arnhem-casusregisseur
+""")
+    told = [e["to"] for e in play(console, "klok +20d") if e["kind"] == "dm" and e["text"].startswith('De termijn "')]
+    assert told and set(told) == {"lt-arnhem-casusregisseur"}  # the worker on the case, not the whole team

@@ -9,7 +9,7 @@ import json
 import re
 import sys
 from dataclasses import replace
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +30,7 @@ from commands.sync import synchronise
 from models.calendar import AMS
 from models.directory import Directory
 from models.events import (
+    BewaartermijnVerstreken,
     GemeenteAntwoord,
     OverdrachtBevestigd,
     OverdrachtGevraagd,
@@ -217,6 +218,8 @@ def run(tmp_path_factory) -> dict[str, Any]:
                        lambda t, ctx, original=original: rendered.append((t, ctx)) or original(t, ctx))
         demo.run(demo_script())
         zl.run(ZUID_LIMBURG.strip().splitlines())
+        zl.clock.now += timedelta(days=400)      # past the retention period: closed cases reduced, channels go
+        reduced = zl.bot.retention_now().reduced
         console.run(SCENARIO.strip().splitlines() + [f"lt-ede-medewerker: /casus help {t}" for t in HELP])
         console.bot.command(Invocation("vt-medewerker", "/casus", "stagnatie reden: een reden: twee"))
         for text in REFUSED_FREE_TEXT:      # the privacy check's refusals (commands/privacy.py)
@@ -255,6 +258,11 @@ def run(tmp_path_factory) -> dict[str, Any]:
                             ("toewijzing_loopt", state, ToewijzingVervallen("lt-ede-medewerker", "lt-ede"))):
         refused = GUARDS[guard](s, event, ctx)
         rendered.append((f"weigering/{refused.key}", {"case": state.number, **dict(refused.params)}))
+    with zl.bot.uow() as uow:
+        gone = uow.cases.get(reduced[0])
+    for s, now in ((gone, zl.clock()), (replace(gone, reduced_at=None), gone.closed_at)):   # once; not yet
+        refused = GUARDS["bewaartermijn_om"](s, BewaartermijnVerstreken(), replace(ctx, now=now, profile=zl.profile))
+        rendered.append((f"weigering/{refused.key}", {"case": gone.number, **dict(refused.params)}))
     return {"rendered": rendered, "notes": notes, "directory": load_directory(path)}
 
 

@@ -40,7 +40,7 @@ def handlers() -> dict:
     from . import audit, platforms, privacy, run
 
     return {"console": run.console, "demo": run.demo, "casus": run.casus, "audit": audit.audit,
-            "adressen": privacy.adressen,
+            "adressen": privacy.adressen, "bewaartermijn": privacy.bewaartermijn,
             "profielen": run.profielen, "proefdraai": run.proefdraai, "start": platforms.start,
             "socket": platforms.socket, "controleer": platforms.controleer}
 

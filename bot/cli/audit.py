@@ -21,7 +21,7 @@ from models.tables import AuditRow
 from ..storage.audit_chain import first_break
 from .run import settings_of
 
-COLUMNS = ("tijd", "wie", "namens", "casus", "handeling", "uitkomst", "kanaal")
+COLUMNS = ("tijd", "wie", "namens", "casus", "handeling", "uitkomst", "lid", "kanaal")
 WHY = {"inhoud": "de inhoud is veranderd", "schakel": "een regel ervoor is weggehaald of verplaatst",
        "ontbreekt": "deze regel heeft geen hash (na de start van de keten)"}
 
@@ -42,7 +42,9 @@ def audit(args: argparse.Namespace) -> int:
             if args.tot:
                 stmt = stmt.where(AuditRow.at < args.tot)
             if args.lid:
-                stmt = stmt.where((AuditRow.actor == args.lid) | (AuditRow.on_behalf_of == args.lid))
+                # what they did, what was done on their behalf, and who let them into or out of a case channel
+                stmt = stmt.where((AuditRow.actor == args.lid) | (AuditRow.on_behalf_of == args.lid)
+                                  | (AuditRow.detail["lid"].as_string() == args.lid))
             if args.casus:
                 stmt = stmt.where(AuditRow.case_number == args.casus.upper())
             rows = [_row(r) for r in session.execute(stmt).scalars()]
@@ -72,7 +74,7 @@ def _verify(engine) -> int:
 
 def _row(r: AuditRow) -> list[str]:
     return [r.at.astimezone(AMS).strftime("%Y-%m-%d %H:%M:%S"), r.actor, r.on_behalf_of or "", r.case_number or "",
-            r.action, r.outcome, str((r.detail or {}).get("kanaal", ""))]
+            r.action, r.outcome, str((r.detail or {}).get("lid") or ""), str((r.detail or {}).get("kanaal") or "")]
 
 
 def _csv(rows: list[list[str]]) -> str:

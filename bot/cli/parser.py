@@ -123,6 +123,14 @@ Voorbeeld: triagebot demo --db sqlite:///demo.db
     _settings(book)
     book.add_argument("--proef", action="store_true", help="toon alleen wat er zou veranderen; verander niets")
 
+    keep = command("bewaartermijn", "kort gesloten casussen in waarvan de bewaartermijn om is, en verwijder hun "
+                                    "kanaal waar het platform dat toestaat; zonder --uitvoeren alleen een proef",
+                   "bewaartermijn", epilog="Voorbeeld: triagebot bewaartermijn (toont wat er zou gebeuren); "
+                                           "triagebot bewaartermijn --uitvoeren")
+    _settings(keep)
+    keep.add_argument("--uitvoeren", action="store_true",
+                      help="voer het echt uit (zonder: toon alleen wat er zou gebeuren; verander niets)")
+
     profiles = command("profielen", "controleer het regioprofiel, de adressenlijst en de database", "profielen",
                        epilog="Voorbeeld: triagebot profielen --profiel mijn-regio.yaml --adressenlijst adressen.yaml")
     _settings(profiles)

@@ -1,6 +1,10 @@
 """`triagebot adressen synchroniseer`: the case channels in line with the directory file (joiners, movers,
 leavers; `commands/sync.py`). With `--proef` it only shows what would change. The run is audited, on behalf of
-whoever ran it. The running bot does the same every hour and soon after it starts."""
+whoever ran it. The running bot does the same every hour and soon after it starts.
+
+`triagebot bewaartermijn [--uitvoeren]`: closed cases past their retention period reduced, their channels deleted
+where the platform lets the bot (`commands/retention.py`); without `--uitvoeren` only what would happen. The
+running bot does the same every day."""
 
 from __future__ import annotations
 
@@ -8,7 +12,7 @@ import argparse
 import getpass
 from datetime import datetime
 
-from models.calendar import AMS
+from models.calendar import AMS, last_day
 
 from ..config import load_directory, load_profile
 from .run import settings_of
@@ -41,6 +45,70 @@ def adressen(args: argparse.Namespace) -> int:
         engine.dispose()
     print(_summary(report, args.proef))
     return 0
+
+
+def bewaartermijn(args: argparse.Namespace) -> int:
+    from commands.retention import expire
+
+    from ..storage.uow import uow_factory
+    from .failures import open_database
+
+    settings = settings_of(args)
+    directory, profile = load_directory(settings.directory), load_profile(settings.profile)
+    engine = open_database(settings.database_url)
+    who = getpass.getuser()
+    try:
+        def profile_for(name: str):
+            return profile if name == profile.name else load_profile(name)
+
+        uow = uow_factory(engine, profile_for)
+        now = datetime.now(AMS)
+        report = expire(uow, directory, profile, profile_for, now, dry_run=not args.uitvoeren, on_behalf_of=who)
+        with uow() as u:      # also a dry run: it looked at every closed case
+            u.audit.add(at=now, actor="beheerder", on_behalf_of=who,
+                        action="bewaartermijn" if args.uitvoeren else "bewaartermijn proef",
+                        outcome="ok" if not report.failed else "deels",
+                        detail={"ingekort": len(report.reduced), "mislukt": len(report.failed)})
+            u.commit()
+    finally:
+        engine.dispose()
+    print(retention_summary(report, profile, dry_run=not args.uitvoeren))
+    return 1 if report.failed else 0
+
+
+def retention_summary(report, profile, *, dry_run: bool) -> str:
+    period = f"{profile.privacy.keep_case.n} {profile.privacy.keep_case.unit.value}"
+    if dry_run:
+        head = (f"Proef (er verandert niets): {len(report.reduced)} gesloten casus(sen) zijn langer dan de "
+                f"bewaartermijn ({period} na het sluiten) gesloten en zouden worden ingekort. Voer het uit met "
+                "'triagebot bewaartermijn --uitvoeren'.")
+    else:
+        head = f"{len(report.reduced)} gesloten casus(sen) ingekort (bewaartermijn {period} na het sluiten)."
+    lines = [head]
+    lines += [f"  {number}" for number in report.reduced]
+    if report.reduced:
+        lines.append(f"Per casus {'zouden' if dry_run else 'zijn'} de vrije teksten (redenen, toelichtingen), wie wat "
+                     f"deed en de berichten die de bot bewaarde ({report.messages} in totaal) "
+                     f"{'verdwijnen' if dry_run else 'verdwenen'}; wat blijft is wat de auditlog en anonieme cijfers "
+                     "nodig hebben (casusnummer, gemeente, organisaties, route, data, termijnen, wie zicht op "
+                     "veiligheid had). Het kanaal wordt verwijderd op Mattermost (als de server "
+                     "EnableAPIChannelDeletion aan heeft); op Slack kan een bot dat niet: daar blijft het "
+                     "gearchiveerd en leeg.")
+    if report.failed:
+        lines.append("Niet gelukt (zie het logboek; de volgende ronde probeert het opnieuw): "
+                     + ", ".join(report.failed))
+    if report.next_due:
+        number, due = report.next_due
+        lines.append(f"{report.waiting} gesloten casus(sen) wachten nog op hun bewaartermijn; de eerste is {number}, "
+                     f"na {last_day(due):%d-%m-%Y}.")
+    keep_audit = profile.privacy.keep_audit.n
+    lines.append(f"Auditlog: {report.audit_older} regel(s) zijn ouder dan de eigen bewaartermijn ({keep_audit} "
+                 "maanden). De bot wist nooit iets uit de auditlog (hij is onveranderbaar en geketend): "
+                 "archiveer en verwijder die regels zo nodig volgens de afspraak met de functionaris "
+                 "gegevensbescherming." if report.audit_older else
+                 f"Auditlog: geen regels ouder dan de eigen bewaartermijn ({keep_audit} maanden); de bot wist "
+                 "nooit iets uit de auditlog.")
+    return "\n".join(lines)
 
 
 def _summary(report, dry_run: bool) -> str:

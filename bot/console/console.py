@@ -163,7 +163,7 @@ class Console:
         number = args.take_case_number()
         if number is None:
             number = self._last_case_with(action)
-        value = self.platform.latest_button(channel_name(number), action, number) if number else None
+        value = self.platform.latest_button(channel_name(number), action, number, user) if number else None
         if value is None:
             self.say(f"geen knop '{typed}' gevonden" + (f" in {number}" if number else ""))
             return []

@@ -152,6 +152,9 @@ class ConsolePlatform:
             self.channels[name].archived = True
             self.channels[name].members.clear()
 
+    def restore_deleted(self, name: str) -> None:
+        self.channels.pop(name, None)
+
     def restore_message(self, where: str, text: str, buttons: list[RenderedButton], ref: str | None,
                         key: str) -> None:
         if ref is None:
@@ -177,12 +180,15 @@ class ConsolePlatform:
     def ephemeral(self, member: str, channel: str | None, text: str) -> None:
         self._emit("ephemeral", channel=channel, to=member, text=text)
 
-    def latest_button(self, channel: str, action: str, case: str | None = None) -> str | None:
+    def latest_button(self, channel: str, action: str, case: str | None = None,
+                      user: str | None = None) -> str | None:
         """The value of the latest button with this action shown in a channel — or, for a case, in a
-        direct message — even if since replaced: a screen that was not refreshed still shows it."""
+        direct message (to `user`, when named) — even if since replaced: a screen that was not refreshed
+        still shows it."""
         for where, button in reversed(self.shown):
             if button.action == action and (where == channel or (
-                    case and where.startswith("@") and button.value.startswith(case + ":"))):
+                    case and where.startswith("@") and where == f"@{user or where[1:]}"
+                    and button.value.startswith(case + ":"))):
                 return button.value
         return None
 

@@ -9,6 +9,7 @@ import hashlib
 import json
 import os
 import time
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -65,6 +66,40 @@ class JournalPlatform:
     def archive(self, channel: str, text: str) -> None:
         if not self.find(f"archief:{channel}"):
             self._append({"kind": "archived", "channel": channel, "text": text, "key": f"archief:{channel}"})
+
+    def add_members(self, channel: str, members: list[str]) -> None:
+        inside = self._members(channel)
+        for m in members:
+            if m not in inside:           # like a platform: who is in already is not added twice
+                self._append({"kind": "member_added", "channel": channel, "member": m,
+                              "key": f"lid:{channel}:{m}:{uuid.uuid4().hex[:8]}"})
+
+    def remove_members(self, channel: str, members: list[str]) -> None:
+        inside = self._members(channel)
+        for m in members:
+            if m in inside:
+                self._append({"kind": "member_removed", "channel": channel, "member": m,
+                              "key": f"weg:{channel}:{m}:{uuid.uuid4().hex[:8]}"})
+
+    def _members(self, channel: str) -> set[str]:
+        inside: set[str] = set()
+        for r in self.records():
+            if r.get("channel") != channel:
+                continue
+            if r["kind"] == "channel_created":
+                inside |= set(r["members"])
+            elif r["kind"] == "member_added":
+                inside.add(r["member"])
+            elif r["kind"] in ("member_removed",):
+                inside.discard(r["member"])
+            elif r["kind"] == "archived":
+                inside.clear()
+        return inside
+
+    def delete_channel(self, channel: str) -> bool:
+        if not self.find(f"verwijderd:{channel}"):
+            self._append({"kind": "channel_deleted", "channel": channel, "key": f"verwijderd:{channel}"})
+        return True
 
     def dm(self, member: str, text: str, buttons: list[RenderedButton], key: str) -> str:
         return self._append({"kind": "dm", "to": member, "text": text, "key": key,

@@ -64,6 +64,8 @@ def restore(platform: ConsolePlatform, engine: Engine, renderer: Renderer) -> in
                 platform.restore_members(row.channel, members, joined=False)
             elif row.kind == Kind.ARCHIVE.value:
                 platform.restore_archived(row.channel)
+            elif row.kind == Kind.DELETE.value:
+                platform.restore_deleted(row.channel)
             elif row.kind == Kind.UPDATE.value:
                 platform.restore_update(row.platform_ref, text, buttons)
             else:

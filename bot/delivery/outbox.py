@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.orm import aliased
 from sqlmodel import Session
 
@@ -42,6 +42,8 @@ from ..render import Renderer
 log = logging.getLogger("triagebot.outbox")
 
 PENDING, SENT, FAILED = "nieuw", "verzonden", "mislukt"
+DELETED, STAYS_ARCHIVED = "verwijderd", "blijft_gearchiveerd"    # what a DELETE row's platform_ref says
+CHANNEL_ENDS = frozenset({Kind.ARCHIVE.value, Kind.DELETE.value})
 
 
 def queue_of(message: Message) -> str:
@@ -57,6 +59,15 @@ class OutboxWriter:
         message's own `not_before` (the later of the two)."""
         held = [t for t in (not_before, message.not_before) if t is not None]
         self.session.add(OutboxRow(**values(message, case, at, max(held) if held else None)))
+
+    def count_case(self, number: str) -> int:
+        return self.session.execute(select(func.count()).select_from(OutboxRow)
+                                    .where(OutboxRow.case_number == number)).scalar_one()
+
+    def forget_case(self, number: str) -> int:
+        """After a case's retention period: every message the bot queued or sent about it goes (their
+        contexts hold what people wrote); returns how many."""
+        return self.session.execute(delete(OutboxRow).where(OutboxRow.case_number == number)).rowcount
 
     def add_many(self, messages: list[tuple[Message, str | None, datetime | None]], at: datetime) -> None:
         """Queue many messages in one statement (the sweep): (message, case, not before)."""
@@ -140,9 +151,10 @@ class Dispatcher:
 
     def __init__(self, engine, port: PlatformPort, renderer: Renderer, backoff: Backoff = Backoff(), batch: int = 200,
                  wall: Callable[[], datetime] = lambda: datetime.now(UTC),
-                 archived: Callable[[str, datetime], None] | None = None):
+                 channel_done: Callable[[str, str, datetime, str], None] | None = None):
         self.engine, self.port, self.renderer = engine, port, renderer
-        self.archived = archived        # told when a case channel was archived (its members are gone)
+        # told when a case channel was archived (its members are gone) or deleted: (kind, case, when, ref)
+        self.channel_done = channel_done
         self.backoff, self.batch, self.wall = backoff, batch, wall
         self.me = _process_id()
         self._claims = itertools.count(1)
@@ -236,8 +248,8 @@ class Dispatcher:
                 log.warning("outbox delivery failed, will retry", extra={"outbox_id": row.id, "attempts": attempts})
             return False
         self._finish(row, state=SENT, sent_at=now, platform_ref=ref)
-        if row.kind == Kind.ARCHIVE.value and row.case_number and self.archived is not None:
-            self.archived(row.case_number, now)
+        if row.kind in CHANNEL_ENDS and row.case_number and self.channel_done is not None:
+            self.channel_done(row.kind, row.case_number, now, ref)
         return True
 
     def _buttons(self, row: Claimed) -> list[RenderedButton]:
@@ -259,6 +271,8 @@ class Dispatcher:
         if row.kind == Kind.ARCHIVE.value:
             self.port.archive(row.channel, text)
             return row.channel
+        if row.kind == Kind.DELETE.value:    # where the platform does not let the bot, it stays archived
+            return DELETED if self.port.delete_channel(row.channel) else STAYS_ARCHIVED
         if row.kind == Kind.UPDATE.value:
             with Session(self.engine) as session:
                 original = session.execute(

@@ -17,7 +17,7 @@ JOB_DEFAULTS = {"coalesce": True, "max_instances": 1, "misfire_grace_time": 300}
 
 
 def build_scheduler(bot, *, sweep_seconds: float = 60, janitor_seconds: float = 600,
-                    sync_seconds: float = 3600) -> BackgroundScheduler:
+                    sync_seconds: float = 3600, retention_seconds: float = 86400) -> BackgroundScheduler:
     def sweep() -> None:
         bot.sweep_now()
         bot.after_request()
@@ -29,10 +29,15 @@ def build_scheduler(bot, *, sweep_seconds: float = 60, janitor_seconds: float = 
     def synchronise() -> None:    # joiners, movers, leavers: the channels in line with the directory (need to know)
         bot.synchronise_now()
 
+    def retention() -> None:     # closed cases past their retention period reduced, their channels deleted
+        bot.retention_now()
+
     scheduler = BackgroundScheduler(timezone=AMS, job_defaults=JOB_DEFAULTS)
     scheduler.add_job(sweep, "interval", seconds=sweep_seconds, id="sweep")
     scheduler.add_job(janitor, "interval", seconds=janitor_seconds, id="janitor")
     # the first run soon after the start: a directory changed while the bot was down takes effect at once
     scheduler.add_job(synchronise, "interval", seconds=sync_seconds, id="adressen",
                       next_run_time=datetime.now(AMS) + timedelta(seconds=30))
+    scheduler.add_job(retention, "interval", seconds=retention_seconds, id="bewaartermijn",
+                      next_run_time=datetime.now(AMS) + timedelta(seconds=90))
     return scheduler

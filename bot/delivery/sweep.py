@@ -22,7 +22,7 @@ from datetime import datetime
 from sqlalchemy import Text, bindparam, cast, func, select, text, update
 from sqlmodel import Session
 
-from commands.ladder import rung_messages
+from commands.ladder import Around, rung_messages
 from commands.membership import write_after
 from commands.model import Audience, Message
 from commands.office import not_before
@@ -30,9 +30,10 @@ from commands.unit import run
 from models.directory import Directory
 from models.escalation import Target, advance, next_action
 from models.events import GemeenteGeinformeerd, TijdVerstreken
+from models.membership import Why
 from models.profile import Profile
 from models.rules import Context
-from models.tables import AuditRow, CaseRow, DeadlineRow
+from models.tables import AuditRow, CaseRow, ChannelMemberRow, DeadlineRow
 from models.types import NOT_A_FAILURE, DeadlineKind, DeadlineState, Role, Status
 
 from ..storage.repository import deadline_from
@@ -57,6 +58,19 @@ class Sweeper:
         self.profile = profile            # the region this bot serves: its thresholds for repeated lapses
         self.profile_for = profile_for    # a case's own profile (the one it was registered under)
 
+    def _assigned(self, session: Session, numbers: set[str]) -> dict[str, dict[str, str]]:
+        """Per case of a batch, the worker each organisation assigned (whom a lapse is told by DM): the
+        channel's members that are in it because they were assigned, one query for the batch."""
+        out: dict[str, dict[str, str]] = {}
+        if not numbers:
+            return out
+        rows = session.execute(select(ChannelMemberRow.case_number, ChannelMemberRow.member_id).where(
+            ChannelMemberRow.case_number.in_(sorted(numbers)), ChannelMemberRow.reason == Why.TOEGEWEZEN.value))
+        for number, member_id in rows.all():
+            if (m := self.directory.member(member_id)) is not None:
+                out.setdefault(number, {})[m.org_id] = m.id
+        return out
+
     def run(self, now: datetime) -> SweepResult:
         result = SweepResult()
         d, c = DeadlineRow.__table__, CaseRow.__table__
@@ -69,6 +83,7 @@ class Sweeper:
                     .order_by(d.c.next_action_at).limit(self.batch)
                     .with_for_update(skip_locked=True, of=(d, c)))
             rows = session.execute(stmt).mappings().all()
+            assigned = self._assigned(session, {row["number"] for row in rows})
             updates, messages = [], []
             lapsed: Counter[str] = Counter()
             lapse_case: dict[str, str] = {}
@@ -99,7 +114,8 @@ class Sweeper:
                                                                by_clock=True))
                                  for m in rung_messages(
                         self.directory, row["number"], deadline=after.seq, kind=after.kind.value, owner=after.owner,
-                        due=after.due, ref=after.ref, rungsoort=f.rung.kind.value, naar=f.rung.target.value)]
+                        due=after.due, ref=after.ref, rungsoort=f.rung.kind.value, naar=f.rung.target.value,
+                        around=Around(assigned=assigned.get(row["number"], {})))]
             _update_deadlines(session, updates)
             OutboxWriter(session).add_many(messages, now)
             repeated = self._repeated(session, now, lapsed)

@@ -122,6 +122,13 @@ class CaseRepository:
         stmt = select(CaseRow.number).where(CaseRow.status != Status.GESLOTEN.value).order_by(CaseRow.id)
         return [s for n in self.session.execute(stmt).scalars() if (s := self.get(n)) is not None]
 
+    def closed_unreduced(self) -> list[tuple[str, str, datetime]]:
+        """(number, profile, closed at) of every closed case whose retention has not yet reduced it."""
+        stmt = (select(CaseRow.number, CaseRow.profile, CaseRow.closed_at)
+                .where(CaseRow.status == Status.GESLOTEN.value, CaseRow.reduced_at.is_(None),
+                       CaseRow.closed_at.is_not(None)).order_by(CaseRow.id))
+        return [tuple(r) for r in self.session.execute(stmt).all()]
+
     def numbers(self) -> list[str]:
         return list(self.session.execute(select(CaseRow.number).order_by(CaseRow.id)).scalars())
 
@@ -163,7 +170,7 @@ class CaseRepository:
                           for r in row.records or ()),
             regie=tuple(LedgerEntry(tuple(e["holders"]), _dt(e["start"]), e["reason"], _dt(e.get("end")),
                                     e.get("end_reason")) for e in row.regie or ()),
-            closed_at=row.closed_at, closed_reason=row.closed_reason, version=row.version,
+            closed_at=row.closed_at, closed_reason=row.closed_reason, reduced_at=row.reduced_at, version=row.version,
         )
 
     @staticmethod
@@ -223,7 +230,7 @@ class CaseRepository:
                      for r in s.records],
             regie=[{"holders": list(e.holders), "start": _iso(e.start), "reason": e.reason, "end": _iso(e.end),
                     "end_reason": e.end_reason} for e in s.regie],
-            closed_at=s.closed_at, closed_reason=s.closed_reason,
+            closed_at=s.closed_at, closed_reason=s.closed_reason, reduced_at=s.reduced_at,
         )
 
     def _save_children(self, case_id: int, s: CaseState) -> None:

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, text
+from sqlalchemy import func, select, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session
@@ -57,6 +57,10 @@ class AuditLog:
     def for_case(self, number: str) -> list[AuditRow]:
         stmt = select(AuditRow).where(AuditRow.case_number == number).order_by(AuditRow.id)
         return list(self.session.execute(stmt).scalars())
+
+    def count_before(self, moment: datetime) -> int:
+        return self.session.execute(select(func.count()).select_from(AuditRow)
+                                    .where(AuditRow.at < moment)).scalar_one()
 
     def all(self) -> list[AuditRow]:
         return list(self.session.execute(select(AuditRow).order_by(AuditRow.id)).scalars())
