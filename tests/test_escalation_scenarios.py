@@ -7,6 +7,7 @@ from datetime import datetime
 
 import pytest
 
+from commands.model import Click
 from models.calendar import AMS
 from tests.harness import make_console, play, show
 
@@ -117,14 +118,17 @@ def test_each_rung_arrives_exactly_once_however_often_the_clock_runs(profile):
 def test_taking_up_an_escalation_stops_the_ladder_and_is_recorded():
     c = make_console("gelderland-midden", start="2025-06-04T09:00")
     play(c, DIRECT_HANDOVER + "klok 2025-06-11T10:00")
+    # the button is in the leidinggevende's own direct message; others can only send its value (a forged request)
+    value = c.platform.latest_button("casus-2025-0001", "oppakken", "VT-2025-0001", "lt-arnhem-leidinggevende")
+    assert c.platform.latest_button("casus-2025-0001", "oppakken", "VT-2025-0001", "lt-ede-leidinggevende") is None
+    answers = [a.text for who in ("lt-ede-leidinggevende", "lt-arnhem-medewerker")
+               for a in c.bot.click(Click(who, "oppakken", value, None, "casus-2025-0001"))]
     events = play(c, """
-lt-ede-leidinggevende: klik oppakken VT-2025-0001
-lt-arnhem-medewerker: klik oppakken VT-2025-0001
 lt-arnhem-leidinggevende: klik oppakken VT-2025-0001
 lt-arnhem-leidinggevende: klik oppakken VT-2025-0001
 klok 2025-07-15T10:00
 """)
-    answers = [e["text"] for e in events if e["kind"] == "ephemeral"]
+    answers += [e["text"] for e in events if e["kind"] == "ephemeral"]
     assert "alleen de leidinggevende of gedragswetenschapper daarvan" in answers[0]   # another organisation
     assert answers[1].startswith("Alleen een leidinggevende of gedragswetenschapper")  # not a lead
     assert answers[2].startswith("Vastgelegd: u pakt de opschaling")

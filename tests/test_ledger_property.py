@@ -22,6 +22,7 @@ from models.events import (
     AfsluitingAkkoord,
     AfsluitingNietAkkoord,
     AfsluitingVoorgesteld,
+    BewaartermijnVerstreken,
     DienstAfgerond,
     DirectbetrokkenenGeinformeerd,
     DocumentVerstuurd,
@@ -165,6 +166,7 @@ def draw_event(data, state: CaseState, now: datetime) -> Event:
         GezinGeinformeerd: lambda: GezinGeinformeerd(data.draw(st.booleans(), label="informed"), reason),
         Toegewezen: lambda: Toegewezen(data.draw(st.sampled_from(MEMBERS), label="member"), org),
         ToewijzingVervallen: lambda: ToewijzingVervallen(data.draw(st.sampled_from(MEMBERS), label="member"), org),
+        BewaartermijnVerstreken: lambda: BewaartermijnVerstreken(),
     }[kind]()
 
 

@@ -164,3 +164,22 @@ def test_the_report_says_what_goes_what_stays_and_that_the_audit_log_is_never_pr
     console.clock.now = at("2031-01-01T00:00")
     text = retention_summary(console.bot.retention_now(dry_run=True), GM, dry_run=True)
     assert "regel(s) zijn ouder dan de eigen bewaartermijn (60 maanden)" in text
+
+
+def test_two_processes_reducing_at_once_reduce_each_case_once(pg_engine):
+    """The daily job of two bot processes, and an administrator's run, at the same moment (PostgreSQL)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    console = Console.on(pg_engine, load_directory(None), GM, at("2025-06-02T09:00"))
+    play(console, "\n".join(f"vt-medewerker: /casus nieuw Arnhem\nvt-medewerker: /casus besluit VT-2025-{n:04d} geen "
+                            "reden: geen zorgen over de veiligheid" for n in range(1, 7)) + "\nklok +31d")
+    console.clock.now = at("2026-07-01T12:00")
+    with ThreadPoolExecutor(max_workers=3) as pool:
+        reports = list(pool.map(lambda _: console.bot.retention_now(), range(3)))
+    assert sorted(n for r in reports for n in r.reduced) == [f"VT-2025-{n:04d}" for n in range(1, 7)]
+    assert all(r.failed == [] for r in reports)
+    with Session(pg_engine) as s:
+        deletions = s.execute(select(OutboxRow.case_number).where(OutboxRow.kind == "delete")).scalars().all()
+        runs = s.execute(select(AuditRow.case_number).where(AuditRow.action == "bewaartermijn",
+                                                            AuditRow.outcome == "ok")).scalars().all()
+    assert sorted(deletions) == sorted(runs) == [f"VT-2025-{n:04d}" for n in range(1, 7)]
