@@ -3,6 +3,7 @@ clock's jobs run. Adapters (console, Slack, Mattermost) wrap this; none of them 
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -23,9 +24,10 @@ from models.tables import DeadlineRow, OutboxRow
 
 from .config import load_profile
 from .delivery.janitor import Janitor
-from .delivery.outbox import Dispatcher
+from .delivery.outbox import Dispatcher, backlog
 from .delivery.sweep import Sweeper
-from .port import PlatformPort
+from .metrics import Metrics, error_code
+from .port import PlatformError, PlatformPort
 from .render import Renderer
 from .storage.uow import uow_factory
 
@@ -47,7 +49,9 @@ class Bot:
         self.uow = uow_factory(engine, self.profile_for)
         with self.uow() as uow:     # who left the directory but may still be in a channel: to be removed
             directory.remember_former(uow.members.contacts())
-        self.dispatcher = Dispatcher(engine, port, renderer, channel_done=self._channel_done)
+        self.metrics = Metrics()
+        self.metrics.watch_backlog(lambda now: backlog(engine, now), clock)
+        self.dispatcher = Dispatcher(engine, port, renderer, channel_done=self._channel_done, failed=self._failed)
         self.sweeper = Sweeper(engine, directory, profile, self.profile_for, self.uow)
         self.janitor = Janitor(engine, directory, self.uow)
         # what happens to the outbox after a request: the console delivers at once; a server answers
@@ -99,7 +103,16 @@ class Bot:
         self.deliver_now()
 
     def sweep_now(self) -> None:
-        self.sweeper.run(self.clock())
+        started = time.perf_counter()
+        result = self.sweeper.run(self.clock())
+        self.metrics.sweep.observe(time.perf_counter() - started)
+        for rung, n in result.rungs.items():
+            self.metrics.rungs.labels(rung).inc(n)
+        for kind, n in result.lapsed.items():
+            self.metrics.lapsed.labels(kind).inc(n)
+
+    def _failed(self, error: PlatformError) -> None:
+        self.metrics.delivery_failures.labels(self.renderer.platform, error_code(str(error))).inc()
 
     def deliver_now(self) -> None:
         self.dispatcher.deliver(self.clock())

@@ -20,6 +20,7 @@ from urllib.parse import urlencode
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
+from bot.storage.db import migrate
 from models.tables import AuditRow, CaseRow, OutboxRow
 from tests.fake_mattermost import FakeMattermost
 from tests.fake_slack import FakeSlack
@@ -107,6 +108,7 @@ class Served:
 
     # ---- the process ------------------------------------------------------------------------------------
     def start(self) -> Served:
+        migrate(self.engine)     # `triagebot db upgrade`: a server does not start on an old schema
         cmd = [sys.executable, "-m", "bot.cli", "serve", "--platform", self.platform]
         with open(self.log, "ab") as log:
             self.proc = subprocess.Popen(cmd, cwd=ROOT, env=self.env(), stdout=log, stderr=log)

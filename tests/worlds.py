@@ -258,6 +258,9 @@ class MattermostWorld(World):
                                       tokens=MM_TOKENS, signing_secret=MM_SECRET, public_url=BOT_URL, port=0)
         self.client = MattermostClient(fake.base_url, fake.token)
         self._build = (settings, Settings(db, profile, directory_file))
+        engine = make_engine(db)
+        migrate(engine)       # what `triagebot db upgrade` does before the first start
+        engine.dispose()
         self.restart()
 
     def restart(self) -> None:

@@ -37,10 +37,10 @@ def main(argv: list[str] | None = None) -> int:
 
 def handlers() -> dict:
     """What each command does, by the name the parser gives it."""
-    from . import audit, platforms, privacy, run
+    from . import audit, database, platforms, privacy, run
 
     return {"console": run.console, "demo": run.demo, "casus": run.casus, "audit": audit.audit,
-            "adressen": privacy.adressen, "bewaartermijn": privacy.bewaartermijn,
+            "adressen": privacy.adressen, "bewaartermijn": privacy.bewaartermijn, "db": database.db,
             "profielen": run.profielen, "proefdraai": run.proefdraai, "start": platforms.start,
             "socket": platforms.socket, "controleer": platforms.controleer}
 

@@ -11,8 +11,10 @@ error, for the administrator's process manager.
 
 from __future__ import annotations
 
+import json
 import logging
 import sys
+import traceback
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -84,3 +86,51 @@ def quiet_logging(log_file: str | None) -> Iterator[None]:
             root.removeHandler(handler)
             handler.close()
         root.setLevel(saved_level)
+
+
+# ---- the servers (`start`, `socket`): their log is for the administrator's process manager ------------------
+STANDARD = frozenset(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {"message", "asctime"}
+
+
+def _where(tb) -> list[str]:
+    return [f"{f.filename}:{f.lineno} {f.name}" for f in traceback.extract_tb(tb)][-5:]
+
+
+class TextLines(logging.Formatter):
+    """Text lines; of an exception only its type and where it was raised (see JsonLines)."""
+
+    def __init__(self) -> None:
+        super().__init__("%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+    def formatException(self, ei) -> str:
+        return f"fout: {ei[0].__name__}, bij " + " < ".join(reversed(_where(ei[2])))
+
+
+class JsonLines(logging.Formatter):
+    """One JSON object per line: the moment, level, part of the bot, message and the record's fields (an outbox
+    id, a case number, a path). Of an exception only its type and where it was raised: its text can quote what a
+    person typed (a database error shows the statement's parameters), so it never goes into the log."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        entry = {"tijd": self.formatTime(record, "%Y-%m-%dT%H:%M:%S") + f".{int(record.msecs):03d}",
+                 "niveau": record.levelname, "deel": record.name, "bericht": record.getMessage()}
+        entry.update({k: v for k, v in vars(record).items() if k not in STANDARD and not k.startswith("_")})
+        if record.exc_info and record.exc_info[0] is not None:
+            entry["fout"] = record.exc_info[0].__name__
+            entry["waar"] = _where(record.exc_info[2])
+        return json.dumps(entry, ensure_ascii=False, default=str)
+
+
+def server_logging(setting: str | None) -> None:
+    """`TRIAGEBOT_LOG=json`: JSON lines on standard error; a file name: text lines in that file; else text lines
+    on standard error. From INFO up."""
+    if setting == "json":
+        handler: logging.Handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(JsonLines())
+    else:
+        handler = logging.FileHandler(setting, encoding="utf-8") if setting else logging.StreamHandler(sys.stderr)
+        handler.setFormatter(TextLines())
+    root = logging.getLogger()
+    root.addHandler(handler)
+    root.setLevel(logging.INFO)
+    logging.captureWarnings(True)

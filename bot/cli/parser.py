@@ -131,6 +131,13 @@ Voorbeeld: triagebot demo --db sqlite:///demo.db
     keep.add_argument("--uitvoeren", action="store_true",
                       help="voer het echt uit (zonder: toon alleen wat er zou gebeuren; verander niets)")
 
+    database = command("db", "de database: 'db upgrade' brengt het schema bij voor deze versie van de bot (de "
+                             "gegevens blijven); de servers starten pas daarna", "db",
+                       epilog="Voorbeeld: triagebot db upgrade --db postgresql+psycopg://bot@db/triagebot")
+    database.add_argument("actie", choices=["upgrade"], help="upgrade: het schema bijwerken")
+    database.add_argument("--db", metavar="URL", help=f"de database (standaard: {ENV_DATABASE}, anders "
+                                                      f"{DEFAULT_DATABASE})")
+
     profiles = command("profielen", "controleer het regioprofiel, de adressenlijst en de database", "profielen",
                        epilog="Voorbeeld: triagebot profielen --profiel mijn-regio.yaml --adressenlijst adressen.yaml")
     _settings(profiles)

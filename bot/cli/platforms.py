@@ -8,7 +8,8 @@ import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from ..config import ENV_DATABASE, ENV_DIRECTORY, ENV_PROFILE
+from ..config import ENV_DATABASE, ENV_DIRECTORY, ENV_LOG, ENV_PROFILE
+from .logs import server_logging
 
 
 @contextmanager
@@ -29,6 +30,7 @@ def given_settings(args: argparse.Namespace) -> Iterator[None]:
 
 
 def start(args: argparse.Namespace) -> int:
+    server_logging(os.environ.get(ENV_LOG))
     with given_settings(args):
         if args.platform == "mattermost":
             from ..mattermost import serve as mm
@@ -40,6 +42,7 @@ def start(args: argparse.Namespace) -> int:
 def socket(args: argparse.Namespace) -> int:
     from ..slack import serve as slack
 
+    server_logging(os.environ.get(ENV_LOG))
     with given_settings(args):
         return slack.socket([])
 

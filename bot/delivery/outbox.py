@@ -77,6 +77,14 @@ class OutboxWriter:
         self.session.execute(insert(OutboxRow.__table__), [values(m, case, at, hold) for m, case, hold in messages])
 
 
+def backlog(engine, now: datetime) -> tuple[int, float]:
+    """(how many messages are due and undelivered, how many seconds the oldest of them has been due)."""
+    with Session(engine) as s:
+        count, oldest = s.execute(select(func.count(), func.min(OutboxRow.next_attempt_at)).where(
+            OutboxRow.state == PENDING, OutboxRow.next_attempt_at <= now)).one()
+    return count, max(0.0, (now - oldest).total_seconds()) if oldest else 0.0
+
+
 def values(message: Message, case: str | None, at: datetime, not_before: datetime | None = None) -> dict:
     if message.audience is Audience.USER:
         raise ValueError("private answers are returned, not queued")
@@ -151,10 +159,12 @@ class Dispatcher:
 
     def __init__(self, engine, port: PlatformPort, renderer: Renderer, backoff: Backoff = Backoff(), batch: int = 200,
                  wall: Callable[[], datetime] = lambda: datetime.now(UTC),
-                 channel_done: Callable[[str, str, datetime, str], None] | None = None):
+                 channel_done: Callable[[str, str, datetime, str], None] | None = None,
+                 failed: Callable[[PlatformError], None] | None = None):
         self.engine, self.port, self.renderer = engine, port, renderer
         # told when a case channel was archived (its members are gone) or deleted: (kind, case, when, ref)
         self.channel_done = channel_done
+        self.failed = failed            # told of every attempt that failed (for the operators' counters)
         self.backoff, self.batch, self.wall = backoff, batch, wall
         self.me = _process_id()
         self._claims = itertools.count(1)
@@ -236,6 +246,8 @@ class Dispatcher:
             ref = self._send(row)
         except Exception as exc:   # a platform's refusal, or anything else: the row waits, its queue with it
             error = exc if isinstance(exc, PlatformError) else PlatformError(type(exc).__name__)
+            if self.failed is not None:
+                self.failed(error)
             if not isinstance(exc, PlatformError):
                 log.exception("outbox delivery broke off", extra={"outbox_id": row.id})
             if error.permanent or attempts >= self.backoff.give_up_after:

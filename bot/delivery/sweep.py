@@ -49,6 +49,8 @@ class SweepResult:
     rows: int = 0
     fired: int = 0
     cases: set[str] = field(default_factory=set)      # handled through the lifecycle as a whole
+    rungs: Counter[str] = field(default_factory=Counter)        # the rungs that fired, by kind or target
+    lapsed: Counter[str] = field(default_factory=Counter)       # the deadlines that lapsed, by kind
 
 
 class Sweeper:
@@ -92,6 +94,9 @@ class Sweeper:
                 profile = self.profile_for(row["case_profile"])
                 before = deadline_from(row, ladder_text=row["ladder_text"])
                 after, fired = advance(before, now, row["vt_org"], profile, row["acute"])
+                result.rungs.update(_rung_name(f.rung) for f in fired)
+                if before.state is DeadlineState.OPEN and after.state is DeadlineState.VERLOPEN:
+                    result.lapsed[after.kind.value] += 1
                 # the whole case: where a rung changes it (the triage overrun, a report to the gemeente) or must
                 # tell more than its deadline knows (a stagnation's parties and reason; who reported to the
                 # gemeente; VT and the lokaal team who must agree)
@@ -186,6 +191,11 @@ class Sweeper:
                     message, self.directory, profile, now, acute=after.acute, by_clock=True))
 
         run(self.uow, number, event, ctx, action="klok", after=outbox)
+
+
+def _rung_name(rung) -> str:
+    """A reminder is a reminder, whoever gets it; every other rung is named by whom it reaches."""
+    return rung.kind.value if rung.kind.value == "herinnering" else rung.target.value
 
 
 def _update_deadlines(session: Session, updates: list[dict]) -> None:

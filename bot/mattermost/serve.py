@@ -16,9 +16,10 @@ from ..app import Bot
 from ..channel_map import ChannelMap
 from ..config import Settings, load_directory, load_profile
 from ..delivery.scheduler import build_scheduler
+from ..ops import Operations
 from ..render import Renderer
 from ..serving import deliver_in_background, http_server, settle_heap
-from ..storage.db import make_engine, migrate
+from ..storage.db import SchemaBehind, make_engine, require_current_schema, schema_refusal
 from .app import ACTION_PATH, COMMAND_PATH, DIALOG_PATH, MattermostApp
 from .client import (
     BULK_MEMBERS_SINCE,
@@ -86,9 +87,9 @@ def read_settings(env=os.environ) -> MattermostSettings:
 def build(mm: MattermostSettings, settings: Settings, *, client: MattermostClient | None = None,
           clock=None, with_jobs: bool = True, post_answer=None):
     """The bot on Mattermost: returns (wsgi app, bot, delivery worker or None, scheduler or None)."""
+    directory = load_directory(settings.directory)     # a mistake in the configuration is said first
     engine = make_engine(settings.database_url)
-    migrate(engine)
-    directory = load_directory(settings.directory)
+    require_current_schema(engine)      # upgrading is the administrator's step: `triagebot db upgrade`
     client = client or MattermostClient(mm.url, mm.bot_token)
     me, team = client.me(), client.team_by_name(mm.team)
     signer = Signer(mm.signing_secret)
@@ -110,14 +111,16 @@ def build(mm: MattermostSettings, settings: Settings, *, client: MattermostClien
 def serve(argv: list[str]) -> int:
     mm = read_settings()
     try:
-        app, *_ = build(mm, Settings.from_env())
+        app, bot, *_ = build(mm, Settings.from_env())
     except MattermostError as exc:
         raise SystemExit(f"De Mattermost-bot kan niet starten: {_why(exc)}. "
                          "Draai `triagebot check --platform mattermost`.") from None
+    except SchemaBehind as exc:
+        raise SystemExit(schema_refusal(exc)) from None
     settle_heap()
     print(f"Triagetafel-bot (Mattermost) luistert op poort {mm.port} ({COMMAND_PATH}, {ACTION_PATH}, "
-          f"{DIALOG_PATH}).", file=sys.stderr)
-    http_server("0.0.0.0", mm.port, app).serve_forever()
+          f"{DIALOG_PATH}; /healthz, /readyz, /metrics).", file=sys.stderr)
+    http_server("0.0.0.0", mm.port, Operations(app, bot.engine, bot.metrics, "mattermost", bot.clock)).serve_forever()
     return 0
 
 

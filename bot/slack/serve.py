@@ -18,9 +18,10 @@ from ..app import Bot
 from ..channel_map import ChannelMap
 from ..config import Settings, load_directory, load_profile
 from ..delivery.scheduler import build_scheduler
+from ..ops import Operations
 from ..render import Renderer
 from ..serving import deliver_in_background, http_server, settle_heap
-from ..storage.db import make_engine, migrate
+from ..storage.db import SchemaBehind, make_engine, require_current_schema, schema_refusal
 from .app import build_app, http_app
 from .port import SlackPlatform
 
@@ -55,9 +56,9 @@ def read_settings(mode: str, env=os.environ) -> SlackSettings:
 
 
 def build(slack: SlackSettings, settings: Settings, *, with_jobs: bool = True, token_verification: bool = True):
+    directory = load_directory(settings.directory)     # a mistake in the configuration is said first
     engine = make_engine(settings.database_url)
-    migrate(engine)
-    directory = load_directory(settings.directory)
+    require_current_schema(engine)      # upgrading is the administrator's step: `triagebot db upgrade`
     client = WebClient(token=slack.bot_token, base_url=slack.api_url)
     channels = ChannelMap(engine, "slack")
     platform = SlackPlatform(client, directory, channels.get, channels.remember)
@@ -72,12 +73,21 @@ def build(slack: SlackSettings, settings: Settings, *, with_jobs: bool = True, t
     return app, bot, worker, scheduler
 
 
+def started(slack: SlackSettings):
+    try:
+        return build(slack, Settings.from_env())
+    except SchemaBehind as exc:
+        raise SystemExit(schema_refusal(exc)) from None
+
+
 def serve(argv: list[str]) -> int:
     slack = read_settings("serve")
-    app, bot, *_ = build(slack, Settings.from_env())
+    app, bot, *_ = started(slack)
     settle_heap()
-    server = http_server("0.0.0.0", slack.port, http_app(bot, app, slack.signing_secret))
-    print(f"Triagetafel-bot luistert op poort {slack.port} (/slack/events).", file=sys.stderr)
+    server = http_server("0.0.0.0", slack.port, Operations(http_app(bot, app, slack.signing_secret), bot.engine,
+                                                            bot.metrics, "slack", bot.clock))
+    print(f"Triagetafel-bot luistert op poort {slack.port} (/slack/events; /healthz, /readyz, /metrics).",
+          file=sys.stderr)
     server.serve_forever()
     return 0
 
@@ -86,7 +96,7 @@ def socket(argv: list[str]) -> int:
     from slack_bolt.adapter.socket_mode import SocketModeHandler
 
     slack = read_settings("socket")
-    app, *_ = build(slack, Settings.from_env())
+    app, *_ = started(slack)
     settle_heap()
     SocketModeHandler(app, slack.app_token).start()
     return 0

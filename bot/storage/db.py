@@ -68,3 +68,35 @@ def migrate(engine: Engine, revision: str = "head") -> None:
 
 def downgrade(engine: Engine, revision: str) -> None:
     command.downgrade(alembic_config(engine), revision)
+
+
+def schema_behind(conn) -> str | None:
+    """What is missing from the database's schema, in Dutch, or None when it is current (`triagebot db upgrade`
+    brings it there). A server checks this at start and refuses an old schema: upgrading is the administrator's
+    step, after a backup, and never two processes' race."""
+    from alembic.runtime.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+
+    current = MigrationContext.configure(conn).get_current_revision()
+    head = ScriptDirectory.from_config(alembic_config(conn.engine)).get_current_head()
+    if current == head:
+        return None
+    if current is None:
+        return "de database is leeg"
+    return f"versie {current}, de bot verwacht {head}"
+
+
+class SchemaBehind(RuntimeError):
+    """The database's schema is not the one this bot needs; `triagebot db upgrade` brings it there."""
+
+
+def require_current_schema(engine: Engine) -> None:
+    with engine.connect() as conn:
+        behind = schema_behind(conn)
+    if behind:
+        raise SchemaBehind(behind)
+
+
+def schema_refusal(exc: SchemaBehind) -> str:
+    return (f"De bot start niet: het databaseschema is niet bij ({exc}). Voer eerst `triagebot db upgrade` uit, met "
+            "dezelfde DATABASE_URL (maak vooraf een back-up), en start de bot dan opnieuw.")
