@@ -12,8 +12,7 @@ from models.tables import PlatformChannel
 class ChannelMap:
     def __init__(self, engine: Engine, platform: str):
         self.engine, self.platform = engine, platform
-        self._cache: dict[str, str] = {}
-        self._no_case: set[str] = set()   # platform channels known not to be a case channel (until remembered)
+        self._cache: dict[str, str] = {}   # name → id: a case channel's id never changes, so this never goes stale
 
     def get(self, name: str) -> str | None:
         if name not in self._cache:
@@ -29,21 +28,18 @@ class ChannelMap:
             s.merge(PlatformChannel(platform=self.platform, name=name, channel_id=channel_id))
             s.commit()
         self._cache[name] = channel_id
-        self._no_case.discard(channel_id)
 
     def name_of(self, channel_id: str) -> str | None:
-        """The case channel a request comes from, or None. The bot opens every case channel itself (in this
-        process: one bot process per platform), so an id once found not to be one stays so until remembered."""
+        """The case channel a request comes from, or None. That a channel is *not* a case channel is never kept
+        in memory: another bot process may open a case channel at any moment, so the database (an indexed look-up)
+        is asked each time."""
         for name, cid in self._cache.items():
             if cid == channel_id:
                 return name
-        if channel_id in self._no_case:
-            return None
         with Session(self.engine) as s:
             row = s.execute(select(PlatformChannel.name).where(
                 PlatformChannel.platform == self.platform, PlatformChannel.channel_id == channel_id)).first()
         if row is None:
-            self._no_case.add(channel_id)
             return None
         self._cache[row[0]] = channel_id
         return row[0]

@@ -184,6 +184,8 @@ class PlatformChannel(SQLModel, table=True):
 
     __tablename__ = "platform_channels"
 
+    __table_args__ = (Index("ix_platform_channels_channel_id", "platform", "channel_id"),)
+
     platform: str = Field(primary_key=True, max_length=16)
     name: str = Field(primary_key=True, max_length=80)
     channel_id: str = Field(max_length=64)
