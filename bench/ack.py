@@ -48,6 +48,12 @@ sys.path.insert(0, str(ROOT))
 SECRET = "bench-signing-secret"
 
 
+def upgrade(env: dict[str, str]) -> None:
+    """`triagebot db upgrade`: a server does not start on an empty or old schema."""
+    subprocess.run([sys.executable, "-m", "bot.cli", "db", "upgrade"], cwd=ROOT, env=env, check=True,
+                   stdout=subprocess.DEVNULL)
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -290,6 +296,7 @@ def run_slack(args, folder: Path, database_url: str) -> None:
         env = {**os.environ, "SLACK_BOT_TOKEN": token, "SLACK_SIGNING_SECRET": SECRET,
                "SLACK_API_URL": base_url, "PORT": str(bot_port), "DATABASE_URL": database_url,
                "TRIAGEBOT_DIRECTORY": str(folder / "adressen.yaml")}
+        upgrade(env)
         procs = [subprocess.Popen([sys.executable, "-m", "bot.cli", "serve"], cwd=ROOT, env=env,
                                   stderr=open(folder / "serve.log", "w")),
                  subprocess.Popen([sys.executable, "-c", BARE, str(bare_port), SECRET, token, base_url], cwd=ROOT)]
@@ -299,7 +306,7 @@ def run_slack(args, folder: Path, database_url: str) -> None:
                           "user_id": slack_id("vt-medewerker"), "text": "nieuw Arnhem", "trigger_id": "0.1.x"})
         answer = post(bot_port, slack_request(body))[1].decode()    # a case to look at and a card to click
         number = answer.split()[1]                                  # "Casus VT-2026-0001 is geregistreerd; ..."
-        decision = body.replace("nieuw+Arnhem", f"besluit+{number}+lt+licht")
+        decision = body.replace("nieuw+Arnhem", f"besluit+{number}+lt+licht+gezin-geinformeerd")
         decided = post(bot_port, slack_request(decision))[1].decode()
         if not number.startswith("VT-") or "vastgelegd" not in decided:
             raise RuntimeError(f"the bot did not register and decide a case: {answer!r}, {decided!r}")
@@ -326,6 +333,7 @@ def run_mattermost(args, folder: Path, database_url: str) -> None:
                "MATTERMOST_SIGNING_SECRET": MM["secret"], "TRIAGEBOT_PUBLIC_URL": f"http://127.0.0.1:{bot_port}",
                "PORT": str(bot_port), "DATABASE_URL": database_url,
                "TRIAGEBOT_DIRECTORY": str(folder / "adressen.yaml")}
+        upgrade(env)
         procs = [subprocess.Popen([sys.executable, "-m", "bot.cli", "serve", "--platform", "mattermost"], cwd=ROOT,
                                   env=env, stderr=open(folder / "serve-mm.log", "w")),
                  subprocess.Popen([sys.executable, "-c", BARE_MM, str(bare_port)], cwd=ROOT)]

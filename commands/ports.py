@@ -12,6 +12,11 @@ class ConcurrentChange(RuntimeError):
     """Someone else changed the case between load and save; the unit of work is retried."""
 
 
+class Disconnected(ConcurrentChange):
+    """The database connection was gone (the server restarted, the network broke): nothing was written, and the
+    unit of work is retried on a new connection."""
+
+
 class Cases(Protocol):
     def next_number(self, year: int) -> str: ...
     def get(self, number: str, *, lock: bool = False) -> CaseState | None: ...

@@ -51,7 +51,9 @@ def make_engine(url: str, *, durable: bool = True) -> Engine:
         return engine
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
-    return create_engine(url, pool_pre_ping=True, **POOL)
+    # no ping before every checkout (a round trip per request): a dead connection shows as an error that the
+    # unit of work retries on a fresh one (uow.Disconnected); the pool drops every connection older than the error
+    return create_engine(url, **POOL)
 
 
 def alembic_config(engine: Engine) -> Config:

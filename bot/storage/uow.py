@@ -11,7 +11,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session
 
-from commands.ports import ConcurrentChange
+from commands.ports import ConcurrentChange, Disconnected
 from models.profile import Profile
 from models.tables import AuditRow
 
@@ -102,6 +102,10 @@ class SqlUnitOfWork:
             self.session.rollback()   # a no-op after commit; undoes everything otherwise
             self.session.close()
             self.session = None
+        if isinstance(exc, DBAPIError) and exc.connection_invalidated:
+            # a connection the pool handed out was dead (no ping before every use: that is a round trip per
+            # request); the pool has let it go, and the unit of work is tried again on a fresh one
+            raise Disconnected("the database connection was gone") from exc
         if isinstance(exc, DBAPIError) and contended(exc):
             raise ConcurrentChange("the database was busy with another change") from exc
 
