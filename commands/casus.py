@@ -99,13 +99,24 @@ def answer(template: str, to: str, **context: Any) -> Message:
     return Message(template, context, Audience.USER, to=to)
 
 
+def vt_only(req: Request, action: str) -> Callable[[CaseState], None]:
+    """Only the VT that holds the case's melding may do this (checked in the change's own transaction)."""
+    return lambda state: access.require_case_vt(state, req.member, action)
+
+
+def involved_only(req: Request) -> Callable[[CaseState], None]:
+    """Only an organisation involved in the case may do this (checked in the change's own transaction)."""
+    return lambda state: access.require_involved(state, req.member)
+
+
 def refusal(to: str, key: str, params: dict[str, Any]) -> Message:
     return answer(f"weigering/{key}", to, **params)
 
 
-def _change(req: Request, number: str | None, events: Event | Sequence[Event], done: str,
-            **context: Any) -> Reply:
-    """Run events in one unit of work; write the messages to the outbox in the same transaction."""
+def _change(req: Request, number: str | None, events: Event | Sequence[Event], done: str, *,
+            check: Callable[[CaseState], None] | None = None, **context: Any) -> Reply:
+    """Run events in one unit of work; write the messages to the outbox in the same transaction. `check`: who
+    may do this to this case, decided on the case as locked for the change (`unit.run`)."""
     def outbox(uow, before, after, accepted: Accepted) -> None:
         env = req.env
         write_after(uow, env.directory, env.profile, before, after, accepted.notes, req.member.id, env.now,
@@ -115,7 +126,7 @@ def _change(req: Request, number: str | None, events: Event | Sequence[Event], d
             uow.outbox.add(archive_message(after.number, profile.calendar.due(req.env.now, profile.archive_after)),
                            case=after.number, at=req.env.now)
 
-    result = run(req.env.uow, number, events, req.ctx(), action=req.action, after=outbox,
+    result = run(req.env.uow, number, events, req.ctx(), action=req.action, after=outbox, check=check,
                  detail={"kanaal": req.channel} if req.channel else None)
     if isinstance(result.outcome, Refused):
         params = {k: v for k, v in result.outcome.params}
@@ -209,15 +220,13 @@ def besluit(req: Request) -> Reply:
 
 def overdracht(req: Request) -> Reply:
     number = req.case_number()
-    access.require_case_vt(req.load(number), req.member, "overdracht")
     req.args.take_flag("opnieuw")
     req.args.no_more()
-    return _change(req, number, OverdrachtGevraagd(), "klaar/overdracht")
+    return _change(req, number, OverdrachtGevraagd(), "klaar/overdracht", check=vt_only(req, "overdracht"))
 
 
 def dienst(req: Request) -> Reply:
     number = req.case_number()
-    access.require_case_vt(req.load(number), req.member, "dienst")
     if req.args.pop_word() != "afgerond":
         raise ParseError("dienst_afgerond_verwacht")
     without = req.args.take_flag("zonder-monitoring")      # 002 §5.2.6, where the region allows it
@@ -225,7 +234,7 @@ def dienst(req: Request) -> Reply:
     oordeel = req.args.text("oordeel")
     check_free_text(oordeel, veld="oordeel")
     return _change(req, number, [DienstAfgerond(oordeel, monitoring=not without), OverdrachtGevraagd()],
-                   "klaar/dienst")
+                   "klaar/dienst", check=vt_only(req, "dienst"))
 
 
 def click(env: Env, c: Click) -> Reply:
@@ -275,13 +284,12 @@ _BAN = {"start": HuisverbodGestart, "verlengd": HuisverbodVerlengd, "einde": Hui
 
 def huisverbod(req: Request) -> Reply:
     number = req.case_number()
-    access.require_case_vt(req.load(number), req.member, "huisverbod")
     word = req.args.pop_word()
     if word not in _BAN:
         raise ParseError("huisverbod_soort", soort=word or "")
     day = optional_date(req.args) or req.ctx().today
     req.args.no_more()
-    return _change(req, number, _BAN[word](day), "klaar/huisverbod", soort=word)
+    return _change(req, number, _BAN[word](day), "klaar/huisverbod", soort=word, check=vt_only(req, "huisverbod"))
 
 
 def monitoring(req: Request) -> Reply:
@@ -321,14 +329,13 @@ def monitoring(req: Request) -> Reply:
 
 def stagnatie(req: Request) -> Reply:
     number = req.case_number()
-    access.require_involved(req.load(number), req.member)
     req.args.no_more(labels=("reden",))
     reason = req.args.text("reden")
     if not reason:
         raise ParseError("reden_ontbreekt", voorbeeld="/casus stagnatie reden: ...")
     check_free_text(reason)
     first = escalation.from_first_step(req.env.profile.escalation.ladder)
-    return _change(req, number, StagnatieGemeld(reason), "klaar/stagnatie",
+    return _change(req, number, StagnatieGemeld(reason), "klaar/stagnatie", check=involved_only(req),
                    naar=first[0].target.value if first else "leidinggevende")
 
 
@@ -364,13 +371,12 @@ def antwoord(req: Request) -> Reply:
 
 def sluiten(req: Request) -> Reply:
     number = req.case_number()
-    access.require_case_vt(req.load(number), req.member, "sluiten")
     req.args.no_more(labels=("reden",))
     reason = req.args.text("reden")
     if not reason:
         raise ParseError("reden_ontbreekt", voorbeeld="/casus sluiten reden: ...")
     check_free_text(reason)
-    return _change(req, number, Gesloten(reason), "klaar/sluiten")
+    return _change(req, number, Gesloten(reason), "klaar/sluiten", check=vt_only(req, "sluiten"))
 
 
 def bevestig(req: Request) -> Reply:
@@ -412,7 +418,6 @@ def document(req: Request) -> Reply:
 def signaal(req: Request) -> Reply:
     """`signaal +<signaal> -<signaal> ...`: VT adds (+, or no sign) or removes (-) signals of a case."""
     number = req.case_number()
-    access.require_case_vt(req.load(number), req.member, "signaal")
     added, removed = set(), set()
     while (word := req.args.pop_word()) is not None:
         sign, name = (word[0], word[1:]) if word[:1] in "+-" else ("+", word)
@@ -424,7 +429,8 @@ def signaal(req: Request) -> Reply:
     if not added and not removed:
         raise ParseError("signaal_ontbreekt", signalen=[x.value for x in Signal])
     req.args.no_more()
-    return _change(req, number, SignalenGewijzigd(frozenset(added), frozenset(removed)), "klaar/signaal")
+    return _change(req, number, SignalenGewijzigd(frozenset(added), frozenset(removed)), "klaar/signaal",
+                   check=vt_only(req, "signaal"))
 
 
 # ---- when the lokaal team cannot get in (000 bijlage 2) ----------------------------------------------------

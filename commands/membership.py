@@ -87,7 +87,6 @@ def write_after(uow, directory: Directory, profile: Profile, before: CaseState |
     """Queue everything an accepted change sends, each held back until its receiver's hours where it must be;
     returns what was queued."""
     messages = messages_after(uow, directory, profile, before, after, notes, actor, now)
-    for message in messages:
-        uow.outbox.add(message, case=after.number, at=now, not_before=not_before(
-            message, directory, profile, now, acute=after.acute, by_clock=by_clock))
+    uow.outbox.add_many([(m, after.number, not_before(m, directory, profile, now, acute=after.acute,
+                                                      by_clock=by_clock)) for m in messages], now)
     return messages

@@ -19,6 +19,7 @@ from models.events import Event, MeldingOntvangen
 from models.lifecycle import Accepted, apply
 from models.rules import Context, Refused
 
+from .parse import ParseError
 from .ports import ConcurrentChange, UnitOfWork
 
 UowFactory = Callable[[], UnitOfWork]
@@ -39,17 +40,21 @@ class Done:
 
 def run(uow_factory: UowFactory, number: str | None, events: Event | Sequence[Event], ctx: Context, *,
         action: str, on_behalf_of: str | None = None, detail: dict[str, Any] | None = None,
-        after: After | None = None) -> Done:
+        after: After | None = None, check: Callable[[CaseState], None] | None = None) -> Done:
     """Apply `events` in order to case `number` (a new case for a melding) in one transaction.
 
     `after` runs inside the same transaction when all were accepted, to write what the command
-    sends (the outbox): it commits with the change or not at all.
+    sends (the outbox): it commits with the change or not at all. `check` (who may do this to this case) runs
+    on the case as locked for the change, in the same transaction: a refusal (`Denied`) goes to the caller with
+    nothing written, and costs no second look at the case.
     """
     batch = (events,) if isinstance(events, Event) else tuple(events)
     info = {"events": [e.name for e in batch], **(detail or {})}
     for attempt in range(RETRIES):
         try:
-            return _once(uow_factory, number, batch, ctx, action, on_behalf_of, info, after)
+            return _once(uow_factory, number, batch, ctx, action, on_behalf_of, info, after, check)
+        except ParseError:          # `check` refused (or found no case): the caller answers and audits it
+            raise
         except ConcurrentChange:
             if attempt == RETRIES - 1:
                 raise           # still in the way after all tries: the caller says "try again"
@@ -64,7 +69,8 @@ def run(uow_factory: UowFactory, number: str | None, events: Event | Sequence[Ev
 
 
 def _once(uow_factory: UowFactory, number: str | None, batch: tuple[Event, ...], ctx: Context, action: str,
-          on_behalf_of: str | None, info: dict[str, Any], after: After | None) -> Done:
+          on_behalf_of: str | None, info: dict[str, Any], after: After | None,
+          check: Callable[[CaseState], None] | None = None) -> Done:
     with uow_factory() as uow:
         new_case = isinstance(batch[0], MeldingOntvangen)
         if new_case:   # the number is given out only when the melding is accepted
@@ -74,6 +80,10 @@ def _once(uow_factory: UowFactory, number: str | None, batch: tuple[Event, ...],
         else:
             assert number is not None
             state = before = uow.cases.get(number, lock=True)
+            if check is not None:
+                if state is None:
+                    raise ParseError("casus_onbekend", nummer=number)
+                check(state)
         outcome: Accepted | Refused = Refused.of("casus_onbekend", nummer=number)
         notes: list = []
         if state is not None:

@@ -27,10 +27,15 @@ def _audit_look(req: Request, number: str | None, detail: dict) -> None:
 def status(req: Request) -> Reply:
     number = req.case_number()
     req.args.no_more()
-    state = req.load(number)
-    access.require_involved(state, req.member)
+    with req.env.unit() as uow:      # the look and its audit entry in one transaction
+        state = uow.cases.get(number)
+        if state is None:
+            raise ParseError("casus_onbekend", nummer=number)
+        access.require_involved(state, req.member)     # refused: nothing written here (the refusal is audited)
+        uow.audit.add(at=req.env.now, actor=req.member.id, action=req.action, outcome="ok", case_number=number,
+                      detail={"kanaal": req.channel} if req.channel else {})
+        uow.commit()
     state, _ = catch_up(state, req.ctx())      # show what the clock did, without changing anything
-    _audit_look(req, number, {"kanaal": req.channel} if req.channel else {})
     view = case_view(state)
     return Reply([answer("status", req.member.id, view=view,
                          handovers=[handover_view(h, state.holders) for h in state.handovers])])

@@ -113,11 +113,11 @@ def test_a_failure_while_saving_the_children_rolls_back_the_case_row(uow, engine
     original = CaseRepository._upsert
     calls = []
 
-    def failing_upsert(self, model, case_id, wanted):
+    def failing_upsert(self, model, case_id, existing, wanted):
         calls.append(model)
         if model is DeadlineRow:
             raise OSError("connection lost")
-        return original(self, model, case_id, wanted)
+        return original(self, model, case_id, existing, wanted)
 
     monkeypatch.setattr(CaseRepository, "_upsert", failing_upsert)
     with pytest.raises(Failed) as failed:

@@ -57,8 +57,7 @@ class OutboxWriter:
     def add(self, message: Message, *, case: str | None, at: datetime, not_before: datetime | None = None) -> None:
         """Queue a message; `not_before` holds it back (e.g. until the receiver's office hours), as does the
         message's own `not_before` (the later of the two)."""
-        held = [t for t in (not_before, message.not_before) if t is not None]
-        self.session.add(OutboxRow(**values(message, case, at, max(held) if held else None)))
+        self.session.add(OutboxRow(**values(message, case, at, _later(not_before, message.not_before))))
 
     def count_case(self, number: str) -> int:
         return self.session.execute(select(func.count()).select_from(OutboxRow)
@@ -70,11 +69,18 @@ class OutboxWriter:
         return self.session.execute(delete(OutboxRow).where(OutboxRow.case_number == number)).rowcount
 
     def add_many(self, messages: list[tuple[Message, str | None, datetime | None]], at: datetime) -> None:
-        """Queue many messages in one statement (the sweep): (message, case, not before)."""
+        """Queue many messages in one statement (a change, the sweep): (message, case, not before); each also
+        waits for its own `not_before`."""
         if not messages:
             return
         # one executemany (pipelined on PostgreSQL: measured faster here than COPY for these rows)
-        self.session.execute(insert(OutboxRow.__table__), [values(m, case, at, hold) for m, case, hold in messages])
+        self.session.execute(insert(OutboxRow.__table__),
+                             [values(m, case, at, _later(hold, m.not_before)) for m, case, hold in messages])
+
+
+def _later(*moments: datetime | None) -> datetime | None:
+    held = [t for t in moments if t is not None]
+    return max(held) if held else None
 
 
 def backlog(engine, now: datetime) -> tuple[int, float]:

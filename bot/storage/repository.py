@@ -11,9 +11,10 @@ import json
 from collections.abc import Callable, Mapping
 from dataclasses import replace
 from datetime import date, datetime
+from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session
 
@@ -79,10 +80,17 @@ def deadline_from(x: Mapping[str, Any], ladder_text: str | None = None) -> Deadl
     )
 
 
+CHILDREN = (HandoverRow, LedgerRow, DeadlineRow)
+Children = dict[Any, dict[int, Any]]      # per child table, its rows of one case by seq (plain rows)
+
+
 class CaseRepository:
     def __init__(self, session: Session, profile_for: Callable[[str], Profile]):
         self.session = session
         self.profile_for = profile_for   # a case's regional profile, for when the clock must look again
+        # what this unit of work read of a case it locked to change: its row id and child rows, so that saving
+        # it neither looks the row up again nor reads its children again to see what changed
+        self._locked: dict[str, tuple[int, Children]] = {}
 
     # ---- numbers ------------------------------------------------------------------------------
     def next_number(self, year: int) -> str:
@@ -113,8 +121,12 @@ class CaseRepository:
             row = self._row(number, lock)
             if row is None:
                 return None
-            state = self._to_state(row)
-            if lock or self._version(row.id) == state.version:
+            children = self._children_of(row.id)
+            state = self._to_state(row, children)
+            if lock:
+                self._locked[number] = (row.id, children)
+                return state
+            if self._version(row.id) == state.version:
                 return state
 
     def open_cases(self) -> list[CaseState]:
@@ -132,17 +144,16 @@ class CaseRepository:
     def numbers(self) -> list[str]:
         return list(self.session.execute(select(CaseRow.number).order_by(CaseRow.id)).scalars())
 
-    def _children(self, model: Any, case_id: int) -> list[Any]:
-        stmt = select(model).where(model.case_id == case_id).order_by(model.seq)
-        return list(self.session.execute(stmt).scalars())
-
     def _read(self, model: Any, case_id: int) -> list[Any]:
         """The same as plain rows, to read only: without the ORM's bookkeeping, which was half the cost of
         loading a case (and every command loads one)."""
         table = model.__table__
         return list(self.session.execute(select(table).where(table.c.case_id == case_id).order_by(table.c.seq)))
 
-    def _to_state(self, row: CaseRow) -> CaseState:
+    def _children_of(self, case_id: int) -> Children:
+        return {model: {r.seq: r for r in self._read(model, case_id)} for model in CHILDREN}
+
+    def _to_state(self, row: CaseRow, children: Children) -> CaseState:
         d = row.decision
         hb = row.house_ban
         return CaseState(
@@ -159,10 +170,10 @@ class CaseRepository:
                 override_reason=d.get("override_reason"), overridden=tuple(d.get("overridden", ())),
             ) if d else None,
             service_done_at=row.service_done_at, oordeel=row.oordeel,
-            handovers=tuple(self._handover(h) for h in self._read(HandoverRow, row.id)),
+            handovers=tuple(self._handover(h) for h in children[HandoverRow].values()),
             ledger=tuple(LedgerEntry(tuple(e.holders.split(",")), e.start, e.reason, e.end, e.end_reason)
-                         for e in self._read(LedgerRow, row.id)),
-            deadlines=tuple(self._deadline(x) for x in self._read(DeadlineRow, row.id)),
+                         for e in children[LedgerRow].values()),
+            deadlines=tuple(self._deadline(x) for x in children[DeadlineRow].values()),
             house_ban=HouseBan(start=_d(hb["start"]), extended=hb["extended"], ended=_d(hb.get("ended")),
                                advised=hb.get("advised", False)) if hb else None,
             records=tuple(Record(kind=r["kind"], at=_dt(r["at"]), by=r["by"], org=r["org"], text=r["text"],
@@ -193,21 +204,26 @@ class CaseRepository:
     def save(self, state: CaseState) -> CaseState:
         """Store a new or changed case; returns it with its new version. Raises ConcurrentChange."""
         values = self._case_values(state)
-        row = self._row(state.number, lock=False)
-        if row is None:
-            if state.version != 0:
-                raise ConcurrentChange(state.number)
-            row = CaseRow(**values, version=1)
-            self.session.add(row)
-            self.session.flush()
+        locked = self._locked.get(state.number)
+        if locked is not None:
+            case_id, children = locked
         else:
+            row = self._row(state.number, lock=False)
+            if row is None and state.version != 0:
+                raise ConcurrentChange(state.number)
+            if row is None:
+                row = CaseRow(**values, version=1)
+                self.session.add(row)
+                self.session.flush()
+            case_id = row.id
+            children = self._children_of(case_id) if state.version else {model: {} for model in CHILDREN}
+        if state.version:
             result = self.session.execute(
-                update(CaseRow).where(CaseRow.id == row.id, CaseRow.version == state.version)
+                update(CaseRow).where(CaseRow.id == case_id, CaseRow.version == state.version)
                 .values(**values, version=state.version + 1))
             if result.rowcount != 1:
                 raise ConcurrentChange(state.number)
-        self._save_children(row.id, state)
-        self.session.flush()
+        self._locked[state.number] = (case_id, self._save_children(case_id, state, children))
         return replace(state, version=state.version + 1)
 
     @staticmethod
@@ -233,10 +249,13 @@ class CaseRepository:
             closed_at=s.closed_at, closed_reason=s.closed_reason, reduced_at=s.reduced_at,
         )
 
-    def _save_children(self, case_id: int, s: CaseState) -> None:
+    def _save_children(self, case_id: int, s: CaseState, children: Children) -> Children:
+        """Write what changed in the child rows (as core statements: inserts in one, updates of what changed,
+        deletes of what went); returns the rows as they now are."""
         profile = self.profile_for(s.profile)
         vt, acute = (s.orgs.vt if s.orgs else ""), s.acute
-        self._upsert(HandoverRow, case_id, {h.seq: dict(
+        now: Children = {}
+        now[HandoverRow] = self._upsert(HandoverRow, case_id, children[HandoverRow], {h.seq: dict(
             kind=h.kind.value, receivers=list(h.receivers), requested_at=h.requested_at,
             requested_by=h.requested_by, checklist=list(h.checklist), state=h.state.value,
             confirmations=[{"org": c.org, "by": c.by, "at": _iso(c.at),
@@ -244,10 +263,10 @@ class CaseRepository:
             refusal={"org": h.refusal.org, "by": h.refusal.by, "at": _iso(h.refusal.at),
                      "reason": h.refusal.reason} if h.refusal else None,
         ) for h in s.handovers})
-        self._upsert(LedgerRow, case_id, {i + 1: dict(
+        now[LedgerRow] = self._upsert(LedgerRow, case_id, children[LedgerRow], {i + 1: dict(
             holders=",".join(e.holders), start=e.start, end=e.end, reason=e.reason, end_reason=e.end_reason,
         ) for i, e in enumerate(s.ledger)})
-        self._upsert(DeadlineRow, case_id, {x.seq: dict(
+        now[DeadlineRow] = self._upsert(DeadlineRow, case_id, children[DeadlineRow], {x.seq: dict(
             kind=x.kind.value, owner=x.owner, due=x.due, created_at=x.created_at,
             ladder=ladder_to_data(x.ladder), ladder_len=len(x.ladder), ref=x.ref, state=x.state.value,
             met_at=x.met_at,
@@ -255,16 +274,21 @@ class CaseRepository:
             paused_at=x.paused_at, vt_org=vt, acute=acute,
             next_action_at=next_action(x, vt, profile, acute) if s.status is not Status.GESLOTEN else None,
         ) for x in s.deadlines})
+        return now
 
-    def _upsert(self, model: Any, case_id: int, wanted: dict[int, dict[str, Any]]) -> None:
-        existing = {r.seq: r for r in self._children(model, case_id)}
+    def _upsert(self, model: Any, case_id: int, existing: dict[int, Any],
+                wanted: dict[int, dict[str, Any]]) -> dict[int, Any]:
+        table = model.__table__
+        new = [{"case_id": case_id, "seq": seq, **values} for seq, values in wanted.items() if seq not in existing]
+        if new:
+            self.session.execute(insert(table), new)
         for seq, values in wanted.items():
-            row = existing.pop(seq, None)
-            if row is None:
-                self.session.add(model(case_id=case_id, seq=seq, **values))
-                continue
-            for key, value in values.items():
-                if getattr(row, key) != value:
-                    setattr(row, key, value)
-        for stale in existing.values():   # a ledger entry of zero length can be replaced
-            self.session.delete(stale)
+            old = existing.get(seq)
+            changed = {k: v for k, v in values.items() if getattr(old, k) != v} if old is not None else None
+            if changed:
+                self.session.execute(update(table).where(table.c.case_id == case_id, table.c.seq == seq)
+                                     .values(**changed))
+        stale = [seq for seq in existing if seq not in wanted]     # a ledger entry of zero length can be replaced
+        if stale:
+            self.session.execute(delete(table).where(table.c.case_id == case_id, table.c.seq.in_(stale)))
+        return {seq: SimpleNamespace(seq=seq, **values) for seq, values in wanted.items()}
