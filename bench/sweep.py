@@ -33,6 +33,7 @@ from bot.storage.uow import uow_factory  # noqa: E402
 from models.escalation import ladder_to_data  # noqa: E402
 
 DUE = 1000
+WARM = 100             # due a day earlier: the warm-up sweep handles them, on the same code path as the measured one
 NOW = datetime(2025, 6, 16, 10, 0, tzinfo=UTC)
 PROFILE = load_profile("gelderland-midden")
 LADDER = json.dumps(ladder_to_data(PROFILE.escalation.ladder))
@@ -42,22 +43,24 @@ ORGS = json.dumps({"vt": "vt-gelderland-midden", "lts": ["lt-arnhem"], "gi": "gi
 
 def rows(n: int, rng: random.Random):
     """Cases, deadlines and ledger entries: a mix of closed, running and waiting cases."""
-    due_ids = set(rng.sample(range(1, n + 1), DUE))
+    picked = rng.sample(range(1, n + 1), DUE + WARM)
+    due_ids, warm_ids = set(picked[:DUE]), set(picked[DUE:])
     cases, deadlines, ledger = [], [], []
     for i in range(1, n + 1):
         received = NOW - timedelta(days=rng.randint(1, 700))
         status = rng.choices(["gesloten", "overgedragen", "dienst", "overdracht", "triage"], [60, 20, 8, 7, 5])[0]
-        if i in due_ids:
+        if i in due_ids or i in warm_ids:
             status = "overdracht"
         closed = received + timedelta(days=30) if status == "gesloten" else None
         cases.append((i, f"VT-{2000 + i // 10000:04d}-{i % 10000:04d}", "gelderland-midden", status,
                       '["Arnhem"]', received, received, ORGS, closed))
         if status != "triage":
             ledger.append((i, 1, "vt-gelderland-midden", received, closed, "triage_afgerond"))
-        if i in due_ids:   # a confirmation lapsed last week: the leidinggevende rung is due now
+        if i in due_ids or i in warm_ids:   # a confirmation lapsed last week: the leidinggevende rung is due now
             lapsed = NOW - timedelta(days=5)
+            due = NOW - timedelta(hours=1) if i in due_ids else NOW - timedelta(days=2)
             deadlines.append((i, 1, "bevestiging", "lt-arnhem", lapsed, received, LADDER, 4, "1", "verlopen",
-                              lapsed, 2, "vt-gelderland-midden", False, NOW - timedelta(hours=1)))
+                              lapsed, 2, "vt-gelderland-midden", False, due))
         elif status in ("overgedragen", "dienst", "overdracht"):
             future = NOW + timedelta(days=rng.randint(2, 60))
             deadlines.append((i, 1, "eerste_contact", "lt-arnhem", future, received, LADDER, 4, "1", "open",
@@ -116,9 +119,10 @@ def one_sweep(engine) -> tuple[float, int]:
     directory = load_directory()
     uow = uow_factory(engine, load_profile)
     sweeper = Sweeper(engine, directory, PROFILE, load_profile, uow)
-    # warm up like a running bot: modules imported, statements compiled, this year's holidays known
-    sweeper.run(NOW - timedelta(days=3650))
-    PROFILE.calendar.holidays_in(NOW.year)
+    # warm up like a running bot, on the same code path: the WARM items due a day earlier (modules imported,
+    # statements compiled and planned, this year's holidays known, the ladders parsed)
+    warm = sweeper.run(NOW - timedelta(days=1))
+    assert warm.fired == WARM, f"the warm-up fired {warm.fired} rungs, not {WARM}"
     start = time.perf_counter()
     result = sweeper.run(NOW)
     elapsed = time.perf_counter() - start
