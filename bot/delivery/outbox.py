@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import bindparam, delete, func, insert, select, update
 from sqlalchemy.orm import aliased
 from sqlmodel import Session
 
@@ -175,6 +175,14 @@ class Dispatcher:
         self.me = _process_id()
         self._claims = itertools.count(1)
         self._loop = threading.Lock()      # one delivery loop per process
+        # the first pending row of each queue that is due: built once (building it per poll cost more than
+        # running it, also when there is nothing to send)
+        older = aliased(OutboxRow)
+        first = (select(func.min(older.id)).where(older.state == PENDING, older.queue == OutboxRow.queue)
+                 .scalar_subquery())
+        self._heads = (select(OutboxRow).where(OutboxRow.state == PENDING, OutboxRow.id == first,
+                                               OutboxRow.next_attempt_at <= bindparam("now"))
+                       .order_by(OutboxRow.id).limit(bindparam("batch")))
 
     def deliver(self, now: datetime) -> int:
         """Send what is due; returns how many rows were sent. Safe to run in several processes."""
@@ -208,15 +216,9 @@ class Dispatcher:
 
     def _claim(self, now: datetime, blocked: set[str]) -> list[Claimed]:
         wall = self.wall()
-        older = aliased(OutboxRow)
-        first = (select(func.min(older.id)).where(older.state == PENDING, older.queue == OutboxRow.queue)
-                 .scalar_subquery())
         claimed = []
         with Session(self.engine) as session:
-            heads = session.execute(
-                select(OutboxRow).where(OutboxRow.state == PENDING, OutboxRow.id == first,
-                                        OutboxRow.next_attempt_at <= now)
-                .order_by(OutboxRow.id).limit(self.batch)).scalars().all()
+            heads = session.execute(self._heads, {"now": now, "batch": self.batch}).scalars().all()
             for row in heads:
                 if row.queue in blocked or not self._takeable(row.claimed_by, row.claimed_until, wall):
                     continue
