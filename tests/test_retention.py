@@ -155,6 +155,10 @@ def test_the_channel_goes_where_the_platform_lets_the_bot_and_stays_archived_and
 def test_the_report_says_what_goes_what_stays_and_that_the_audit_log_is_never_pruned(engine):
     console = Console.on(engine, load_directory(None), GM, at("2025-06-02T09:00"))
     play(console, SCRIPT)
+    console.clock.now = at("2026-06-02T12:00")
+    text = retention_summary(console.bot.retention_now(dry_run=True), GM, dry_run=True)
+    assert text.startswith("Proef (er verandert niets): geen gesloten casus is langer dan de bewaartermijn")
+    assert f"1 gesloten casus(sen) wachten nog op hun bewaartermijn; de eerste is {N1}, na 02-06-2026." in text
     console.clock.now = at("2026-06-03T00:00")
     text = retention_summary(console.bot.retention_now(dry_run=True), GM, dry_run=True)
     assert text.startswith("Proef (er verandert niets): 1 gesloten casus(sen) zijn langer dan de bewaartermijn "

@@ -78,7 +78,10 @@ def bewaartermijn(args: argparse.Namespace) -> int:
 
 def retention_summary(report, profile, *, dry_run: bool) -> str:
     period = f"{profile.privacy.keep_case.n} {profile.privacy.keep_case.unit.value}"
-    if dry_run:
+    if dry_run and not report.reduced:
+        head = (f"Proef (er verandert niets): geen gesloten casus is langer dan de bewaartermijn ({period} na het "
+                "sluiten) gesloten; er valt nu niets in te korten.")
+    elif dry_run:
         head = (f"Proef (er verandert niets): {len(report.reduced)} gesloten casus(sen) zijn langer dan de "
                 f"bewaartermijn ({period} na het sluiten) gesloten en zouden worden ingekort. Voer het uit met "
                 "'triagebot bewaartermijn --uitvoeren'.")
