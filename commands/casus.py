@@ -251,8 +251,7 @@ def click(env: Env, c: Click) -> Reply:
         if not seq.isdigit():
             raise ParseError("knop_onbekend")
         req = Request(env, m, Args([]), c.channel, "klik:document")
-        access.require_case_vt(req.load(number), m, "document")
-        return _change(req, number, DocumentVerstuurd(int(seq)), "klaar/document")
+        return _change(req, number, DocumentVerstuurd(int(seq)), "klaar/document", check=vt_only(req, "document"))
     number, _, seq = c.value.partition(":")
     if not seq.isdigit():
         raise ParseError("knop_onbekend")
@@ -296,7 +295,6 @@ def monitoring(req: Request) -> Reply:
     """`monitoring [datum] <vraag>=ja|nee ... [toelichting: ...]` — the four questions of 000 §5.2.7 (`positief`:
     all four ja); `monitoring vervolg <keuze> [toelichting: ...]` — what follows a moment that was not (001 §4)."""
     number = req.case_number()
-    access.require_case_vt(req.load(number), req.member, "monitoring")
     if req.args.take_flag("vervolg"):
         word = req.args.pop_word()
         try:
@@ -306,7 +304,8 @@ def monitoring(req: Request) -> Reply:
         req.args.no_more(labels=("toelichting",))
         text = req.args.text("toelichting")
         check_free_text(text, veld="toelichting")
-        return _change(req, number, MonitoringVervolg(choice, text), "klaar/monitoring_vervolg", keuze=choice.value)
+        return _change(req, number, MonitoringVervolg(choice, text), "klaar/monitoring_vervolg", keuze=choice.value,
+                       check=vt_only(req, "monitoring"))
     day = optional_date(req.args) or req.ctx().today
     yes = set(ALL_YES) if req.args.take_flag("positief") else set()
     answered = set(yes)
@@ -324,7 +323,8 @@ def monitoring(req: Request) -> Reply:
     req.args.no_more(labels=("toelichting",))
     text = req.args.text("toelichting")
     check_free_text(text, veld="toelichting")
-    return _change(req, number, Monitoringsmoment(day, frozenset(yes), text), "klaar/monitoring")
+    return _change(req, number, Monitoringsmoment(day, frozenset(yes), text), "klaar/monitoring",
+                   check=vt_only(req, "monitoring"))
 
 
 def stagnatie(req: Request) -> Reply:
@@ -496,8 +496,7 @@ def agree(env: Env, c: Click, m: Member) -> Reply:
     if not (ref.startswith("r") and ref[1:].isdigit()):
         raise ParseError("knop_onbekend")
     req = Request(env, m, Args([]), c.channel, "klik:akkoord")
-    access.require_involved(req.load(number), m)
-    return _change(req, number, AfsluitingAkkoord(int(ref[1:])), "klaar/afsluiten_akkoord")
+    return _change(req, number, AfsluitingAkkoord(int(ref[1:])), "klaar/afsluiten_akkoord", check=involved_only(req))
 
 
 Handler = Callable[[Request], Reply]
@@ -508,13 +507,13 @@ def toewijzen(req: Request) -> Reply:
     """`toewijzen <lid>`: an organisation of the case names its worker on it (casusregisseur, behandelaar,
     gezinsvoogd), who joins the case channel. Only a colleague of one's own organisation."""
     number = req.case_number()
-    access.require_involved(req.load(number), req.member)
     word = req.args.words.pop(0) if req.args.words else None     # as typed: a chat id keeps its capitals
     if word is None:
         raise ParseError("lid_ontbreekt", voorbeeld=f"/casus toewijzen {number} <lid>")
     req.args.no_more()
     worker = access.colleague(req.env.directory, req.member, word)
-    return _change(req, number, Toegewezen(worker.id, req.member.org_id), "klaar/toewijzen", lid=worker.id)
+    return _change(req, number, Toegewezen(worker.id, req.member.org_id), "klaar/toewijzen", lid=worker.id,
+                   check=involved_only(req))
 
 
 # ---- escalation: pausing the clock, taking an escalation up ------------------------------------------
@@ -523,25 +522,29 @@ def _require_role(req: Request, action: str, *roles: Role) -> None:
         raise Denied("alleen_leidinggevende", handeling=action)
 
 
+def lead_of_involved(req: Request, action: str) -> Callable[[CaseState], None]:
+    """A leidinggevende of an organisation involved in the case (checked in the change's own transaction)."""
+    def check(state: CaseState) -> None:
+        access.require_involved(state, req.member)
+        _require_role(req, action, Role.LEIDINGGEVENDE)
+    return check
+
+
 def pauzeer(req: Request) -> Reply:
     """The owning organisation's leidinggevende pauses its terms, e.g. while waiting for the Raad."""
     number = req.case_number()
-    access.require_involved(req.load(number), req.member)
-    _require_role(req, "pauzeer", Role.LEIDINGGEVENDE)
     req.args.no_more(labels=("reden",))
     reason = req.args.text("reden")
     if not reason:
         raise ParseError("reden_ontbreekt", voorbeeld="/casus pauzeer reden: wachten op de Raad")
     check_free_text(reason)
-    return _change(req, number, KlokGepauzeerd(reason), "klaar/pauzeer")
+    return _change(req, number, KlokGepauzeerd(reason), "klaar/pauzeer", check=lead_of_involved(req, "pauzeer"))
 
 
 def hervat(req: Request) -> Reply:
     number = req.case_number()
-    access.require_involved(req.load(number), req.member)
-    _require_role(req, "hervat", Role.LEIDINGGEVENDE)
     req.args.no_more()
-    return _change(req, number, KlokHervat(), "klaar/hervat")
+    return _change(req, number, KlokHervat(), "klaar/hervat", check=lead_of_involved(req, "hervat"))
 
 
 def take_up(env: Env, c: Click, m: Member) -> Reply:
