@@ -69,13 +69,15 @@ def _one(uow_factory: UowFactory, directory: Directory, profile_for, now: dateti
         report.lapsed.append((number, org, member))
         if not dry_run:
             _lapse(uow_factory, directory, profile, number, org, member, now, on_behalf_of)
+    want = wanted(state, directory, profile)
+    if state.status is Status.GESLOTEN:
+        want = {m: w for m, w in want.items() if m in current}
     if dry_run:
-        want = wanted(state, directory, profile)
-        if state.status is Status.GESLOTEN:
-            want = {m: w for m, w in want.items() if m in current}
         report.joined += [(number, m) for m in want if m not in current]
         report.left += [(number, m) for m in sorted(current) if m not in want]
         return
+    if want == current and not lapsed_assignments(state, directory):
+        return              # in line already: no lock, no write (the hourly run over every case stays cheap)
     with uow_factory() as uow:
         state = uow.cases.get(number, lock=True)      # one change of a case at a time
         if state is None:
