@@ -162,3 +162,22 @@ lt-arnhem-medewerker: /casus toewijzen {N1} lt-arnhem-casusregisseur
 """)
     told = [e["to"] for e in play(console, "klok +20d") if e["kind"] == "dm" and e["text"].startswith('De termijn "')]
     assert told and set(told) == {"lt-arnhem-casusregisseur"}  # the worker on the case, not the whole team
+
+
+def test_a_synchronisation_with_nothing_to_change_writes_nothing():
+    from sqlalchemy import event
+
+    from tests.harness import make_console, play
+
+    console = make_console(start="2025-06-02T09:00")
+    play(console, "\n".join(["vt-medewerker: /casus nieuw Arnhem"] * 5))
+    writes: list[str] = []
+    transactions: list[int] = []
+    event.listen(console.bot.engine, "before_cursor_execute",
+                 lambda *a: writes.append(a[2]) if a[2].split()[0] in ("INSERT", "UPDATE", "DELETE") else None)
+    event.listen(console.bot.engine, "begin", lambda *a: transactions.append(1))
+    report = synchronise(console.bot.uow, console.bot.directory, console.bot.profile_for, console.clock())
+    assert (report.joined, report.left, report.lapsed, report.failed) == ([], [], [], [])
+    assert writes == []
+    # one look at the list and one at each case; no case locked for a change (on SQLite: its write lock)
+    assert len(transactions) == 1 + 5
