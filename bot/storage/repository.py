@@ -103,9 +103,11 @@ class CaseRepository:
         return case_number(year, seq)
 
     # ---- loading ------------------------------------------------------------------------------
-    def _row(self, number: str, lock: bool) -> CaseRow | None:
-        stmt = select(CaseRow).where(CaseRow.number == number).execution_options(populate_existing=True)
-        return self.session.execute(stmt.with_for_update() if lock else stmt).scalar_one_or_none()
+    def _row(self, number: str, lock: bool) -> Any:
+        """The case's row as a plain row (no ORM object: its bookkeeping cost more than the query)."""
+        cases = CaseRow.__table__
+        stmt = select(cases).where(cases.c.number == number)
+        return self.session.execute(stmt.with_for_update() if lock else stmt).one_or_none()
 
     def _version(self, row_id: int) -> int | None:
         return self.session.execute(select(CaseRow.version).where(CaseRow.id == row_id)).scalar_one_or_none()
@@ -153,7 +155,7 @@ class CaseRepository:
     def _children_of(self, case_id: int) -> Children:
         return {model: {r.seq: r for r in self._read(model, case_id)} for model in CHILDREN}
 
-    def _to_state(self, row: CaseRow, children: Children) -> CaseState:
+    def _to_state(self, row: Any, children: Children) -> CaseState:
         d = row.decision
         hb = row.house_ban
         return CaseState(
@@ -212,10 +214,10 @@ class CaseRepository:
             if row is None and state.version != 0:
                 raise ConcurrentChange(state.number)
             if row is None:
-                row = CaseRow(**values, version=1)
-                self.session.add(row)
-                self.session.flush()
-            case_id = row.id
+                case_id = self.session.execute(insert(CaseRow.__table__).values(**values, version=1)
+                                               .returning(CaseRow.__table__.c.id)).scalar_one()
+            else:
+                case_id = row.id
             children = self._children_of(case_id) if state.version else {model: {} for model in CHILDREN}
         if state.version:
             result = self.session.execute(
