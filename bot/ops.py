@@ -45,7 +45,10 @@ def readiness(engine: Engine, now: datetime, stuck_after: timedelta = OUTBOX_STU
     if behind:      # (then the outbox may not even exist)
         return Readiness((f"het databaseschema is niet bij ({behind}); voer 'triagebot db upgrade' uit",))
     problems = []
-    count, oldest = backlog(engine, now)
+    try:
+        count, oldest = backlog(engine, now)
+    except Exception:       # gone between the two looks
+        return Readiness(("de database is niet bereikbaar",))
     if oldest > stuck_after.total_seconds():
         problems.append(f"de bezorging staat stil: {count} bericht(en) wachten, het oudste al {int(oldest // 60)} "
                         "minuten")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 
 from alembic import command
@@ -72,15 +73,24 @@ def downgrade(engine: Engine, revision: str) -> None:
     command.downgrade(alembic_config(engine), revision)
 
 
+@functools.cache
+def _head() -> str | None:
+    """The newest migration this version of the bot carries (read from disk once per process)."""
+    from alembic.script import ScriptDirectory
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    return ScriptDirectory.from_config(cfg).get_current_head()
+
+
 def schema_behind(conn) -> str | None:
     """What is missing from the database's schema, in Dutch, or None when it is current (`triagebot db upgrade`
     brings it there). A server checks this at start and refuses an old schema: upgrading is the administrator's
     step, after a backup, and never two processes' race."""
     from alembic.runtime.migration import MigrationContext
-    from alembic.script import ScriptDirectory
 
     current = MigrationContext.configure(conn).get_current_revision()
-    head = ScriptDirectory.from_config(alembic_config(conn.engine)).get_current_head()
+    head = _head()
     if current == head:
         return None
     if current is None:
