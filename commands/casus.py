@@ -270,11 +270,10 @@ def click(env: Env, c: Click) -> Reply:
 # ---- facts during the case ---------------------------------------------------------------------
 def contact(req: Request) -> Reply:
     number = req.case_number()
-    state = req.load(number)
-    access.require_involved(state, req.member)
     day = optional_date(req.args) or req.ctx().today
     req.args.no_more()
-    return _change(req, number, EersteContact(day, req.member.org_id), "klaar/contact", day=day.isoformat())
+    return _change(req, number, EersteContact(day, req.member.org_id), "klaar/contact", day=day.isoformat(),
+                   check=involved_only(req))
 
 
 _BAN = {"start": HuisverbodGestart, "verlengd": HuisverbodVerlengd, "einde": HuisverbodBeeindigd,
@@ -469,25 +468,25 @@ def afsluiten(req: Request) -> Reply:
     """`afsluiten <criteria> [toelichting: ...]` by who holds the casusregie; `afsluiten akkoord` and
     `afsluiten niet-akkoord reden: ...` by Veilig Thuis."""
     number = req.case_number()
-    state = req.load(number)
-    access.require_involved(state, req.member)
+    check = involved_only(req)
     if req.args.take_flag("akkoord"):          # only Veilig Thuis: the domain refuses anyone else
         req.args.no_more()
-        return _change(req, number, AfsluitingAkkoord(), "klaar/afsluiten_akkoord")
+        return _change(req, number, AfsluitingAkkoord(), "klaar/afsluiten_akkoord", check=check)
     if req.args.take_flag("niet-akkoord"):
         req.args.no_more(labels=("reden",))
         reason = req.args.text("reden")
         if not reason:
             raise ParseError("reden_ontbreekt", voorbeeld=f"/casus afsluiten {number} niet-akkoord reden: ...")
         check_free_text(reason)
-        return _change(req, number, AfsluitingNietAkkoord(reason), "klaar/afsluiten_niet_akkoord")
+        return _change(req, number, AfsluitingNietAkkoord(reason), "klaar/afsluiten_niet_akkoord", check=check)
     criteria = {c for c in Stabiel if req.args.take_flag(c.value)}
     if req.args.words:
         raise ParseError("onbekend_criterium", woorden=" ".join(req.args.words), criteria=[c.value for c in Stabiel])
     req.args.no_more(labels=("toelichting",))
     explanation = req.args.text("toelichting")
     check_free_text(explanation, veld="toelichting")
-    return _change(req, number, AfsluitingVoorgesteld(frozenset(criteria), explanation), "klaar/afsluiten")
+    return _change(req, number, AfsluitingVoorgesteld(frozenset(criteria), explanation), "klaar/afsluiten",
+                   check=check)
 
 
 def agree(env: Env, c: Click, m: Member) -> Reply:
