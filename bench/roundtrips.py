@@ -13,15 +13,13 @@ from __future__ import annotations
 import argparse
 import statistics
 import sys
-import tempfile
 import time
-import uuid
 from datetime import datetime
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import sqlalchemy as sa  # noqa: E402
+from scratch_db import scratch_database  # noqa: E402
 from sqlalchemy import event  # noqa: E402
 
 from bot.app import Bot  # noqa: E402
@@ -29,7 +27,6 @@ from bot.config import load_directory, load_profile  # noqa: E402
 from bot.console.console import SimClock  # noqa: E402
 from bot.console.console_platform import ConsolePlatform  # noqa: E402
 from bot.render import Renderer  # noqa: E402
-from bot.storage.db import make_engine, migrate  # noqa: E402
 from commands.model import Click, Invocation  # noqa: E402
 from models.calendar import AMS  # noqa: E402
 
@@ -89,30 +86,12 @@ def main() -> None:
     parser.add_argument("--pg", default=None)
     parser.add_argument("--n", type=int, default=200)
     args = parser.parse_args()
-    targets = [("SQLite", f"sqlite:///{Path(tempfile.mkdtemp()) / 'bench.db'}", None)]
-    if args.pg:
-        targets.append(("PostgreSQL", args.pg, f"bench_{uuid.uuid4().hex[:8]}"))
-    for label, url, schema in targets:
-        admin = None
-        if schema:
-            admin = make_engine(url)
-            with admin.begin() as c:
-                c.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
-            engine = sa.create_engine(make_engine(url).url, connect_args={"options": f"-csearch_path={schema}"})
-        else:
-            engine = make_engine(url)
-        try:
-            migrate(engine)
+    for label, pg in [("SQLite", None)] + ([("PostgreSQL", args.pg)] if args.pg else []):
+        with scratch_database(pg) as engine:
             print(f"\n{label}, {args.n} requests each")
             print(f"  {'request':28} {'statements':>10} {'transactions':>13} {'ms':>7}")
             for name, statements, transactions, ms in measure(engine, args.n):
                 print(f"  {name:28} {statements:10.1f} {transactions:13.1f} {ms:7.2f}")
-        finally:
-            engine.dispose()
-            if admin is not None:
-                with admin.begin() as c:
-                    c.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
-                admin.dispose()
 
 
 if __name__ == "__main__":

@@ -22,21 +22,19 @@ import heapq
 import random
 import resource
 import sys
-import tempfile
 import time
-import uuid
 from datetime import datetime, timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import sqlalchemy as sa  # noqa: E402
+
+from scratch_db import scratch_database  # noqa: E402
 
 from bot.app import Bot  # noqa: E402
 from bot.config import load_directory, load_profile  # noqa: E402
 from bot.console.console import SimClock  # noqa: E402
 from bot.render import Renderer  # noqa: E402
-from bot.storage.db import make_engine, migrate  # noqa: E402
 from commands.model import Click, Invocation  # noqa: E402
 from models.calendar import AMS  # noqa: E402
 from models.case import CASE_NUMBER, channel_name  # noqa: E402
@@ -204,18 +202,7 @@ class Year:
 
 
 def one_region(profile_name: str, meldingen: int, url: str | None, seed: int) -> dict:
-    schema, admin = None, None
-    if url:
-        schema = f"year_{uuid.uuid4().hex[:8]}"
-        admin = make_engine(url)
-        with admin.begin() as c:
-            c.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
-        engine = sa.create_engine(make_engine(url).url, connect_args={"options": f"-csearch_path={schema}"},
-                                  pool_size=4)
-    else:
-        engine = make_engine(f"sqlite:///{Path(tempfile.mkdtemp(prefix='bench-year-')) / 'jaar.db'}")
-    try:
-        migrate(engine)
+    with scratch_database(url, "year") as engine:
         directory, profile = load_directory(None), load_profile(profile_name)
         clock = SimClock(START)
         platform = CountingPlatform()
@@ -230,12 +217,6 @@ def one_region(profile_name: str, meldingen: int, url: str | None, seed: int) ->
                     for s in m.samples if s.name.endswith("_total"))
         return {"wall": wall, "commands": year.commands, "refused": year.refused, "sweep": sweep,
                 "sweeps": int(sweeps), "rungs": int(rungs), "sent": platform.calls}
-    finally:
-        engine.dispose()
-        if admin is not None:
-            with admin.begin() as c:
-                c.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
-            admin.dispose()
 
 
 def main() -> None:

@@ -11,7 +11,6 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from urllib.parse import parse_qs
 
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
@@ -22,8 +21,7 @@ from .storage.db import schema_behind
 
 OUTBOX_STUCK = timedelta(minutes=15)    # a message due this long and not delivered: the bot is not doing its work
 MAX_PEEK = 256 * 1024
-MATTERMOST_KINDS = {"/mattermost/opdracht": "opdracht", "/mattermost/knop": "knop",
-                    "/mattermost/formulier": "formulier"}
+KindOf = Callable[[dict, bytes], str]      # a platform's: what a request is (opdracht, knop, formulier, ...)
 
 
 @dataclass(frozen=True)
@@ -55,29 +53,10 @@ def readiness(engine: Engine, now: datetime, stuck_after: timedelta = OUTBOX_STU
     return Readiness(tuple(problems))
 
 
-def request_kind(environ: dict, body: bytes) -> str:
-    """What a request is, for the counters: a command, a click, a form, an event (or "anders")."""
-    path = environ.get("PATH_INFO", "")
-    if path in MATTERMOST_KINDS:
-        return MATTERMOST_KINDS[path]
-    if environ.get("CONTENT_TYPE", "").startswith("application/json"):
-        return "gebeurtenis"
-    form = parse_qs(body.decode("utf-8", "replace"), max_num_fields=50)
-    if "command" in form:
-        return "opdracht"
-    if "payload" in form:
-        try:
-            kind = json.loads(form["payload"][0]).get("type")
-        except (ValueError, AttributeError):
-            return "anders"
-        return {"block_actions": "knop", "view_submission": "formulier", "view_closed": "formulier"}.get(kind, "anders")
-    return "anders"
-
-
 class Operations:
-    def __init__(self, app, engine: Engine, metrics: Metrics, platform: str, now: Callable[[], datetime],
-                 stuck_after: timedelta = OUTBOX_STUCK):
-        self.app, self.engine, self.metrics, self.platform = app, engine, metrics, platform
+    def __init__(self, app, engine: Engine, metrics: Metrics, platform: str, kind_of: KindOf,
+                 now: Callable[[], datetime], stuck_after: timedelta = OUTBOX_STUCK):
+        self.app, self.engine, self.metrics, self.platform, self.kind_of = app, engine, metrics, platform, kind_of
         self.now, self.stuck_after = now, stuck_after
 
     def __call__(self, environ: dict, start_response) -> Iterable[bytes]:
@@ -99,10 +78,10 @@ class Operations:
         started = time.perf_counter()
         kind = "anders"
         length = environ.get("CONTENT_LENGTH") or ""
-        if method_is_post(environ) and length.isdigit() and int(length) <= MAX_PEEK:
+        if environ.get("REQUEST_METHOD") == "POST" and length.isdigit() and int(length) <= MAX_PEEK:
             body = environ["wsgi.input"].read(int(length))
             environ["wsgi.input"] = io.BytesIO(body)       # the app reads it as it came
-            kind = request_kind(environ, body)
+            kind = self.kind_of(environ, body)
         status: list[str] = []
 
         def recording(code: str, headers, exc_info=None):
@@ -114,10 +93,6 @@ class Operations:
         finally:
             self.metrics.answer.labels(self.platform, kind).observe(time.perf_counter() - started)
             self.metrics.requests.labels(self.platform, kind, status[0] if status else "fout").inc()
-
-
-def method_is_post(environ: dict) -> bool:
-    return environ.get("REQUEST_METHOD") == "POST"
 
 
 def _answer(start_response, status: int, body: bytes, content_type: str) -> list[bytes]:

@@ -15,8 +15,10 @@ import pytest
 from sqlmodel import Session
 
 from bot.delivery.outbox import backlog
+from bot.mattermost.app import request_kind as mattermost_kind
 from bot.metrics import Metrics, error_code
-from bot.ops import Operations, readiness, request_kind
+from bot.ops import Operations, readiness
+from bot.slack.app import request_kind
 from bot.storage.db import make_engine
 from models.tables import OutboxRow
 from tests.harness import clean_env, triagebot_many
@@ -56,7 +58,7 @@ def pending(engine, due: datetime) -> None:
 def test_health_and_readiness(engine):
     metrics = Metrics()
     metrics.watch_backlog(lambda now: backlog(engine, now), lambda: NOW)       # as the Bot does
-    ops = Operations(platform_app, engine, metrics, "slack", lambda: NOW)
+    ops = Operations(platform_app, engine, metrics, "slack", request_kind, lambda: NOW)
     assert call(ops, "/healthz") == (200, b"ok\n")
     status, body = call(ops, "/readyz")
     assert status == 200 and json.loads(body) == {"klaar": True, "problemen": []}
@@ -102,7 +104,8 @@ def test_request_kinds_and_error_codes_are_small_fixed_sets():
     assert request_kind({"PATH_INFO": "/slack/events", "CONTENT_TYPE": form}, click) == "knop"
     assert request_kind({"PATH_INFO": "/slack/events", "CONTENT_TYPE": "application/json"}, b"{}") == "gebeurtenis"
     assert request_kind({"PATH_INFO": "/slack/events", "CONTENT_TYPE": form}, b"payload=%7Bnee") == "anders"
-    assert request_kind({"PATH_INFO": "/mattermost/knop"}, b"") == "knop"
+    assert [mattermost_kind({"PATH_INFO": p}, b"") for p in ("/mattermost/knop", "/mattermost/opdracht", "/x")] == [
+        "knop", "opdracht", "anders"]
     assert [error_code(e) for e in ("ratelimited", "channel_not_found", "unknown member vt-x", "")] == [
         "ratelimited", "channel_not_found", "anders", "anders"]
 

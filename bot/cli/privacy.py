@@ -10,39 +10,65 @@ from __future__ import annotations
 
 import argparse
 import getpass
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import datetime
 
 from models.calendar import AMS, last_day
+from models.directory import Directory
+from models.profile import Profile
 
 from ..config import load_directory, load_profile
 from .run import settings_of
 
 
-def adressen(args: argparse.Namespace) -> int:
-    from commands.sync import synchronise
+@dataclass
+class Run:
+    """What both commands work with: the directory and profile, the database, now, and who runs it."""
 
+    directory: Directory
+    profile: Profile
+    profile_for: Callable[[str], Profile]      # a case's own profile (the one it was registered under)
+    uow: Callable
+    now: datetime
+    who: str
+
+    def audit(self, action: str, outcome: str, detail: dict) -> None:
+        with self.uow() as u:
+            u.audit.add(at=self.now, actor="beheerder", on_behalf_of=self.who, action=action, outcome=outcome,
+                        detail=detail)
+            u.commit()
+
+
+@contextmanager
+def admin_run(args: argparse.Namespace) -> Iterator[Run]:
     from ..storage.uow import uow_factory
     from .failures import open_database
 
     settings = settings_of(args)
     directory, profile = load_directory(settings.directory), load_profile(settings.profile)
     engine = open_database(settings.database_url)
-    who = getpass.getuser()
-    try:
-        def profile_for(name: str):
-            return profile if name == profile.name else load_profile(name)
 
-        uow = uow_factory(engine, profile_for)
-        now = datetime.now(AMS)
-        report = synchronise(uow, directory, profile_for, now, dry_run=args.proef, on_behalf_of=who)
-        if not args.proef:
-            with uow() as u:
-                u.audit.add(at=now, actor="beheerder", on_behalf_of=who, action="adressen synchroniseer",
-                            outcome="ok", detail={"erbij": len(report.joined), "eruit": len(report.left),
-                                                  "toewijzingen_vervallen": len(report.lapsed)})
-                u.commit()
+    def profile_for(name: str) -> Profile:
+        return profile if name == profile.name else load_profile(name)
+
+    try:
+        yield Run(directory, profile, profile_for, uow_factory(engine, profile_for), datetime.now(AMS),
+                  getpass.getuser())
     finally:
         engine.dispose()
+
+
+def adressen(args: argparse.Namespace) -> int:
+    from commands.sync import synchronise
+
+    with admin_run(args) as run:
+        report = synchronise(run.uow, run.directory, run.profile_for, run.now, dry_run=args.proef,
+                             on_behalf_of=run.who)
+        if not args.proef:
+            run.audit("adressen synchroniseer", "ok", {"erbij": len(report.joined), "eruit": len(report.left),
+                                                       "toewijzingen_vervallen": len(report.lapsed)})
     print(_summary(report, args.proef))
     return 0
 
@@ -50,29 +76,13 @@ def adressen(args: argparse.Namespace) -> int:
 def bewaartermijn(args: argparse.Namespace) -> int:
     from commands.retention import expire
 
-    from ..storage.uow import uow_factory
-    from .failures import open_database
-
-    settings = settings_of(args)
-    directory, profile = load_directory(settings.directory), load_profile(settings.profile)
-    engine = open_database(settings.database_url)
-    who = getpass.getuser()
-    try:
-        def profile_for(name: str):
-            return profile if name == profile.name else load_profile(name)
-
-        uow = uow_factory(engine, profile_for)
-        now = datetime.now(AMS)
-        report = expire(uow, directory, profile, profile_for, now, dry_run=not args.uitvoeren, on_behalf_of=who)
-        with uow() as u:      # also a dry run: it looked at every closed case
-            u.audit.add(at=now, actor="beheerder", on_behalf_of=who,
-                        action="bewaartermijn" if args.uitvoeren else "bewaartermijn proef",
-                        outcome="ok" if not report.failed else "deels",
-                        detail={"ingekort": len(report.reduced), "mislukt": len(report.failed)})
-            u.commit()
-    finally:
-        engine.dispose()
-    print(retention_summary(report, profile, dry_run=not args.uitvoeren))
+    with admin_run(args) as run:
+        report = expire(run.uow, run.directory, run.profile, run.profile_for, run.now,
+                        dry_run=not args.uitvoeren, on_behalf_of=run.who)
+        # also a dry run is recorded: it looked at every closed case
+        run.audit("bewaartermijn" if args.uitvoeren else "bewaartermijn proef", "ok" if not report.failed else "deels",
+                  {"ingekort": len(report.reduced), "mislukt": len(report.failed)})
+    print(retention_summary(report, run.profile, dry_run=not args.uitvoeren))
     return 1 if report.failed else 0
 
 

@@ -47,6 +47,7 @@ USER_ID = re.compile(r"[a-z0-9]{26}")      # Mattermost's ids
 STATE_KEYS = {**{f: {"formulier", "voor", "kanaal", "nummer", "antwoord", "nonce", "tot"} for f in forms.COMMAND_FORMS},
               **{f: {"formulier", "voor", "kanaal", "waarde", "antwoord", "nonce", "tot"}
                  for f in (forms.REFUSE, *forms.LINE_FORMS)}}
+KINDS = {COMMAND_PATH: "opdracht", ACTION_PATH: "knop", DIALOG_PATH: "formulier"}   # for the counters (bot/ops.py)
 log = logging.getLogger("triagebot.mattermost")
 Response = tuple[int, dict[str, Any]]
 
@@ -54,6 +55,10 @@ Response = tuple[int, dict[str, Any]]
 class Unsigned(ValueError):
     """A request that does not carry the bot's or Mattermost's proof: a wrong command token, a button
     context or a dialog state the bot did not sign."""
+
+
+def request_kind(environ: dict, body: bytes) -> str:
+    return KINDS.get(environ.get("PATH_INFO", ""), "anders")
 
 
 class MattermostApp:

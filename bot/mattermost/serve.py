@@ -20,7 +20,7 @@ from ..ops import Operations
 from ..render import Renderer
 from ..serving import deliver_in_background, http_server, settle_heap
 from ..storage.db import SchemaBehind, make_engine, require_current_schema, schema_refusal
-from .app import ACTION_PATH, COMMAND_PATH, DIALOG_PATH, MattermostApp
+from .app import ACTION_PATH, COMMAND_PATH, DIALOG_PATH, MattermostApp, request_kind
 from .client import (
     BULK_MEMBERS_SINCE,
     MINIMUM_SERVER,
@@ -120,7 +120,8 @@ def serve(argv: list[str]) -> int:
     settle_heap()
     print(f"Triagetafel-bot (Mattermost) luistert op poort {mm.port} ({COMMAND_PATH}, {ACTION_PATH}, "
           f"{DIALOG_PATH}; /healthz, /readyz, /metrics).", file=sys.stderr)
-    http_server("0.0.0.0", mm.port, Operations(app, bot.engine, bot.metrics, "mattermost", bot.clock)).serve_forever()
+    http_server("0.0.0.0", mm.port, Operations(app, bot.engine, bot.metrics, "mattermost", request_kind,
+                                               bot.clock)).serve_forever()
     return 0
 
 

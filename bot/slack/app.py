@@ -12,6 +12,7 @@ import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from urllib.parse import parse_qs
 
 from slack_bolt import App, BoltResponse
 from slack_sdk import WebClient
@@ -232,6 +233,21 @@ def build_app(bot: Bot, client: WebClient, signing_secret: str | None, channels:
         submitted(ack, body, answers, where, "reden")
 
     return app
+
+
+def request_kind(environ: dict, body: bytes) -> str:
+    """What a request to /slack/events is, for the counters (`bot/ops.py`): a slash command, a button, a form, an
+    event, or "anders"."""
+    if environ.get("CONTENT_TYPE", "").startswith("application/json"):
+        return "gebeurtenis"
+    form = parse_qs(body.decode("utf-8", "replace"), max_num_fields=50)
+    if "command" in form:
+        return "opdracht"
+    try:
+        kind = json.loads(form["payload"][0]).get("type") if "payload" in form else None
+    except (ValueError, AttributeError):
+        return "anders"
+    return {"block_actions": "knop", "view_submission": "formulier", "view_closed": "formulier"}.get(kind, "anders")
 
 
 def http_app(bot: Bot, app: App, signing_secret: str):

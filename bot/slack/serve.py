@@ -22,7 +22,7 @@ from ..ops import Operations
 from ..render import Renderer
 from ..serving import deliver_in_background, http_server, settle_heap
 from ..storage.db import SchemaBehind, make_engine, require_current_schema, schema_refusal
-from .app import build_app, http_app
+from .app import build_app, http_app, request_kind
 from .port import SlackPlatform
 
 REQUIRED = {
@@ -85,7 +85,7 @@ def serve(argv: list[str]) -> int:
     app, bot, *_ = started(slack)
     settle_heap()
     server = http_server("0.0.0.0", slack.port, Operations(http_app(bot, app, slack.signing_secret), bot.engine,
-                                                            bot.metrics, "slack", bot.clock))
+                                                            bot.metrics, "slack", request_kind, bot.clock))
     print(f"Triagetafel-bot luistert op poort {slack.port} (/slack/events; /healthz, /readyz, /metrics).",
           file=sys.stderr)
     server.serve_forever()
