@@ -16,28 +16,22 @@ from bot.storage.db import make_engine, migrate
 
 
 @contextmanager
-def scratch_database(pg_url: str | None, prefix: str = "bench", migrated: bool = True) -> Iterator[sa.Engine]:
+def scratch_database(pg_url: str | None, prefix: str = "bench") -> Iterator[sa.Engine]:
     """PostgreSQL when `pg_url` is given, else SQLite."""
+    schema, admin = f"{prefix}_{uuid.uuid4().hex[:8]}", None
     if pg_url is None:
         engine = make_engine(f"sqlite:///{Path(tempfile.mkdtemp(prefix=f'{prefix}-')) / 'bench.db'}")
-        try:
-            if migrated:
-                migrate(engine)
-            yield engine
-        finally:
-            engine.dispose()
-        return
-    schema = f"{prefix}_{uuid.uuid4().hex[:8]}"
-    admin = make_engine(pg_url)
-    with admin.begin() as c:
-        c.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
-    engine = sa.create_engine(make_engine(pg_url).url, connect_args={"options": f"-csearch_path={schema}"})
+    else:
+        admin = make_engine(pg_url)
+        with admin.begin() as c:
+            c.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
+        engine = sa.create_engine(make_engine(pg_url).url, connect_args={"options": f"-csearch_path={schema}"})
     try:
-        if migrated:
-            migrate(engine)
+        migrate(engine)
         yield engine
     finally:
         engine.dispose()
-        with admin.begin() as c:
-            c.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
+        if admin is not None:
+            with admin.begin() as c:
+                c.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
+            admin.dispose()
