@@ -1,5 +1,5 @@
-"""What every chat adapter's server shares: the HTTP server, waking the delivery worker only when a
-request wrote to the outbox, and settling the start-up heap."""
+"""What every chat adapter's server shares: the HTTP server, the inbox's processor, waking the delivery worker
+only when a request wrote to the outbox, and settling the start-up heap."""
 
 from __future__ import annotations
 
@@ -14,7 +14,13 @@ from sqlalchemy.engine import Engine
 
 from .app import Bot
 from .delivery.background import DeliveryWorker
+from .delivery.inbox import Inbox, Listener, Processor
 
+# a server's roles: everything in one process (the default); only receiving (storing requests in the inbox and
+# answering at once, `triagebot start --alleen-ontvangen`); only processing (`triagebot verwerker`)
+ALL, RECEIVE, PROCESS = "alles", "ontvangen", "verwerken"
+HOW = {ALL: "", RECEIVE: "; alleen ontvangen: een `triagebot verwerker` voert de verzoeken uit",
+       PROCESS: " de ontvangen verzoeken, bezorgt de berichten en houdt de termijnen bij"}
 MAX_BODY = 256 * 1024     # bytes: Slack's and Mattermost's requests to the bot are a few kilobytes
 
 
@@ -33,6 +39,17 @@ def outbox_writes(engine: Engine) -> Callable[[], bool]:
         result, seen.wrote = getattr(seen, "wrote", False), False
         return result
     return wrote
+
+
+def process_in_background(processor: Processor, inbox: Inbox | None, engine: Engine) -> DeliveryWorker:
+    """Start the inbox's processor: woken at once by a request this process stored, on PostgreSQL also by one
+    another process stored (NOTIFY), and every second in any case."""
+    worker = DeliveryWorker(processor.run, interval=1.0, name="inbox").start()
+    if inbox is not None:
+        inbox.stored = worker.nudge
+    if engine.dialect.name == "postgresql":
+        Listener(engine.url.set(drivername="postgresql").render_as_string(hide_password=False), worker.nudge).start()
+    return worker
 
 
 def deliver_in_background(bot: Bot, engine: Engine) -> DeliveryWorker:
@@ -95,6 +112,20 @@ class HttpServer:
 
 def http_server(host: str, port: int, wsgi_app) -> HttpServer:
     return HttpServer(host, port, wsgi_app)
+
+
+def wait_forever() -> int:
+    """A process without a server of its own (`triagebot verwerker`): its threads do the work until it is
+    stopped (SIGTERM, SIGINT)."""
+    import signal
+
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    try:
+        stop.wait()
+    except KeyboardInterrupt:
+        pass
+    return 0
 
 
 def settle_heap() -> None:

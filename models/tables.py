@@ -222,3 +222,26 @@ class SpentState(SQLModel, table=True):
 
     nonce: str = Field(primary_key=True, max_length=32)
     until: datetime | None = _dt(nullable=False, index=True)
+
+
+class InboxRow(SQLModel, table=True):
+    """A request the platform was told was received (`bot/delivery/inbox.py`): applied once, in order per queue,
+    then answered privately. `nieuw` → `verwerkt` (the change committed, in its own transaction) → `beantwoord`.
+    What a person typed is in `payload` only until the answer is sent."""
+
+    __tablename__ = "inbox"
+    __table_args__ = (Index("ix_inbox_open", "state", "queue", "id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    request_key: str = Field(max_length=128, unique=True)    # one platform delivery: retried, it is the same row
+    platform: str = Field(max_length=16)
+    kind: str = Field(max_length=16)                         # opdracht | knop
+    queue: str = Field(max_length=96)                        # order is kept per case (or per person)
+    payload: dict | None = _json()
+    received_at: datetime | None = _dt(nullable=False)
+    state: str = Field(default="nieuw", max_length=16)
+    attempts: int = 0
+    next_attempt_at: datetime | None = _dt(nullable=False)
+    answered_at: datetime | None = _dt(index=True)
+    claimed_by: str | None = Field(default=None, max_length=96)
+    claimed_until: datetime | None = _dt()

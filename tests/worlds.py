@@ -266,7 +266,7 @@ class MattermostWorld(World):
     def restart(self) -> None:
         """A new bot process on the same database (nothing of the old one's memory survives)."""
         # no background worker: the outbox is delivered within the request, so tests can look at once
-        self.app, self.bot, _, _ = build(*self._build, client=self.client, clock=self.clock, with_jobs=False)
+        self.app, self.bot, _, _ = build(*self._build, client=self.client, clock=self.clock, role=None)
 
     def wsgi(self, environ, start_response):   # what the fake calls (set up before the app exists)
         return self.app(environ, start_response)

@@ -42,7 +42,7 @@ def handlers() -> dict:
     return {"console": run.console, "demo": run.demo, "casus": run.casus, "audit": audit.audit,
             "adressen": privacy.adressen, "bewaartermijn": privacy.bewaartermijn, "db": database.db,
             "profielen": run.profielen, "proefdraai": run.proefdraai, "start": platforms.start,
-            "socket": platforms.socket, "controleer": platforms.controleer}
+            "verwerker": platforms.verwerker, "socket": platforms.socket, "controleer": platforms.controleer}
 
 
 def _failed(exc: Exception, args) -> int:

@@ -161,7 +161,17 @@ Voorbeeld: triagebot demo --db sqlite:///demo.db
                            "'Installeren in Mattermost'.")
     start.add_argument("--platform", choices=["slack", "mattermost"], default="slack",
                        help="het chatplatform (standaard slack)")
+    start.add_argument("--alleen-ontvangen", action="store_true",
+                       help="alleen verzoeken ontvangen, bewaren en beantwoorden; een `triagebot verwerker` voert "
+                            "ze uit")
     _settings(start)
+
+    processor = command("verwerker", "voer de ontvangen verzoeken uit, bezorg de berichten en houd de termijnen "
+                                     "bij, naast een of meer `triagebot start --alleen-ontvangen`", "verwerker",
+                        epilog="De chatgegevens komen uit de omgeving, zoals bij `triagebot start`.")
+    processor.add_argument("--platform", choices=["slack", "mattermost"], default="slack",
+                           help="het chatplatform (standaard slack)")
+    _settings(processor)
 
     socket = command("socket", "de Slack-bot in Socket Mode (SLACK_BOT_TOKEN, SLACK_APP_TOKEN)", "socket")
     _settings(socket)

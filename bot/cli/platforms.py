@@ -1,4 +1,4 @@
-"""`triagebot start`, `socket` and `controleer`: the chat platforms. Their modules (bot/slack/serve.py,
+"""`triagebot start`, `verwerker`, `socket` and `controleer`: the chat platforms. Their modules (bot/slack/serve.py,
 bot/mattermost/serve.py) read their settings from the environment; the command line's options go there first."""
 
 from __future__ import annotations
@@ -30,13 +30,26 @@ def given_settings(args: argparse.Namespace) -> Iterator[None]:
 
 
 def start(args: argparse.Namespace) -> int:
+    from ..serving import ALL, RECEIVE
+
+    server_logging(os.environ.get(ENV_LOG))
+    role = RECEIVE if args.alleen_ontvangen else ALL
+    with given_settings(args):
+        if args.platform == "mattermost":
+            from ..mattermost import serve as mm
+            return mm.serve(role)
+        from ..slack import serve as slack
+        return slack.serve(role)
+
+
+def verwerker(args: argparse.Namespace) -> int:
     server_logging(os.environ.get(ENV_LOG))
     with given_settings(args):
         if args.platform == "mattermost":
             from ..mattermost import serve as mm
-            return mm.serve([])
+            return mm.process()
         from ..slack import serve as slack
-        return slack.serve([])
+        return slack.process()
 
 
 def socket(args: argparse.Namespace) -> int:
@@ -44,7 +57,7 @@ def socket(args: argparse.Namespace) -> int:
 
     server_logging(os.environ.get(ENV_LOG))
     with given_settings(args):
-        return slack.socket([])
+        return slack.socket()
 
 
 def controleer(args: argparse.Namespace) -> int:

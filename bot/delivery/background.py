@@ -1,5 +1,6 @@
-"""Delivery in the background for the servers: a request answers first and nudges this worker, which
-delivers the outbox; it also looks every few seconds, for retries that have come due."""
+"""Work in the background for the servers: a request answers first and nudges a worker, which delivers the
+outbox (or applies the inbox); it also looks every few seconds, for retries that have come due and for what
+another process left."""
 
 from __future__ import annotations
 
@@ -10,10 +11,10 @@ log = logging.getLogger("triagebot.delivery")
 
 
 class DeliveryWorker:
-    def __init__(self, deliver, interval: float = 5.0):
-        self.deliver, self.interval = deliver, interval
+    def __init__(self, deliver, interval: float = 5.0, name: str = "outbox"):
+        self.deliver, self.interval, self.name = deliver, interval, name
         self._wake, self._stop = threading.Event(), threading.Event()
-        self._thread = threading.Thread(target=self._run, name="outbox", daemon=True)
+        self._thread = threading.Thread(target=self._run, name=name, daemon=True)
 
     def start(self) -> DeliveryWorker:
         self._thread.start()
@@ -34,4 +35,4 @@ class DeliveryWorker:
             try:
                 self.deliver()
             except Exception:   # a failing platform or database must not end the worker
-                log.exception("outbox delivery failed; will try again")
+                log.exception("background work failed; will try again", extra={"worker": self.name})

@@ -20,8 +20,6 @@ from __future__ import annotations
 
 import itertools
 import logging
-import os
-import socket
 import threading
 import uuid
 from collections.abc import Callable
@@ -38,6 +36,7 @@ from models.tables import OutboxRow
 
 from ..port import PlatformError, PlatformPort, RenderedButton
 from ..render import Renderer
+from .claims import process_id, takeable
 
 log = logging.getLogger("triagebot.outbox")
 
@@ -153,25 +152,6 @@ class Claimed:
     case_number: str | None = None
 
 
-def _process_id() -> str:
-    """This process, as other processes can check it: host and pid namespace, pid, and a random part."""
-    try:
-        namespace = os.stat("/proc/self/ns/pid").st_ino
-    except OSError:
-        namespace = 0
-    return f"{socket.gethostname()}/{namespace}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
 class Dispatcher:
     """Delivers pending outbox rows through a platform port: per queue, oldest first."""
 
@@ -186,7 +166,7 @@ class Dispatcher:
         self.channel_done = channel_done
         self.failed = failed            # told of every attempt that failed (for the operators' counters)
         self.backoff, self.batch, self.wall = backoff, batch, wall
-        self.me = _process_id()
+        self.me = process_id()
         self._claims = itertools.count(1)
         self._loop = threading.Lock()      # one delivery loop per process
         # the first pending row of each queue that is due: built once (building it per poll cost more than
@@ -218,23 +198,13 @@ class Dispatcher:
                     return sent
 
     # ---- claims -------------------------------------------------------------------------------------
-    def _takeable(self, claimed_by: str | None, until: datetime | None, wall: datetime) -> bool:
-        if claimed_by is None or until is None or until < wall:
-            return True
-        if claimed_by.startswith(self.me + "#"):
-            return True       # this process's own claim, left by a send that broke off: the loop is ours
-        owner, _, _ = claimed_by.partition("#")
-        host, _, rest = owner.partition(":")
-        pid = rest.partition(":")[0]
-        return host == self.me.partition(":")[0] and pid.isdigit() and not _alive(int(pid))
-
     def _claim(self, now: datetime, blocked: set[str]) -> list[Claimed]:
         wall = self.wall()
         claimed = []
         with Session(self.engine) as session:
             heads = session.execute(self._heads, {"now": now, "batch": self.batch}).scalars().all()
             for row in heads:
-                if row.queue in blocked or not self._takeable(row.claimed_by, row.claimed_until, wall):
+                if row.queue in blocked or not takeable(self.me, row.claimed_by, row.claimed_until, wall):
                     continue
                 token = f"{self.me}#{next(self._claims)}"
                 seen = (OutboxRow.claimed_by.is_(None) if row.claimed_by is None

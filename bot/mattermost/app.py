@@ -19,6 +19,7 @@ the limit is refused from its Content-Length (413), before it is read.
 
 from __future__ import annotations
 
+import hashlib
 import hmac
 import json
 import logging
@@ -35,6 +36,7 @@ from commands.parse import ParseError, case_from_channel
 from .. import forms
 from ..app import Bot, Private
 from ..channel_map import ChannelMap
+from ..delivery.inbox import Inbox
 from ..serving import MAX_BODY
 from ..storage.spent import SpentStates
 from .client import MattermostClient, MattermostError
@@ -47,6 +49,7 @@ USER_ID = re.compile(r"[a-z0-9]{26}")      # Mattermost's ids
 STATE_KEYS = {**{f: {"formulier", "voor", "kanaal", "nummer", "antwoord", "nonce", "tot"} for f in forms.COMMAND_FORMS},
               **{f: {"formulier", "voor", "kanaal", "waarde", "antwoord", "nonce", "tot"}
                  for f in (forms.REFUSE, *forms.LINE_FORMS)}}
+COMMAND = "opdracht"     # what the inbox holds
 KINDS = {COMMAND_PATH: "opdracht", ACTION_PATH: "knop", DIALOG_PATH: "formulier"}   # for the counters (bot/ops.py)
 log = logging.getLogger("triagebot.mattermost")
 Response = tuple[int, dict[str, Any]]
@@ -63,8 +66,10 @@ def request_kind(environ: dict, body: bytes) -> str:
 
 class MattermostApp:
     def __init__(self, bot: Bot, client: MattermostClient, bot_user_id: str, signer: Signer, tokens: dict[str, str],
-                 channels: ChannelMap, public_url: str, post_answer: Callable[[str, dict], None] | None = None):
+                 channels: ChannelMap, public_url: str, post_answer: Callable[[str, dict], None] | None = None,
+                 inbox: Inbox | None = None):
         self.bot, self.client, self.bot_user_id, self.signer, self.channels = bot, client, bot_user_id, signer, channels
+        self.inbox = inbox      # with one, a slash command is stored and answered at once (`bot/delivery/inbox.py`)
         self.spent = SpentStates(bot.engine, signer.clock)
         self.words = bot.renderer.words
         self.tokens = {command: token.encode() for command, token in tokens.items()}
@@ -119,8 +124,24 @@ class MattermostApp:
                 return 200, {}
             return 200, {"response_type": "ephemeral",
                          "text": self._refuse(member, f"{command} {text}", ParseError("formulier_niet_geopend"))}
+        if self.inbox is not None:       # applied by the inbox's processor, answered through the response_url
+            key = form.get("trigger_id") or hashlib.sha256(raw).hexdigest()
+            self.inbox.put("mattermost", key, COMMAND, number or f"@{form.get('user_id', '')}",
+                           {"user": form.get("user_id", ""), "command": command, "text": text, "channel": channel_id,
+                            "url": form.get("response_url", "")})
+            return 200, {}
         return 200, {"response_type": "ephemeral",
                      "text": _joined(self.bot.command(Invocation(member, command, text, channel)))}
+
+    # ---- the inbox's processor ----------------------------------------------------------------------
+    def apply(self, kind: str, p: dict) -> str:
+        """A slash command the front stored (the only kind it stores: a button's answer is its own response,
+        as the bot may not post ephemeral messages later)."""
+        invocation = Invocation(self.member_of(p["user"]), p["command"], p["text"], self.channels.name_of(p["channel"]))
+        return _joined(self.bot.command(invocation))
+
+    def send(self, kind: str, p: dict, text: str) -> None:
+        self._tell(p["user"], p.get("url", ""), text)
 
     def _token_ok(self, command: str, authorization: str, field: str) -> bool:
         expected = self.tokens.get(command, b"\0unknown command")

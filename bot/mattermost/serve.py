@@ -15,10 +15,20 @@ from models.schema import ConfigError
 from ..app import Bot
 from ..channel_map import ChannelMap
 from ..config import Settings, load_directory, load_profile
+from ..delivery.inbox import Inbox, Processor, Texts
 from ..delivery.scheduler import build_scheduler
 from ..ops import Operations
 from ..render import Renderer
-from ..serving import deliver_in_background, http_server, settle_heap
+from ..serving import (
+    ALL,
+    HOW,
+    PROCESS,
+    deliver_in_background,
+    http_server,
+    process_in_background,
+    settle_heap,
+    wait_forever,
+)
 from ..storage.db import SchemaBehind, make_engine, require_current_schema, schema_refusal
 from .app import ACTION_PATH, COMMAND_PATH, DIALOG_PATH, MattermostApp, request_kind
 from .client import (
@@ -85,8 +95,10 @@ def read_settings(env=os.environ) -> MattermostSettings:
 
 
 def build(mm: MattermostSettings, settings: Settings, *, client: MattermostClient | None = None,
-          clock=None, with_jobs: bool = True, post_answer=None):
-    """The bot on Mattermost: returns (wsgi app, bot, delivery worker or None, scheduler or None)."""
+          clock=None, role: str | None = ALL, post_answer=None):
+    """The bot on Mattermost in one of its roles (`bot/serving.py`), or with `role=None` in a test's hands (no
+    background threads, no inbox: a request is applied in the request): returns (wsgi app, bot, delivery worker
+    or None, scheduler or None)."""
     directory = load_directory(settings.directory)     # a mistake in the configuration is said first
     engine = make_engine(settings.database_url)
     require_current_schema(engine)      # upgrading is the administrator's step: `triagebot db upgrade`
@@ -99,30 +111,45 @@ def build(mm: MattermostSettings, settings: Settings, *, client: MattermostClien
     profile = load_profile(settings.profile)
     renderer = Renderer(directory, "mattermost", profile.wording)
     bot = Bot(directory, profile, engine, platform, renderer, clock or (lambda: datetime.now(AMS)))
-    worker = scheduler = None
-    if with_jobs:
+    worker = scheduler = inbox = None
+    if role is not None:
         worker = deliver_in_background(bot, engine)
+        inbox = Inbox(engine) if role != PROCESS else None
+    app = MattermostApp(bot, client, me["id"], signer, mm.tokens, channels, mm.public_url, post_answer, inbox)
+    if role in (ALL, PROCESS):
+        process_in_background(Processor(engine, "mattermost", app, Texts(renderer)), inbox, engine)
         scheduler = build_scheduler(bot)
         scheduler.start()
-    app = MattermostApp(bot, client, me["id"], signer, mm.tokens, channels, mm.public_url, post_answer)
     return app, bot, worker, scheduler
 
 
-def serve(argv: list[str]) -> int:
-    mm = read_settings()
+def started(mm: MattermostSettings, role: str):
     try:
-        app, bot, *_ = build(mm, Settings.from_env())
+        return build(mm, Settings.from_env(), role=role)
     except MattermostError as exc:
         raise SystemExit(f"De Mattermost-bot kan niet starten: {_why(exc)}. "
                          "Draai `triagebot check --platform mattermost`.") from None
     except SchemaBehind as exc:
         raise SystemExit(schema_refusal(exc)) from None
+
+
+def serve(role: str = ALL) -> int:
+    mm = read_settings()
+    app, bot, *_ = started(mm, role)
     settle_heap()
     print(f"Triagetafel-bot (Mattermost) luistert op poort {mm.port} ({COMMAND_PATH}, {ACTION_PATH}, "
-          f"{DIALOG_PATH}; /healthz, /readyz, /metrics).", file=sys.stderr)
+          f"{DIALOG_PATH}; /healthz, /readyz, /metrics){HOW[role]}.", file=sys.stderr)
     http_server("0.0.0.0", mm.port, Operations(app, bot.engine, bot.metrics, "mattermost", request_kind,
                                                bot.clock)).serve_forever()
     return 0
+
+
+def process() -> int:
+    """`triagebot verwerker --platform mattermost`: applies and answers what the servers received, delivers, runs
+    the clock."""
+    started(read_settings(), PROCESS)
+    print(f"Triagetafel-bot (Mattermost) verwerkt{HOW[PROCESS]}.", file=sys.stderr)
+    return wait_forever()
 
 
 # ---- the administrator's check ------------------------------------------------------------------------

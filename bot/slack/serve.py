@@ -17,17 +17,29 @@ from models.schema import ConfigError
 from ..app import Bot
 from ..channel_map import ChannelMap
 from ..config import Settings, load_directory, load_profile
+from ..delivery.inbox import Inbox, Processor, Texts
 from ..delivery.scheduler import build_scheduler
 from ..ops import Operations
 from ..render import Renderer
-from ..serving import deliver_in_background, http_server, settle_heap
+from ..serving import (
+    ALL,
+    HOW,
+    PROCESS,
+    RECEIVE,
+    deliver_in_background,
+    http_server,
+    process_in_background,
+    settle_heap,
+    wait_forever,
+)
 from ..storage.db import SchemaBehind, make_engine, require_current_schema, schema_refusal
-from .app import build_app, http_app, request_kind
+from .app import SlackRequests, build_app, http_app, request_kind
 from .port import SlackPlatform
 
 REQUIRED = {
     "serve": ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET"),
     "socket": ("SLACK_BOT_TOKEN", "SLACK_APP_TOKEN"),
+    "verwerker": ("SLACK_BOT_TOKEN",),
 }
 
 
@@ -55,7 +67,9 @@ def read_settings(mode: str, env=os.environ) -> SlackSettings:
                          api_url=env.get("SLACK_API_URL", "https://slack.com/api/"), port=int(env.get("PORT", "3000")))
 
 
-def build(slack: SlackSettings, settings: Settings, *, with_jobs: bool = True, token_verification: bool = True):
+def build(slack: SlackSettings, settings: Settings, *, role: str = ALL, token_verification: bool = True):
+    """The bot in one of its roles (`bot/serving.py`): everything, only receiving (the front), or only
+    processing (`triagebot verwerker`)."""
     directory = load_directory(settings.directory)     # a mistake in the configuration is said first
     engine = make_engine(settings.database_url)
     require_current_schema(engine)      # upgrading is the administrator's step: `triagebot db upgrade`
@@ -66,33 +80,45 @@ def build(slack: SlackSettings, settings: Settings, *, with_jobs: bool = True, t
     renderer = Renderer(directory, "slack", profile.wording)
     bot = Bot(directory, profile, engine, platform, renderer, lambda: datetime.now(AMS))
     worker = deliver_in_background(bot, engine)
-    scheduler = build_scheduler(bot) if with_jobs else None
-    if scheduler is not None:
+    requests = SlackRequests(bot, client, channels)
+    inbox = Inbox(engine) if role != PROCESS else None
+    scheduler = None
+    if role != RECEIVE:
+        process_in_background(Processor(engine, "slack", requests, Texts(renderer)), inbox, engine)
+        scheduler = build_scheduler(bot)
         scheduler.start()
-    app = build_app(bot, client, slack.signing_secret, channels, token_verification=token_verification)
+    app = build_app(bot, client, slack.signing_secret, channels, token_verification=token_verification,
+                    inbox=inbox, requests=requests)
     return app, bot, worker, scheduler
 
 
-def started(slack: SlackSettings):
+def started(slack: SlackSettings, role: str = ALL):
     try:
-        return build(slack, Settings.from_env())
+        return build(slack, Settings.from_env(), role=role)
     except SchemaBehind as exc:
         raise SystemExit(schema_refusal(exc)) from None
 
 
-def serve(argv: list[str]) -> int:
+def serve(role: str = ALL) -> int:
     slack = read_settings("serve")
-    app, bot, *_ = started(slack)
+    app, bot, *_ = started(slack, role)
     settle_heap()
     server = http_server("0.0.0.0", slack.port, Operations(http_app(bot, app, slack.signing_secret), bot.engine,
                                                             bot.metrics, "slack", request_kind, bot.clock))
-    print(f"Triagetafel-bot luistert op poort {slack.port} (/slack/events; /healthz, /readyz, /metrics).",
-          file=sys.stderr)
+    print(f"Triagetafel-bot luistert op poort {slack.port} (/slack/events; /healthz, /readyz, /metrics)"
+          f"{HOW[role]}.", file=sys.stderr)
     server.serve_forever()
     return 0
 
 
-def socket(argv: list[str]) -> int:
+def process() -> int:
+    """`triagebot verwerker`: applies and answers what the servers received, delivers, runs the clock."""
+    started(read_settings("verwerker"), PROCESS)
+    print(f"Triagetafel-bot verwerkt{HOW[PROCESS]}.", file=sys.stderr)
+    return wait_forever()
+
+
+def socket() -> int:
     from slack_bolt.adapter.socket_mode import SocketModeHandler
 
     slack = read_settings("socket")

@@ -16,6 +16,7 @@ from models.profile import Profile
 from models.tables import AuditRow
 
 from ..delivery.outbox import OutboxWriter
+from .applying import mark_in, marked
 from .audit_chain import GENESIS, content, link
 from .members import ChannelMembers
 from .repository import CaseRepository
@@ -111,7 +112,10 @@ class SqlUnitOfWork:
 
     def commit(self) -> None:
         assert self.session is not None
+        inbox_row = mark_in(self.session)     # a request from the inbox: applied in this same transaction
         self.session.commit()
+        if inbox_row is not None:
+            marked()
 
 
 def uow_factory(engine: Engine, profile_for: Callable[[str], Profile]) -> Callable[[], SqlUnitOfWork]:
