@@ -100,6 +100,7 @@ class Reply:
     status: int  # 0: the server did not call the bot (a cancelled dialog without notify_on_cancel)
     json: dict | None
     text: str
+    hook: str | None = None     # a slash command's response_url id: `responded(hook)` is what came through it
 
 
 @dataclass
@@ -378,7 +379,8 @@ class FakeMattermost:
             if command is None:
                 raise LookupError(f"no command registered for {word!r}")
             hook_id = new_id()
-            self._hooks[hook_id] = {"user_id": user_id, "channel_id": ch.id, "at": time.monotonic(), "uses": 0}
+            self._hooks[hook_id] = {"user_id": user_id, "channel_id": ch.id, "at": time.monotonic(), "uses": 0,
+                                    "posted": []}
             secret = command["token"] if token is None else token
             form = {"token": secret, "team_id": self.team_id, "team_domain": self.team_name, "channel_id": ch.id,
                     "channel_name": ch.name, "user_id": user_id, "user_name": self._users[user_id]["username"],
@@ -387,6 +389,7 @@ class FakeMattermost:
         response = self._bot().post(command["url"], data=form, headers={"Authorization": f"Token {secret}",
                                                                          "Accept": "application/json"})
         reply = self._reply(response, json_only_if_declared=True)
+        reply.hook = hook_id
         if response.status_code == 200:
             with self._lock:
                 try:
@@ -899,9 +902,16 @@ class FakeMattermost:
         fail_if(hook["uses"] >= RESPONSE_URL_USES, 400, "app.command_webhook.try_use.invalid.app_error",
                 "Invalid webhook.", f"a response_url takes at most {RESPONSE_URL_USES} posts")
         hook["uses"] += 1
+        before = len(self.ephemerals)
         self._command_response(hook["user_id"], hook["channel_id"], r.headers.get("Content-Type"),
                                r.raw.decode("utf-8", "replace"))
+        hook["posted"] += [e["message"] for e in self.ephemerals[before:]]
         return 200, {"status": "OK"}
+
+    def responded(self, hook_id: str) -> list[str]:
+        """The ephemeral texts the bot posted through a slash command's response_url so far."""
+        with self._lock:
+            return list(self._hooks.get(hook_id, {}).get("posted", []))
 
     # -- state helpers ----------------------------------------------------------------------------------
     def _now_ms(self) -> int:

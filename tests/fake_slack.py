@@ -299,6 +299,10 @@ class FakeSlack:
         self.channels: dict[str, Channel] = {}
         self.messages: dict[str, list[dict[str, Any]]] = {}  # channel id -> messages, oldest first
         self.ephemeral: list[dict[str, Any]] = []
+        # a command's or a click's response_url: id -> {user, channel, at, uses}; Slack takes up to 5 posts to
+        # it within 30 minutes
+        self.responses: dict[str, dict[str, Any]] = {}
+        self.response_url_ttl = 30 * 60.0
         self.views: dict[str, dict[str, Any]] = {}
         self.triggers: dict[str, dict[str, Any]] = {}  # trigger id -> {"expires": monotonic, "used": bool}
         self.calls: list[Call] = []
@@ -392,7 +396,50 @@ class FakeSlack:
         return next((c for c in self.channels.values() if c.name == name and not c.is_im), None)
 
     # -- HTTP -------------------------------------------------------------------------------------------
+    # -- response_url -----------------------------------------------------------------------------------
+    def new_response_url(self, user: str, channel: str) -> str:
+        """The response_url Slack puts in a slash command's or a click's request."""
+        assert self._loopback is not None, "FakeSlack is not started"
+        with self._lock:
+            hook = f"R{self._next():09d}"
+            self.responses[hook] = {"user": user, "channel": channel, "at": time.monotonic(), "uses": 0}
+        return f"{self._loopback.url}/respond/{hook}"
+
+    def responded(self, url: str) -> list[str]:
+        """The texts posted (ephemerally) to a response_url so far."""
+        hook = url.rsplit("/", 1)[-1]
+        with self._lock:
+            return [e["text"] for e in self.ephemeral if e.get("response_url") == hook]
+
+    def _respond(self, hook_id: str, headers: Any, body: bytes) -> tuple[int, dict[str, str], dict]:
+        """A post to a response_url: JSON (`text`, `response_type`), ephemeral unless said otherwise."""
+        with self._lock:
+            hook = self.responses.get(hook_id)
+            if hook is None or time.monotonic() - hook["at"] > self.response_url_ttl:
+                return 404, {}, {"ok": False, "error": "expired_url"}
+            if hook["uses"] >= 5:
+                return 404, {}, {"ok": False, "error": "used_url"}
+            if (headers.get("Content-Type") or "").split(";")[0].strip().lower() != "application/json":
+                return 400, {}, {"ok": False, "error": "invalid_payload"}
+            try:
+                data = json.loads(body)
+            except ValueError:
+                return 400, {}, {"ok": False, "error": "invalid_payload"}
+            if not isinstance(data, dict) or not (data.get("text") or data.get("blocks")):
+                return 400, {}, {"ok": False, "error": "no_text"}
+            hook["uses"] += 1
+            if data.get("response_type") == "in_channel":
+                self.messages.setdefault(hook["channel"], []).append(
+                    {"type": "message", "user": hook["user"], "text": data.get("text", ""), "ts": self._new_ts()})
+            else:
+                self.ephemeral.append({"channel": hook["channel"], "user": hook["user"], "text": data.get("text", ""),
+                                       "blocks": data.get("blocks"), "message_ts": self._new_ts(), "thread_ts": None,
+                                       "response_url": hook_id})
+            return 200, {}, {"ok": True}
+
     def handle(self, path: str, query: str, headers: Any, body: bytes) -> tuple[int, dict[str, str], dict]:
+        if path.startswith("/respond/"):
+            return self._respond(path.removeprefix("/respond/"), headers, body)
         method = path.removeprefix("/api/")
         args: dict[str, Any] = dict(parse_qsl(query, keep_blank_values=True))
         content_type = (headers.get("Content-Type") or "").split(";")[0].strip().lower()

@@ -15,13 +15,13 @@ import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import urlencode
+from urllib.parse import parse_qs, urlencode
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from bot.storage.db import migrate
-from models.tables import AuditRow, CaseRow, OutboxRow
+from models.tables import AuditRow, CaseRow, InboxRow, OutboxRow
 from tests.fake_mattermost import FakeMattermost
 from tests.fake_slack import FakeSlack
 from tests.worlds import MM_SECRET, MM_TOKENS, SECRET, TEAM, chat_directory, slack_id
@@ -39,7 +39,8 @@ def free_port() -> int:
 class Answer:
     status: int
     body: str
-    seconds: float
+    seconds: float           # until the acknowledgement
+    acked: str | None = None     # the acknowledgement's body, when the answer came afterwards (the inbox)
 
     @property
     def text(self) -> str:
@@ -164,18 +165,36 @@ class Served:
     def command_body(self, member: str, text: str, command: str = "/casus", channel_id: str = "D0GENERAL") -> bytes:
         return urlencode({"token": "legacy", "team_id": self.fake.team_id, "channel_id": channel_id,
                           "user_id": slack_id(member), "user_name": member, "command": command, "text": text,
-                          "trigger_id": self.fake.new_trigger_id(), "response_url": "http://127.0.0.1:9/x"}).encode()
+                          "trigger_id": self.fake.new_trigger_id(),
+                          "response_url": self.fake.new_response_url(slack_id(member), channel_id)}).encode()
 
-    def command(self, member: str, text: str, command: str = "/casus") -> Answer:
-        """A slash command as a person types it: in the case's channel when the text names a case."""
-        if self.platform == "mattermost":
-            number = next((w for w in text.split() if w.startswith("VT-")), None)
-            channel = self.fake.channel_named(_channel(number)) if number else None
-            reply = self.fake.slash(member, f"{command} {text}", channel["id"] if channel else self.general)
-            return Answer(reply.status, reply.text, 0.0)
+    def command(self, member: str, text: str, command: str = "/casus", *, wait: float = 30) -> Answer:
+        """A slash command as a person types it: in the case's channel when the text names a case. The server
+        acknowledges it at once and answers through the response_url (`Answer.text`); `wait` for that answer."""
         number = next((w for w in text.split() if w.startswith("VT-")), None)
+        if self.platform == "mattermost":
+            channel = self.fake.channel_named(_channel(number)) if number else None
+            started = time.perf_counter()
+            reply = self.fake.slash(member, f"{command} {text}", channel["id"] if channel else self.general)
+            answer = Answer(reply.status, reply.text, time.perf_counter() - started)
+            return self.answered(answer, lambda: self.fake.responded(reply.hook), wait)
         channel = self.fake.channel_named(_channel(number)) if number else None
-        return self.slack_post(self.command_body(member, text, command, channel.id if channel else "D0GENERAL"))
+        body = self.command_body(member, text, command, channel.id if channel else "D0GENERAL")
+        url = parse_qs(body.decode())["response_url"][0]
+        return self.answered(self.slack_post(body), lambda: self.fake.responded(url), wait)
+
+    @staticmethod
+    def answered(ack: Answer, responded, wait: float) -> Answer:
+        """The acknowledgement, with the private answer that came afterwards through the response_url as its
+        text (when the acknowledgement itself said nothing)."""
+        if ack.status != 200 or ack.text.strip() not in ("", "{}"):
+            return ack
+        end = time.time() + wait
+        while time.time() < end:
+            if texts := responded():
+                return Answer(ack.status, json.dumps({"text": "\n\n".join(texts)}), ack.seconds, acked=ack.body)
+            time.sleep(0.02)
+        return ack
 
     def interaction(self, payload: dict) -> Answer:
         return self.slack_post(urlencode({"payload": json.dumps(payload)}).encode())
@@ -200,6 +219,15 @@ class Served:
 
     def pending(self) -> int:
         return self.count(OutboxRow, OutboxRow.state == "nieuw")
+
+    def settled(self, timeout: float = 60) -> None:
+        """Wait until every request the server acknowledged has been applied and answered (the inbox)."""
+        end = time.time() + timeout
+        while time.time() < end:
+            if self.count(InboxRow, InboxRow.state != "beantwoord") == 0:
+                return
+            time.sleep(0.05)
+        raise AssertionError(f"requests still waiting in the inbox after {timeout} s")
 
     def delivered(self, timeout: float = 60) -> None:
         """Wait until the outbox has nothing left to send."""

@@ -254,8 +254,10 @@ def test_a_replayed_signed_request_is_refused_after_a_restart(served):
     body = bot.command_body("vt-medewerker", "nieuw Arnhem")
     headers = bot.slack_headers(body)
     assert bot.slack_post(body, headers).status == 200
+    bot.settled()
     bot.restart()
     assert bot.slack_post(body, headers).status == 401
+    bot.settled()
     assert bot.cases() == 1
 
 

@@ -40,6 +40,7 @@ def test_two_processes_and_a_killed_one_lose_nothing_and_do_nothing_twice(served
         headers = first.slack_headers(body)
         assert first.slack_post(body, headers).status == 200
         assert second.slack_post(body, headers).status == 401
+        first.settled()
         assert first.cases() == 41
 
         # the first is killed while both take requests; what it answered stays, what it had not yet delivered
@@ -60,6 +61,7 @@ def test_two_processes_and_a_killed_one_lose_nothing_and_do_nothing_twice(served
             first.kill()
             for f in futures:
                 f.result()
+        second.settled()         # what the killed one stored and acknowledged, the other applies
         second.delivered(timeout=120)
         assert first.cases() >= 41 + len(answered)
         new = first.count(AuditRow, AuditRow.action == "/casus nieuw", AuditRow.outcome == "ok")

@@ -124,7 +124,9 @@ class MattermostApp:
                 return 200, {}
             return 200, {"response_type": "ephemeral",
                          "text": self._refuse(member, f"{command} {text}", ParseError("formulier_niet_geopend"))}
-        if self.inbox is not None:       # applied by the inbox's processor, answered through the response_url
+        if self.inbox is not None and form.get("response_url") and USER_ID.fullmatch(form.get("user_id", "")):
+            # applied by the inbox's processor, answered through the response_url (a request without one is
+            # applied here, so that its answer is this response)
             key = form.get("trigger_id") or hashlib.sha256(raw).hexdigest()
             self.inbox.put("mattermost", key, COMMAND, number or f"@{form.get('user_id', '')}",
                            {"user": form.get("user_id", ""), "command": command, "text": text, "channel": channel_id,

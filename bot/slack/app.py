@@ -202,7 +202,7 @@ def build_app(bot: Bot, client: WebClient, signing_secret: str | None, channels:
             later(lambda: open_form(body.get("trigger_id", ""), form, body["user_id"], channel_id,
                                     f"{body['command']} {text}"))
             return
-        if inbox is not None:
+        if inbox is not None and body.get("response_url"):    # else its answer can only be this response
             stored(COMMAND, body, channel_id, {"user": body["user_id"], "command": body["command"], "text": text,
                                                "channel": channel_id, "url": body.get("response_url", "")})
             ack()
