@@ -4,6 +4,7 @@ only when a request wrote to the outbox, and settling the start-up heap."""
 from __future__ import annotations
 
 import gc
+import itertools
 import logging
 import threading
 from collections.abc import Callable
@@ -112,6 +113,20 @@ class HttpServer:
 
 def http_server(host: str, port: int, wsgi_app) -> HttpServer:
     return HttpServer(host, port, wsgi_app)
+
+
+def killed_after(n: int) -> Callable[[], None]:
+    """For the crash tests (`triagebot verwerker --crash-na N`, not in the help): the process kills itself, with
+    SIGKILL, right after the N-th request's change committed and before it is answered. 0: never."""
+    import os
+    import signal
+
+    count = itertools.count(1)
+
+    def applied() -> None:
+        if n and next(count) >= n:
+            os.kill(os.getpid(), signal.SIGKILL)
+    return applied
 
 
 def wait_forever() -> int:

@@ -13,7 +13,8 @@ import socket
 import subprocess
 import sys
 import time
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import parse_qs, urlencode
 
@@ -41,6 +42,8 @@ class Answer:
     body: str
     seconds: float           # until the acknowledgement
     acked: str | None = None     # the acknowledgement's body, when the answer came afterwards (the inbox)
+    # what came through the command's response_url so far (also after `command` returned)
+    responded: Callable[[], list[str]] = field(default=lambda: [], repr=False)
 
     @property
     def text(self) -> str:
@@ -108,9 +111,10 @@ class Served:
         return env
 
     # ---- the process ------------------------------------------------------------------------------------
-    def start(self) -> Served:
+    def start(self, *args: str) -> Served:
+        """`triagebot serve` with `args` (e.g. `--alleen-ontvangen`: only receiving, no processor)."""
         migrate(self.engine)     # `triagebot db upgrade`: a server does not start on an old schema
-        cmd = [sys.executable, "-m", "bot.cli", "serve", "--platform", self.platform]
+        cmd = [sys.executable, "-m", "bot.cli", "serve", "--platform", self.platform, *args]
         with open(self.log, "ab") as log:
             self.proc = subprocess.Popen(cmd, cwd=ROOT, env=self.env(), stdout=log, stderr=log)
         end = time.time() + 60
@@ -123,6 +127,12 @@ class Served:
             except OSError:
                 time.sleep(0.05)
         raise RuntimeError(f"serve did not listen on {self.port}")
+
+    def processor(self, *args: str) -> subprocess.Popen:
+        """`triagebot verwerker` beside the server, on the same database and platform (stop it yourself)."""
+        with open(self.folder / "verwerker.log", "ab") as log:
+            return subprocess.Popen([sys.executable, "-m", "bot.cli", "verwerker", "--platform", self.platform, *args],
+                                    cwd=ROOT, env=self.env(), stdout=log, stderr=log)
 
     @property
     def alive(self) -> bool:
@@ -187,12 +197,13 @@ class Served:
     def answered(ack: Answer, responded, wait: float) -> Answer:
         """The acknowledgement, with the private answer that came afterwards through the response_url as its
         text (when the acknowledgement itself said nothing)."""
+        ack.responded = responded
         if ack.status != 200 or ack.text.strip() not in ("", "{}"):
             return ack
         end = time.time() + wait
         while time.time() < end:
             if texts := responded():
-                return Answer(ack.status, json.dumps({"text": "\n\n".join(texts)}), ack.seconds, acked=ack.body)
+                return Answer(ack.status, json.dumps({"text": "\n\n".join(texts)}), ack.seconds, ack.body, responded)
             time.sleep(0.02)
         return ack
 

@@ -50,7 +50,7 @@ def served(tmp_path, request):
     """A maker of served bots: `served(platform, db)`; stopped (with their fakes) after the test."""
     made: list[Served] = []
 
-    def make(platform: str, db: str = "sqlite") -> Served:
+    def make(platform: str, db: str = "sqlite", args: tuple[str, ...] = ()) -> Served:
         fake = (FakeSlack() if platform == "slack" else FakeMattermost(team_name=TEAM)).start()
         folder = tmp_path / f"{platform}-{db}-{len(made)}"
         folder.mkdir()
@@ -62,7 +62,7 @@ def served(tmp_path, request):
             url = pg_url(engine)
         bot = Served(platform, fake, url, engine, folder)
         made.append(bot)
-        return bot.start()
+        return bot.start(*args)
 
     yield make
     for bot in made:

@@ -171,6 +171,7 @@ Voorbeeld: triagebot demo --db sqlite:///demo.db
                         epilog="De chatgegevens komen uit de omgeving, zoals bij `triagebot start`.")
     processor.add_argument("--platform", choices=["slack", "mattermost"], default="slack",
                            help="het chatplatform (standaard slack)")
+    processor.add_argument("--crash-na", type=int, default=0, help=argparse.SUPPRESS)
     _settings(processor)
 
     socket = command("socket", "de Slack-bot in Socket Mode (SLACK_BOT_TOKEN, SLACK_APP_TOKEN)", "socket")

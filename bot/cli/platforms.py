@@ -47,9 +47,9 @@ def verwerker(args: argparse.Namespace) -> int:
     with given_settings(args):
         if args.platform == "mattermost":
             from ..mattermost import serve as mm
-            return mm.process()
+            return mm.process(args.crash_na)
         from ..slack import serve as slack
-        return slack.process()
+        return slack.process(args.crash_na)
 
 
 def socket(args: argparse.Namespace) -> int:

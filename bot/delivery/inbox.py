@@ -128,9 +128,10 @@ class Processor:
     TRIES = 5                        # a request that keeps failing is answered with "storing" after this many
 
     def __init__(self, engine: Engine, platform: str, requests: Requests, texts: Texts,
-                 wall: Callable[[], datetime] = _utc, batch: int = 50):
+                 wall: Callable[[], datetime] = _utc, batch: int = 50, applied: Callable[[], None] = lambda: None):
         self.engine, self.platform, self.requests, self.texts = engine, platform, requests, texts
         self.wall, self.batch = wall, batch
+        self.applied = applied      # told after a request's change committed, before it is answered (the tests)
         self.me = process_id()
         self._claims = itertools.count(1)
         self._loop = threading.Lock()     # one processing loop per process
@@ -190,6 +191,7 @@ class Processor:
             try:
                 with applying(row.id):
                     answer = self.requests.apply(row.kind, row.payload)
+                self.applied()
             except AlreadyApplied:    # another processor applied it (this claim had run out): it answers
                 self._update(row, claimed_by=None, claimed_until=None)
                 return 0

@@ -25,6 +25,7 @@ from ..serving import (
     PROCESS,
     deliver_in_background,
     http_server,
+    killed_after,
     process_in_background,
     settle_heap,
     wait_forever,
@@ -95,7 +96,7 @@ def read_settings(env=os.environ) -> MattermostSettings:
 
 
 def build(mm: MattermostSettings, settings: Settings, *, client: MattermostClient | None = None,
-          clock=None, role: str | None = ALL, post_answer=None):
+          clock=None, role: str | None = ALL, post_answer=None, applied=lambda: None):
     """The bot on Mattermost in one of its roles (`bot/serving.py`), or with `role=None` in a test's hands (no
     background threads, no inbox: a request is applied in the request): returns (wsgi app, bot, delivery worker
     or None, scheduler or None)."""
@@ -117,15 +118,15 @@ def build(mm: MattermostSettings, settings: Settings, *, client: MattermostClien
         inbox = Inbox(engine) if role != PROCESS else None
     app = MattermostApp(bot, client, me["id"], signer, mm.tokens, channels, mm.public_url, post_answer, inbox)
     if role in (ALL, PROCESS):
-        process_in_background(Processor(engine, "mattermost", app, Texts(renderer)), inbox, engine)
+        process_in_background(Processor(engine, "mattermost", app, Texts(renderer), applied=applied), inbox, engine)
         scheduler = build_scheduler(bot)
         scheduler.start()
     return app, bot, worker, scheduler
 
 
-def started(mm: MattermostSettings, role: str):
+def started(mm: MattermostSettings, role: str, applied=lambda: None):
     try:
-        return build(mm, Settings.from_env(), role=role)
+        return build(mm, Settings.from_env(), role=role, applied=applied)
     except MattermostError as exc:
         raise SystemExit(f"De Mattermost-bot kan niet starten: {_why(exc)}. "
                          "Draai `triagebot check --platform mattermost`.") from None
@@ -144,10 +145,10 @@ def serve(role: str = ALL) -> int:
     return 0
 
 
-def process() -> int:
+def process(crash_after: int = 0) -> int:
     """`triagebot verwerker --platform mattermost`: applies and answers what the servers received, delivers, runs
     the clock."""
-    started(read_settings(), PROCESS)
+    started(read_settings(), PROCESS, killed_after(crash_after))
     print(f"Triagetafel-bot (Mattermost) verwerkt{HOW[PROCESS]}.", file=sys.stderr)
     return wait_forever()
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -28,6 +29,7 @@ from ..serving import (
     RECEIVE,
     deliver_in_background,
     http_server,
+    killed_after,
     process_in_background,
     settle_heap,
     wait_forever,
@@ -67,7 +69,8 @@ def read_settings(mode: str, env=os.environ) -> SlackSettings:
                          api_url=env.get("SLACK_API_URL", "https://slack.com/api/"), port=int(env.get("PORT", "3000")))
 
 
-def build(slack: SlackSettings, settings: Settings, *, role: str = ALL, token_verification: bool = True):
+def build(slack: SlackSettings, settings: Settings, *, role: str = ALL, token_verification: bool = True,
+          applied: Callable[[], None] = lambda: None):
     """The bot in one of its roles (`bot/serving.py`): everything, only receiving (the front), or only
     processing (`triagebot verwerker`)."""
     directory = load_directory(settings.directory)     # a mistake in the configuration is said first
@@ -84,7 +87,7 @@ def build(slack: SlackSettings, settings: Settings, *, role: str = ALL, token_ve
     inbox = Inbox(engine) if role != PROCESS else None
     scheduler = None
     if role != RECEIVE:
-        process_in_background(Processor(engine, "slack", requests, Texts(renderer)), inbox, engine)
+        process_in_background(Processor(engine, "slack", requests, Texts(renderer), applied=applied), inbox, engine)
         scheduler = build_scheduler(bot)
         scheduler.start()
     app = build_app(bot, client, slack.signing_secret, channels, token_verification=token_verification,
@@ -92,9 +95,9 @@ def build(slack: SlackSettings, settings: Settings, *, role: str = ALL, token_ve
     return app, bot, worker, scheduler
 
 
-def started(slack: SlackSettings, role: str = ALL):
+def started(slack: SlackSettings, role: str = ALL, applied: Callable[[], None] = lambda: None):
     try:
-        return build(slack, Settings.from_env(), role=role)
+        return build(slack, Settings.from_env(), role=role, applied=applied)
     except SchemaBehind as exc:
         raise SystemExit(schema_refusal(exc)) from None
 
@@ -111,9 +114,9 @@ def serve(role: str = ALL) -> int:
     return 0
 
 
-def process() -> int:
+def process(crash_after: int = 0) -> int:
     """`triagebot verwerker`: applies and answers what the servers received, delivers, runs the clock."""
-    started(read_settings("verwerker"), PROCESS)
+    started(read_settings("verwerker"), PROCESS, killed_after(crash_after))
     print(f"Triagetafel-bot verwerkt{HOW[PROCESS]}.", file=sys.stderr)
     return wait_forever()
 
