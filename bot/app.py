@@ -23,6 +23,7 @@ from models.profile import Profile
 from models.tables import DeadlineRow, OutboxRow
 
 from .config import load_profile
+from .delivery.inbox import backlog as inbox_backlog
 from .delivery.janitor import Janitor
 from .delivery.outbox import Dispatcher, backlog
 from .delivery.sweep import Sweeper
@@ -50,7 +51,8 @@ class Bot:
         with self.uow() as uow:     # who left the directory but may still be in a channel: to be removed
             directory.remember_former(uow.members.contacts())
         self.metrics = Metrics()
-        self.metrics.watch_backlog(lambda now: backlog(engine, now), clock)
+        self.metrics.watch_backlog("outbox", lambda now: backlog(engine, now), clock)
+        self.metrics.watch_backlog("inbox", lambda now: inbox_backlog(engine, now), clock)
         self.dispatcher = Dispatcher(engine, port, renderer, channel_done=self._channel_done, failed=self._failed)
         self.sweeper = Sweeper(engine, directory, profile, self.profile_for, self.uow)
         self.janitor = Janitor(engine, directory, self.uow)

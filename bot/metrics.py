@@ -1,5 +1,5 @@
 """What the bot counts for its operators, in Prometheus's format (`/metrics`): requests and how fast they were
-answered, the outbox's backlog, the sweep's duration, escalations by rung, lapsed deadlines and delivery
+answered, the inbox's and the outbox's backlog, the sweep's duration, escalations by rung, lapsed deadlines and delivery
 failures. Never a case number, a member or anything a person typed: every label has a small, fixed set of
 values. One registry per bot (not the library's global one), so a test or a second bot starts at zero."""
 
@@ -26,21 +26,26 @@ def error_code(message: str) -> str:
 
 
 class Backlog(Collector):
-    """The outbox's backlog, read from the database at every scrape: how many messages are due and not yet
-    delivered, and how long the oldest of them has been due."""
+    """A queue's backlog, read from the database at every scrape: the outbox (messages due and not yet delivered,
+    and how long the oldest has been due) or the inbox (requests received and not yet applied or answered, and
+    how long the oldest has waited)."""
 
-    def __init__(self, read: Callable[[datetime], tuple[int, float]], now: Callable[[], datetime]):
-        self.read, self.now = read, now
+    HELP = {"outbox": ("Berichten die bezorgd moeten worden en nog niet zijn",
+                       "Hoe lang het oudste onbezorgde bericht al bezorgd had moeten zijn"),
+            "inbox": ("Ontvangen verzoeken die nog niet zijn uitgevoerd of beantwoord",
+                      "Hoe lang het oudste wachtende verzoek al wacht")}
+
+    def __init__(self, name: str, read: Callable[[datetime], tuple[int, float]], now: Callable[[], datetime]):
+        self.name, self.read, self.now = name, read, now
 
     def collect(self):
         try:
             count, oldest = self.read(self.now())
         except Exception:       # the database is away: /readyz says so; the metrics leave these out
             return
-        yield GaugeMetricFamily("triagebot_outbox_backlog", "Berichten die bezorgd moeten worden en nog niet zijn",
-                                value=count)
-        yield GaugeMetricFamily("triagebot_outbox_oldest_seconds",
-                                "Hoe lang het oudste onbezorgde bericht al bezorgd had moeten zijn", value=oldest)
+        backlog_help, oldest_help = self.HELP[self.name]
+        yield GaugeMetricFamily(f"triagebot_{self.name}_backlog", backlog_help, value=count)
+        yield GaugeMetricFamily(f"triagebot_{self.name}_oldest_seconds", oldest_help, value=oldest)
 
 
 class Metrics:
@@ -59,8 +64,10 @@ class Metrics:
         self.delivery_failures = Counter("triagebot_delivery_failures", "Bezorgpogingen die het platform weigerde",
                                          ["platform", "fout"], registry=r)
 
-    def watch_backlog(self, read: Callable[[datetime], tuple[int, float]], now: Callable[[], datetime]) -> None:
-        self.registry.register(Backlog(read, now))
+    def watch_backlog(self, name: str, read: Callable[[datetime], tuple[int, float]],
+                      now: Callable[[], datetime]) -> None:
+        """`name`: "outbox" or "inbox"."""
+        self.registry.register(Backlog(name, read, now))
 
     def exposition(self) -> bytes:
         return generate_latest(self.registry)

@@ -1,5 +1,6 @@
 """Operations, in front of a chat platform's WSGI app: `/healthz` (the process answers), `/readyz` (it can do its
-work: the database answers, its schema is current, and the outbox is not stuck) and `/metrics` (Prometheus).
+work: the database answers, its schema is current, and neither the inbox nor the outbox is stuck) and `/metrics`
+(Prometheus).
 Every other request goes to the platform's app, timed and counted by platform and kind — never by case or
 person. The answers are for the operators' tools; the texts are Dutch for the operators who read them."""
 
@@ -15,11 +16,13 @@ from datetime import datetime, timedelta
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
+from .delivery.inbox import backlog as inbox_backlog
 from .delivery.outbox import backlog
 from .metrics import CONTENT_TYPE, Metrics
 from .storage.db import schema_behind
 
 OUTBOX_STUCK = timedelta(minutes=15)    # a message due this long and not delivered: the bot is not doing its work
+INBOX_STUCK = timedelta(minutes=1)      # a request received this long ago and not answered: no processor works
 MAX_PEEK = 256 * 1024
 KindOf = Callable[[dict, bytes], str]      # a platform's: what a request is (opdracht, knop, formulier, ...)
 
@@ -45,11 +48,16 @@ def readiness(engine: Engine, now: datetime, stuck_after: timedelta = OUTBOX_STU
     problems = []
     try:
         count, oldest = backlog(engine, now)
-    except Exception:       # gone between the two looks
+        requests, waited = inbox_backlog(engine, now)
+    except Exception:       # gone between the looks
         return Readiness(("de database is niet bereikbaar",))
     if oldest > stuck_after.total_seconds():
         problems.append(f"de bezorging staat stil: {count} bericht(en) wachten, het oudste al {int(oldest // 60)} "
                         "minuten")
+    if waited > INBOX_STUCK.total_seconds():
+        problems.append(f"de verwerking staat stil: {requests} ontvangen verzoek(en) wachten, het oudste al "
+                        f"{int(waited)} seconden; draait er een verwerker (`triagebot start` of "
+                        "`triagebot verwerker`)?")
     return Readiness(tuple(problems))
 
 

@@ -72,7 +72,7 @@ def test_a_request_is_stored_once_applied_once_and_answered_once(engine, bot):
     assert store(inbox, 1) is True
     assert store(inbox, 1) is False          # the platform delivering it again: the same row
     assert count(engine, InboxRow) == 1 and count(engine, CaseRow) == 0     # stored, not yet applied
-    assert backlog(engine, datetime.now(UTC)).count == 1
+    assert backlog(engine, datetime.now(UTC))[0] == 1
 
     processor = Processor(engine, "test", requests, Texts(bot.renderer))
     assert processor.run() == 1
@@ -81,7 +81,7 @@ def test_a_request_is_stored_once_applied_once_and_answered_once(engine, bot):
     assert [text for _, text in requests.sent] == [requests.sent[0][1]] and "VT-2025-0001" in requests.sent[0][1]
     [row] = rows(engine)
     assert row.state == ANSWERED and row.payload is None        # what was typed does not stay
-    assert backlog(engine, datetime.now(UTC)).count == 0
+    assert backlog(engine, datetime.now(UTC)) == (0, 0.0)
 
 
 def test_only_its_own_platform_is_taken(engine, bot):

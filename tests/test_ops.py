@@ -14,6 +14,8 @@ import httpx
 import pytest
 from sqlmodel import Session
 
+from bot.delivery.inbox import Inbox
+from bot.delivery.inbox import backlog as inbox_backlog
 from bot.delivery.outbox import backlog
 from bot.mattermost.app import request_kind as mattermost_kind
 from bot.metrics import Metrics, error_code
@@ -57,7 +59,8 @@ def pending(engine, due: datetime) -> None:
 
 def test_health_and_readiness(engine):
     metrics = Metrics()
-    metrics.watch_backlog(lambda now: backlog(engine, now), lambda: NOW)       # as the Bot does
+    metrics.watch_backlog("outbox", lambda now: backlog(engine, now), lambda: NOW)       # as the Bot does
+    metrics.watch_backlog("inbox", lambda now: inbox_backlog(engine, now), lambda: NOW)
     ops = Operations(platform_app, engine, metrics, "slack", request_kind, lambda: NOW)
     assert call(ops, "/healthz") == (200, b"ok\n")
     status, body = call(ops, "/readyz")
@@ -74,6 +77,22 @@ def test_health_and_readiness(engine):
                                              "minuten"]
     text = call(ops, "/metrics")[1].decode()
     assert "triagebot_outbox_backlog 2.0" in text and "triagebot_outbox_oldest_seconds 1200.0" in text
+    assert "triagebot_inbox_backlog 0.0" in text
+
+
+def test_a_request_received_and_not_processed_for_a_minute_makes_the_bot_unready(engine):
+    metrics = Metrics()
+    metrics.watch_backlog("inbox", lambda now: inbox_backlog(engine, now), lambda: NOW)
+    ops = Operations(platform_app, engine, metrics, "slack", request_kind, lambda: NOW)
+    Inbox(engine, wall=lambda: NOW - timedelta(seconds=20)).put("slack", "a", "opdracht", "@u", {})
+    assert call(ops, "/readyz")[0] == 200              # a processor is on it
+    Inbox(engine, wall=lambda: NOW - timedelta(seconds=90)).put("slack", "b", "opdracht", "@v", {})
+    status, body = call(ops, "/readyz")
+    assert status == 503 and json.loads(body)["problemen"] == [
+        "de verwerking staat stil: 2 ontvangen verzoek(en) wachten, het oudste al 90 seconden; draait er een "
+        "verwerker (`triagebot start` of `triagebot verwerker`)?"]
+    text = call(ops, "/metrics")[1].decode()
+    assert "triagebot_inbox_backlog 2.0" in text and "triagebot_inbox_oldest_seconds 90.0" in text
 
 
 def test_an_empty_or_old_database_is_not_ready_and_a_server_refuses_it_naming_the_upgrade(tmp_path):

@@ -106,18 +106,12 @@ class Claimed:
     attempts: int          # including this one
 
 
-@dataclass(frozen=True)
-class Backlog:
-    count: int
-    oldest_seconds: float
-
-
-def backlog(engine: Engine, now: datetime) -> Backlog:
-    """How many requests wait to be applied or answered, and how long the oldest has waited."""
+def backlog(engine: Engine, now: datetime) -> tuple[int, float]:
+    """(how many requests wait to be applied or answered, how many seconds the oldest has waited)."""
     with Session(engine) as s:
         count, oldest = s.execute(select(func.count(), func.min(InboxRow.received_at))
                                   .where(InboxRow.state.in_(OPEN))).one()
-    return Backlog(count, max(0.0, (now - oldest).total_seconds()) if oldest else 0.0)
+    return count, max(0.0, (now - oldest).total_seconds()) if oldest else 0.0
 
 
 class Processor:
