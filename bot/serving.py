@@ -6,6 +6,7 @@ from __future__ import annotations
 import gc
 import itertools
 import logging
+import socket
 import threading
 from collections.abc import Callable
 
@@ -84,11 +85,12 @@ class HttpServer:
         ident="triagebot",
     )
 
-    def __init__(self, host: str, port: int, wsgi_app):
+    def __init__(self, host: str, port: int, wsgi_app, sock: socket.socket | None = None):
         # waitress warns at every request that waits for a worker ("Task queue depth is 2"): under a burst that
         # is one line per request, which hides the lines that matter
         logging.getLogger("waitress.queue").setLevel(logging.ERROR)
-        self.server = waitress.create_server(wsgi_app, host=host, port=port, **self.SETTINGS)
+        where = dict(sockets=[sock]) if sock is not None else dict(host=host, port=port)
+        self.server = waitress.create_server(wsgi_app, **where, **self.SETTINGS)
 
     @property
     def port(self) -> int:
@@ -111,8 +113,102 @@ class HttpServer:
             self._thread.join(timeout=5)
 
 
-def http_server(host: str, port: int, wsgi_app) -> HttpServer:
-    return HttpServer(host, port, wsgi_app)
+def http_server(host: str, port: int, wsgi_app, sock: socket.socket | None = None) -> HttpServer:
+    return HttpServer(host, port, wsgi_app, sock)
+
+
+def checked_before_forking(settings) -> None:
+    """What would stop every server process (the directory, the schema) is said once, before they start."""
+    from .config import load_directory
+    from .storage.db import SchemaBehind, make_engine, require_current_schema, schema_refusal
+
+    load_directory(settings.directory)
+    engine = make_engine(settings.database_url)
+    try:
+        require_current_schema(engine)
+    except SchemaBehind as exc:
+        raise SystemExit(schema_refusal(exc)) from None
+    finally:
+        engine.dispose()
+
+
+QUICK_DEATH = 10.0      # seconds: a server process that ends this soon after its start will not do better again
+
+
+def in_processes(n: int, port: int, serve_on: Callable[[socket.socket], None]) -> int:
+    """`triagebot start --processen N`: N server processes on one listening socket (the kernel hands each new
+    connection to one of them), each with its own processor and delivery loop; the clock's jobs run in the one
+    that holds the clock lock. A process that dies is started again; one that stops by itself within
+    `QUICK_DEATH` seconds of its start stops them all (a mistake that a new start would repeat). SIGTERM or
+    SIGINT stops them all. A child follows its parent: if this process is killed, they get SIGTERM."""
+    import os
+    import signal
+    import sys
+    import time
+
+    sock = socket.create_server(("0.0.0.0", port), backlog=1024)
+    children: dict[int, float] = {}
+    state = {"stopping": False, "failed": False}
+
+    def spawn() -> None:
+        pid = os.fork()
+        if pid == 0:        # the child: its own database connections, threads and server
+            _follow_parent()
+            signal.signal(signal.SIGTERM, signal.SIG_DFL)
+            signal.signal(signal.SIGINT, signal.SIG_DFL)
+            code = 0
+            try:
+                serve_on(sock)
+            except SystemExit as exc:
+                if exc.code not in (None, 0):
+                    print(exc.code, file=sys.stderr)
+                code = 1
+            except BaseException:
+                logging.getLogger("triagebot").exception("server process failed")
+                code = 1
+            os._exit(code)
+        children[pid] = time.monotonic()
+
+    def stop(*_: object) -> None:
+        state["stopping"] = True
+        for pid in list(children):
+            try:
+                os.kill(pid, signal.SIGTERM)
+            except ProcessLookupError:
+                pass
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    for _ in range(n):
+        spawn()
+    while children:
+        try:
+            pid, status = os.wait()
+        except ChildProcessError:
+            break
+        started = children.pop(pid, None)
+        if started is None or state["stopping"]:
+            continue
+        if not os.WIFSIGNALED(status) and time.monotonic() - started < QUICK_DEATH:    # it stopped itself
+            print("Een serverproces stopte direct na de start; de bot stopt. Zie de regels hierboven.",
+                  file=sys.stderr)
+            state["failed"] = True
+            stop()
+        else:
+            logging.getLogger("triagebot").warning("server process ended; starting another", extra={"pid": pid})
+            spawn()
+    return 1 if state["failed"] else 0
+
+
+def _follow_parent() -> None:
+    """Linux: this process gets SIGTERM when its parent ends (also by SIGKILL), so no server is left behind."""
+    import ctypes
+    import signal
+
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)     # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
 
 
 def killed_after(n: int) -> Callable[[], None]:

@@ -30,7 +30,7 @@ from tests.fake_slack import FakeSlack
 from tests.harness import ROOT, Ran, clean_env, make_console, play, triagebot_many
 
 COMMANDS = [[], ["console"], ["demo"], ["casus"], ["casus", "toon"], ["profielen"], ["proefdraai"], ["start"],
-            ["socket"], ["controleer"]]
+            ["verwerker"], ["socket"], ["controleer"]]
 ALIASES = [["serve"], ["check"], ["worker"], ["casus", "show"]]
 
 
@@ -59,8 +59,8 @@ def test_every_command_explains_itself_in_dutch():
         assert ran.stdout.startswith(f"gebruik: {name}") and "toon deze uitleg en stop" in ran.stdout, ran.stdout
         assert "opties:" in ran.stdout
     top = runs[0].stdout
-    for command in ("console", "demo", "casus", "profielen", "proefdraai (worker)", "start (serve)", "socket",
-                    "controleer (check)"):
+    for command in ("console", "demo", "casus", "profielen", "proefdraai (worker)", "start (serve)", "verwerker",
+                    "socket", "controleer (check)"):
         assert re.search(rf"^    {re.escape(command)}", top, re.M), command
     assert "DATABASE_URL" in top and "TRIAGEBOT_PROFIEL" in top and "TRIAGEBOT_DIRECTORY" in top
     console = runs[1].stdout
@@ -116,6 +116,8 @@ def test_mistakes_are_answered_in_dutch_with_what_to_do(files):
         (["proefdraai", "--journaal", "j.jsonl", "--tot", "2025-07-01", "--stap", "een uur"], None, 2,
          "'een uur' is geen stap"),
         (["start", "--platform", "teams"], None, 2, "ongeldige keuze: 'teams' (kies uit: 'slack', 'mattermost')"),
+        (["start", "--processen", "0"], None, 2, "'0' is geen aantal processen; gebruik een getal van 1 tot en met 32"),
+        (["verwerker", "--platform", "teams"], None, 2, "ongeldige keuze: 'teams'"),
         (["casus", "toon"], None, 2, "dit ontbreekt nog: CASUSNUMMER"),
         (["console", "--json=ja", "--db", new], None, 2, "bij deze optie hoort geen waarde"),
         (["console", "--script", files["script"], "--profiel", files["kapot"], "--db", new], None, 2,

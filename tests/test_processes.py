@@ -6,8 +6,11 @@ opened exactly once, and a signed request replayed to the other server is refuse
 from __future__ import annotations
 
 import copy
+import os
+import signal
 import time
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import pytest
 
@@ -73,3 +76,48 @@ def test_two_servers_and_a_processor_with_a_killed_server_lose_nothing_and_do_no
         second.stop()
         processor.terminate()
         processor.wait(timeout=10)
+
+
+def children_of(pid: int) -> set[int]:
+    found = set()
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rpartition(")")[2].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            found.add(int(stat.parent.name))
+    return found
+
+
+@pytest.mark.postgres
+def test_serve_in_two_processes_shares_one_port_and_replaces_a_killed_one(served):  # noqa: F811
+    bot = served("slack", "pg", ("--processen", "2"))
+    parent = bot.proc.pid
+    with ThreadPoolExecutor(20) as pool:
+        answers = list(pool.map(lambda i: bot.command("vt-medewerker", "nieuw Arnhem"), range(40)))
+    assert all(a.status == 200 and "VT-" in a.text for a in answers)
+    first = children_of(parent)
+    assert len(first) == 2
+
+    victim = sorted(first)[0]
+    os.kill(victim, signal.SIGKILL)
+    end = time.time() + 30
+    while time.time() < end and (len(children_of(parent)) != 2 or victim in children_of(parent)):
+        time.sleep(0.1)
+    assert len(children_of(parent)) == 2 and victim not in children_of(parent)      # another took its place
+    with ThreadPoolExecutor(20) as pool:
+        answers = list(pool.map(lambda i: bot.command("vt-medewerker", "nieuw Ede"), range(20)))
+    assert all(a.status == 200 and "VT-" in a.text for a in answers)
+    bot.settled()
+    bot.delivered(timeout=120)
+    assert bot.cases() >= 60           # what the killed one had acknowledged is applied too
+    assert bot.count(AuditRow, AuditRow.action == "/casus nieuw", AuditRow.outcome == "ok") == bot.cases()
+    assert_nothing_twice(bot)
+
+    survivors = children_of(parent)
+    bot.stop()                          # SIGTERM to the parent: it stops its server processes
+    end = time.time() + 15
+    while time.time() < end and any(Path(f"/proc/{pid}").exists() for pid in survivors):
+        time.sleep(0.1)
+    assert not [pid for pid in survivors if Path(f"/proc/{pid}").exists()]

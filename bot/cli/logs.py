@@ -133,4 +133,6 @@ def server_logging(setting: str | None) -> None:
     root = logging.getLogger()
     root.addHandler(handler)
     root.setLevel(logging.INFO)
+    # httpx logs every request at INFO with its URL: a private answer's response_url is a secret of its own
+    logging.getLogger("httpx").setLevel(logging.WARNING)
     logging.captureWarnings(True)

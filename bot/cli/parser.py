@@ -46,6 +46,12 @@ def step(value: str) -> timedelta:
     return timedelta(minutes=n) if m.group(2) == "m" else timedelta(hours=n)
 
 
+def _processes(value: str) -> int:
+    if not value.isdigit() or not 1 <= int(value) <= 32:
+        raise argparse.ArgumentTypeError(f"'{value}' is geen aantal processen; gebruik een getal van 1 tot en met 32")
+    return int(value)
+
+
 def _settings(p: argparse.ArgumentParser, *, db: str | None = None, log: bool = False) -> None:
     p.add_argument("--db", metavar="URL",
                    help=db or f"de database (standaard: {ENV_DATABASE}, anders {DEFAULT_DATABASE})")
@@ -161,6 +167,9 @@ Voorbeeld: triagebot demo --db sqlite:///demo.db
                            "'Installeren in Mattermost'.")
     start.add_argument("--platform", choices=["slack", "mattermost"], default="slack",
                        help="het chatplatform (standaard slack)")
+    start.add_argument("--processen", type=_processes, default=1, metavar="N",
+                       help="zoveel serverprocessen op dezelfde poort (standaard 1; meer dan 1: bij voorkeur op "
+                            "PostgreSQL)")
     start.add_argument("--alleen-ontvangen", action="store_true",
                        help="alleen verzoeken ontvangen, bewaren en beantwoorden; een `triagebot verwerker` voert "
                             "ze uit")

@@ -37,9 +37,9 @@ def start(args: argparse.Namespace) -> int:
     with given_settings(args):
         if args.platform == "mattermost":
             from ..mattermost import serve as mm
-            return mm.serve(role)
+            return mm.serve(role, args.processen)
         from ..slack import serve as slack
-        return slack.serve(role)
+        return slack.serve(role, args.processen)
 
 
 def verwerker(args: argparse.Namespace) -> int:

@@ -54,6 +54,20 @@ class Requests(Protocol):
     def send(self, kind: str, payload: dict[str, Any], text: str) -> None: ...
 
 
+class AnswerPoster:
+    """Posts a private answer to the URL the platform gave with the request (Slack's and Mattermost's
+    response_url), over one client kept for the process: a new client per answer builds its TLS context anew,
+    which costs more CPU than the whole request."""
+
+    def __init__(self, timeout: float = 10.0):
+        import httpx
+
+        self.client = httpx.Client(timeout=timeout)
+
+    def __call__(self, url: str, body: dict) -> None:
+        self.client.post(url, json=body).raise_for_status()
+
+
 class Texts:
     """The processor's own answers, in the bot's words."""
 

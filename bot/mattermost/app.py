@@ -36,7 +36,7 @@ from commands.parse import ParseError, case_from_channel
 from .. import forms
 from ..app import Bot, Private
 from ..channel_map import ChannelMap
-from ..delivery.inbox import Inbox
+from ..delivery.inbox import AnswerPoster, Inbox
 from ..serving import MAX_BODY
 from ..storage.spent import SpentStates
 from .client import MattermostClient, MattermostError
@@ -74,7 +74,7 @@ class MattermostApp:
         self.words = bot.renderer.words
         self.tokens = {command: token.encode() for command, token in tokens.items()}
         self.dialog_url = public_url.rstrip("/") + DIALOG_PATH
-        self.post_answer = post_answer or (lambda url, body: httpx.post(url, json=body, timeout=10).raise_for_status())
+        self.post_answer = post_answer or AnswerPoster()
         self._members: dict[str, str] = {}
         self.routes: dict[str, Callable[[dict[str, str], bytes], Response]] = {
             COMMAND_PATH: self.command, ACTION_PATH: self.action, DIALOG_PATH: self.dialog}

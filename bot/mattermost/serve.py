@@ -23,8 +23,10 @@ from ..serving import (
     ALL,
     HOW,
     PROCESS,
+    checked_before_forking,
     deliver_in_background,
     http_server,
+    in_processes,
     killed_after,
     process_in_background,
     settle_heap,
@@ -134,15 +136,25 @@ def started(mm: MattermostSettings, role: str, applied=lambda: None):
         raise SystemExit(schema_refusal(exc)) from None
 
 
-def serve(role: str = ALL) -> int:
+def serve(role: str = ALL, processes: int = 1) -> int:
     mm = read_settings()
+    listening = (f"Triagetafel-bot (Mattermost) luistert op poort {mm.port} ({COMMAND_PATH}, {ACTION_PATH}, "
+                 f"{DIALOG_PATH}; /healthz, /readyz, /metrics){HOW[role]}")
+    if processes > 1:
+        checked_before_forking(Settings.from_env())
+        print(f"{listening}, met {processes} processen.", file=sys.stderr)
+        return in_processes(processes, mm.port, lambda sock: _server(mm, role, sock).serve_forever())
+    server = _server(mm, role, None)
+    print(f"{listening}.", file=sys.stderr)
+    server.serve_forever()
+    return 0
+
+
+def _server(mm: MattermostSettings, role: str, sock):
     app, bot, *_ = started(mm, role)
     settle_heap()
-    print(f"Triagetafel-bot (Mattermost) luistert op poort {mm.port} ({COMMAND_PATH}, {ACTION_PATH}, "
-          f"{DIALOG_PATH}; /healthz, /readyz, /metrics){HOW[role]}.", file=sys.stderr)
-    http_server("0.0.0.0", mm.port, Operations(app, bot.engine, bot.metrics, "mattermost", request_kind,
-                                               bot.clock)).serve_forever()
-    return 0
+    return http_server("0.0.0.0", mm.port, Operations(app, bot.engine, bot.metrics, "mattermost", request_kind,
+                                                      bot.clock), sock)
 
 
 def process(crash_after: int = 0) -> int:

@@ -27,7 +27,7 @@ from models.directory import Member
 from .. import forms
 from ..app import Bot, Private
 from ..channel_map import ChannelMap
-from ..delivery.inbox import Inbox
+from ..delivery.inbox import AnswerPoster, Inbox
 from ..storage.spent import SpentStates
 from .forms import modal, values_of
 from .gate import SlackGate
@@ -93,7 +93,7 @@ class SlackRequests:
                  post_answer: Callable[[str, dict], None] | None = None):
         self.bot, self.client, self.channels = bot, client, channels
         self.by_email = EmailLookups()
-        self.post_answer = post_answer or _post_json
+        self.post_answer = post_answer or AnswerPoster()
 
     def member_of(self, user_id: str) -> str:
         m = self.bot.directory.by_chat_id("slack", user_id)
@@ -146,10 +146,6 @@ class SlackRequests:
             except httpx.HTTPError as exc:     # expired (30 min) or refused: the answer comes as a DM instead
                 log.warning("response_url refused the answer", extra={"error": type(exc).__name__})
         self.tell(p["user"], p.get("channel"), text)
-
-
-def _post_json(url: str, body: dict) -> None:
-    httpx.post(url, json=body, timeout=10).raise_for_status()
 
 
 def joined(answers: list[Private]) -> str:

@@ -27,8 +27,10 @@ from ..serving import (
     HOW,
     PROCESS,
     RECEIVE,
+    checked_before_forking,
     deliver_in_background,
     http_server,
+    in_processes,
     killed_after,
     process_in_background,
     settle_heap,
@@ -102,16 +104,24 @@ def started(slack: SlackSettings, role: str = ALL, applied: Callable[[], None] =
         raise SystemExit(schema_refusal(exc)) from None
 
 
-def serve(role: str = ALL) -> int:
+def serve(role: str = ALL, processes: int = 1) -> int:
     slack = read_settings("serve")
-    app, bot, *_ = started(slack, role)
-    settle_heap()
-    server = http_server("0.0.0.0", slack.port, Operations(http_app(bot, app, slack.signing_secret), bot.engine,
-                                                            bot.metrics, "slack", request_kind, bot.clock))
-    print(f"Triagetafel-bot luistert op poort {slack.port} (/slack/events; /healthz, /readyz, /metrics)"
-          f"{HOW[role]}.", file=sys.stderr)
+    listening = f"Triagetafel-bot luistert op poort {slack.port} (/slack/events; /healthz, /readyz, /metrics)"
+    if processes > 1:
+        checked_before_forking(Settings.from_env())
+        print(f"{listening}{HOW[role]}, met {processes} processen.", file=sys.stderr)
+        return in_processes(processes, slack.port, lambda sock: _server(slack, role, sock).serve_forever())
+    server = _server(slack, role, None)
+    print(f"{listening}{HOW[role]}.", file=sys.stderr)
     server.serve_forever()
     return 0
+
+
+def _server(slack: SlackSettings, role: str, sock):
+    app, bot, *_ = started(slack, role)
+    settle_heap()
+    return http_server("0.0.0.0", slack.port, Operations(http_app(bot, app, slack.signing_secret), bot.engine,
+                                                         bot.metrics, "slack", request_kind, bot.clock), sock)
 
 
 def process(crash_after: int = 0) -> int:
