@@ -1,7 +1,7 @@
 """Benchmark: how fast `triagebot serve` answers Slack and Mattermost, compared with a bare app.
 
     python bench/ack.py [--requests 200] [--pg postgresql://postgres@127.0.0.1:5432/test]
-                        [--platform slack|mattermost|beide]
+                        [--platform slack|mattermost|beide] [--processen N]
 
 Slack: starts the fake Slack Web API (tests/fake_slack.py, in a process of its own so that its work does
 not share the load generator's GIL), `triagebot serve` against it and a bare Bolt app that only acks,
@@ -174,8 +174,8 @@ def bodies(n: int, number: str) -> list[Request]:
             key, url = SINK.new()
             out.append(slack_request(urlencode({
                 "team_id": "T0FAKE0001", "channel_id": "D0BENCH", "command": command,
-                "user_id": slack_id("vt-medewerker"), "text": text, "trigger_id": f"{i}.{time.time_ns()}.x",
-                "response_url": url}), key))
+                "user_id": slack_id(PEOPLE[i % len(PEOPLE)]), "text": text,
+                "trigger_id": f"{i}.{time.time_ns()}.x", "response_url": url}), key))
     return out
 
 
@@ -273,17 +273,25 @@ def mm_bodies(n: int, number: str) -> list[Request]:
                      "context": context}
             out.append(("/mattermost/knop", {"Content-Type": "application/json"}, json.dumps(click).encode(), None))
         else:
-            out.append(mm_command("/casus", f"status {number}") if i % 3 == 0 else mm_command("/tafel", "agenda"))
+            person = PEOPLE[i % len(PEOPLE)]
+            out.append(mm_command("/casus", f"status {number}", person) if i % 3 == 0 else
+                       mm_command("/tafel", "agenda", person))
     return out
 
 
 def cpu_seconds(pid: int) -> float:
-    """User + system CPU time of a process so far (Linux), all its threads."""
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
-    except OSError:
-        return float("nan")
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    """User + system CPU time so far (Linux) of a process, all its threads, and of its children (the server
+    processes of `serve --processen N`)."""
+    total, found = 0.0, False
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rpartition(")")[2].split()
+        except OSError:
+            continue
+        if stat.parent.name == str(pid) or fields[1] == str(pid):
+            total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+            found = True
+    return total if found else float("nan")
 
 
 def load(port: int, concurrency: int, n: int, number: str, bodies_of) -> list[Timed]:
@@ -371,7 +379,7 @@ def run_slack(args, folder: Path, database_url: str) -> None:
                "SLACK_API_URL": base_url, "PORT": str(bot_port), "DATABASE_URL": database_url,
                "TRIAGEBOT_DIRECTORY": str(folder / "adressen.yaml")}
         upgrade(env)
-        procs = [subprocess.Popen([sys.executable, "-m", "bot.cli", "serve"], cwd=ROOT, env=env,
+        procs = [subprocess.Popen([sys.executable, "-m", "bot.cli", "serve", *processes(args)], cwd=ROOT, env=env,
                                   stderr=open(folder / "serve.log", "w")),
                  subprocess.Popen([sys.executable, "-c", BARE, str(bare_port), SECRET, token, base_url], cwd=ROOT)]
         wait_for(bot_port)
@@ -408,7 +416,8 @@ def run_mattermost(args, folder: Path, database_url: str) -> None:
                "PORT": str(bot_port), "DATABASE_URL": database_url,
                "TRIAGEBOT_DIRECTORY": str(folder / "adressen.yaml")}
         upgrade(env)
-        procs = [subprocess.Popen([sys.executable, "-m", "bot.cli", "serve", "--platform", "mattermost"], cwd=ROOT,
+        procs = [subprocess.Popen([sys.executable, "-m", "bot.cli", "serve", "--platform", "mattermost",
+                                   *processes(args)], cwd=ROOT,
                                   env=env, stderr=open(folder / "serve-mm.log", "w")),
                  subprocess.Popen([sys.executable, "-c", BARE_MM, str(bare_port)], cwd=ROOT)]
         wait_for(bot_port)
@@ -433,8 +442,15 @@ def stop(procs: list[subprocess.Popen], fake: subprocess.Popen) -> None:
     fake.wait(timeout=10)
 
 
+PEOPLE = [f"vt-bench-{i:02d}" for i in range(50)]     # who sends the commands: 50 people, as at 50 at once
+
+
 def demo_directory(folder: Path, platform: str, chat_id) -> dict:
+    """The demo directory with 50 more Veilig Thuis workers: the load comes from 50 people (each person's
+    requests are applied in order, one after the other; different people's side by side)."""
     directory = yaml.safe_load((ROOT / "bot" / "demo" / "directory.yaml").read_text(encoding="utf-8"))
+    vt = next(org for org in directory["organisaties"] if org["id"].startswith("vt-"))
+    vt["leden"] += [{"id": p, "naam": f"VT-medewerker {p[-2:]}", "rol": "medewerker", "tafel": True} for p in PEOPLE]
     for org in directory["organisaties"]:
         for m in org["leden"]:
             m["chat"] = {platform: chat_id(m["id"])}
@@ -447,7 +463,11 @@ def members(directory: dict) -> list[str]:
 
 
 def database_name(args) -> str:
-    return "PostgreSQL" if args.pg else "SQLite"
+    return ("PostgreSQL" if args.pg else "SQLite") + (f", {args.processen} processen" if args.processen > 1 else "")
+
+
+def processes(args) -> list[str]:
+    return ["--processen", str(args.processen)] if args.processen > 1 else []
 
 
 def main() -> None:
@@ -457,6 +477,7 @@ def main() -> None:
     p.add_argument("--requests", type=int, default=200)
     p.add_argument("--pg", metavar="URL", help="run the bot on PostgreSQL (a fresh schema in this database)")
     p.add_argument("--platform", choices=["slack", "mattermost", "beide"], default="beide")
+    p.add_argument("--processen", type=int, default=1, help="triagebot serve --processen N")
     args = p.parse_args()
     for platform, run in (("slack", run_slack), ("mattermost", run_mattermost)):
         if args.platform not in (platform, "beide"):

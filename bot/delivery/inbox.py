@@ -4,9 +4,9 @@ The front (an HTTP or Socket Mode request) checks the request's proof (signature
 stores it here in one short transaction and answers the platform at once. A processor — in the same process,
 woken at once, or in another (`triagebot verwerker`, woken by PostgreSQL's NOTIFY) — then takes the requests:
 
-- in order per queue (a case, else the person), oldest first; a queue's head is *claimed* (as in the outbox:
-  a compare-and-set naming this claim and how long it holds; on PostgreSQL the heads are read with
-  `FOR UPDATE SKIP LOCKED`, so processors pass each other by), so one processor works on a row at a time;
+- in order per queue (a case, else the person), oldest first; the front rows of the queues are *claimed* (as in
+  the outbox: a compare-and-set naming this claim and how long it holds), so one processor works on a row at a
+  time, and a queue's rows are worked on by one processor in order (`Processor`);
 - exactly once: the request's first transaction that commits also marks the row applied (`bot/storage/
   applying.py`); a second processor that applied it too has its transaction rolled back;
 - then the private answer goes out the platform's own way (`Requests.send`), and the row keeps no more of what
@@ -21,6 +21,7 @@ from __future__ import annotations
 import itertools
 import logging
 import threading
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -29,7 +30,6 @@ from typing import Any, Protocol
 from sqlalchemy import bindparam, delete, func, insert, select, text, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import aliased
 from sqlmodel import Session
 
 from models.tables import InboxRow
@@ -113,7 +113,7 @@ class Inbox:
 @dataclass(frozen=True)
 class Claimed:
     id: int
-    token: str
+    queue: str
     state: str
     kind: str
     payload: dict[str, Any]
@@ -129,11 +129,18 @@ def backlog(engine: Engine, now: datetime) -> tuple[int, float]:
 
 
 class Processor:
-    """Applies and answers the stored requests of one platform."""
+    """Applies and answers the stored requests of one platform.
 
-    LEASE = timedelta(seconds=60)    # far longer than a request takes; a dead process's claim on this host is
+    A round claims, oldest first, the rows at the front of each queue that are due and free (at most `PER_QUEUE`
+    of one queue, `batch` in all) in one transaction, with one claim for all of them; then applies them in order,
+    marking each answered and sending its answer. The claim is a compare-and-set on the rows, not a
+    `FOR UPDATE SKIP LOCKED`: skipping a locked row would let a processor take the row behind a queue's head, out
+    of order."""
+
+    LEASE = timedelta(seconds=60)    # far longer than a round takes; a dead process's claim on this host is
     #                                  taken over at once (its pid is gone)
     TRIES = 5                        # a request that keeps failing is answered with "storing" after this many
+    PER_QUEUE = 10
 
     def __init__(self, engine: Engine, platform: str, requests: Requests, texts: Texts,
                  wall: Callable[[], datetime] = _utc, batch: int = 50, applied: Callable[[], None] = lambda: None):
@@ -144,80 +151,127 @@ class Processor:
         self._claims = itertools.count(1)
         self._loop = threading.Lock()     # one processing loop per process
         self._pruned: datetime | None = None
-        older = aliased(InboxRow)
-        first = (select(func.min(older.id)).where(older.state.in_(OPEN), older.queue == InboxRow.queue)
-                 .scalar_subquery())
-        heads = (select(InboxRow).where(InboxRow.platform == platform, InboxRow.state.in_(OPEN),
-                                        InboxRow.id == first, InboxRow.next_attempt_at <= bindparam("now"))
-                 .order_by(InboxRow.id).limit(bindparam("batch")))
-        self._heads = heads.with_for_update(skip_locked=True) if engine.dialect.name == "postgresql" else heads
+        self._open = (select(InboxRow.id, InboxRow.queue, InboxRow.state, InboxRow.kind, InboxRow.payload,
+                             InboxRow.attempts, InboxRow.next_attempt_at, InboxRow.claimed_by, InboxRow.claimed_until)
+                      .where(InboxRow.platform == platform, InboxRow.state.in_(OPEN))
+                      .order_by(InboxRow.id).limit(bindparam("scan")))
 
     def run(self) -> int:
         """Apply and answer what is waiting; returns how many requests were answered."""
         with self._loop:
             done = 0
-            while rows := self._claim():
-                for row in rows:
-                    done += self._one(row)
+            while claim := self._claim():
+                done += self._round(*claim)
             self._prune()
             return done
 
     # ---- claims -------------------------------------------------------------------------------------
-    def _claim(self) -> list[Claimed]:
-        wall, claimed = self.wall(), []
+    def _claim(self) -> tuple[str, list[Claimed]] | None:
+        """Claim the due, free rows at the front of the queues: (this claim, the rows in order), or None."""
+        wall = self.wall()
+        token = f"{self.me}#{next(self._claims)}"
         with Session(self.engine) as session:
-            for row in session.execute(self._heads, {"now": wall, "batch": self.batch}).scalars().all():
-                if not takeable(self.me, row.claimed_by, row.claimed_until, wall):
+            rows = session.execute(self._open, {"scan": self.batch * 4}).all()
+            wanted, held_up, per_queue = [], set(), Counter()
+            for r in rows:
+                if r.queue in held_up:
                     continue
-                token = f"{self.me}#{next(self._claims)}"
-                seen = (InboxRow.claimed_by.is_(None) if row.claimed_by is None
-                        else InboxRow.claimed_by == row.claimed_by)
-                won = session.execute(update(InboxRow).where(InboxRow.id == row.id, InboxRow.state == row.state,
-                                                             seen)
-                                      .values(claimed_by=token, claimed_until=wall + self.LEASE,
-                                              attempts=InboxRow.attempts + 1)
-                                      .execution_options(synchronize_session=False)).rowcount == 1
-                if won:
-                    claimed.append(Claimed(row.id, token, row.state, row.kind, dict(row.payload or {}),
-                                           row.attempts + 1))
+                if (r.next_attempt_at > wall or per_queue[r.queue] >= self.PER_QUEUE
+                        or not takeable(self.me, r.claimed_by, r.claimed_until, wall)):
+                    held_up.add(r.queue)    # nothing behind it goes first
+                    continue
+                wanted.append(r)
+                per_queue[r.queue] += 1
+                if len(wanted) >= self.batch:
+                    break
+            if not wanted:
+                return None
+            claim = dict(claimed_by=token, claimed_until=wall + self.LEASE, attempts=InboxRow.attempts + 1)
+            free = [r.id for r in wanted if r.claimed_by is None]
+            won = set(session.execute(update(InboxRow).where(InboxRow.id.in_(free), InboxRow.claimed_by.is_(None))
+                                      .values(**claim).returning(InboxRow.id)).scalars()) if free else set()
+            for r in wanted:        # a claim that ran out, or of a process that died: taken over one by one
+                if r.claimed_by is not None and session.execute(
+                        update(InboxRow).where(InboxRow.id == r.id, InboxRow.claimed_by == r.claimed_by)
+                        .values(**claim).execution_options(synchronize_session=False)).rowcount == 1:
+                    won.add(r.id)
             session.commit()
-        return claimed
+        # per queue, only the unbroken front: a row behind one that another processor holds must wait for it
+        claimed, lost = [], set()
+        for r in wanted:
+            if r.id in won and r.queue not in lost:
+                claimed.append(Claimed(r.id, r.queue, r.state, r.kind, dict(r.payload or {}), r.attempts + 1))
+            else:
+                lost.add(r.queue)
+        self._release(token, [r.id for r in wanted if r.id in won and r.queue in lost
+                              and r.id not in {c.id for c in claimed}])
+        return (token, claimed) if claimed else None
 
-    def _update(self, row: Claimed, **values: Any) -> bool:
-        """Change the row while this claim holds it; False if the claim was lost (another processor has it)."""
+    def _release(self, token: str, ids: list[int], **values: Any) -> None:
+        """Give up this claim on rows not worked on (their attempt does not count)."""
+        if not ids:
+            return
         with Session(self.engine) as session:
-            done = session.execute(update(InboxRow).where(InboxRow.id == row.id, InboxRow.claimed_by == row.token)
-                                   .values(**values).execution_options(synchronize_session=False))
+            session.execute(update(InboxRow).where(InboxRow.id.in_(ids), InboxRow.claimed_by == token)
+                            .values(claimed_by=None, claimed_until=None, attempts=InboxRow.attempts - 1, **values)
+                            .execution_options(synchronize_session=False))
             session.commit()
-        return done.rowcount == 1
 
-    # ---- one request --------------------------------------------------------------------------------
-    def _one(self, row: Claimed) -> int:
+    # ---- a round ------------------------------------------------------------------------------------
+    def _round(self, token: str, rows: list[Claimed]) -> int:
+        done, stopped = 0, set()            # stopped: queues whose row failed; what is behind it waits
+        for i, row in enumerate(rows):
+            if row.queue in stopped:
+                continue
+            answer = self._apply(token, row)
+            if answer is None:
+                stopped.add(row.queue)
+                self._release(token, [r.id for r in rows[i + 1:] if r.queue == row.queue])
+            else:
+                done += self._answer(token, row, answer)
+        return done
+
+    def _apply(self, token: str, row: Claimed) -> str | None:
+        """Apply one request; its answer, or None if it is not to be answered now (it failed and is tried again
+        later, or another processor applied it)."""
         if row.state == APPLIED:      # applied before the process was killed; the answer did not go out
-            answer = self.texts.lost()
-        else:
-            try:
-                with applying(row.id):
-                    answer = self.requests.apply(row.kind, row.payload)
-                self.applied()
-            except AlreadyApplied:    # another processor applied it (this claim had run out): it answers
-                self._update(row, claimed_by=None, claimed_until=None)
-                return 0
-            except Exception:
-                log.exception("inbox request failed", extra={"inbox_id": row.id, "attempts": row.attempts})
-                if row.attempts < self.TRIES:
-                    self._update(row, claimed_by=None, claimed_until=None,
-                                 next_attempt_at=self.wall() + timedelta(seconds=2 ** row.attempts))
-                    return 0
-                answer = self.texts.failed()
-        # what was typed goes with the answer; the key stays a day, against a late repeat of the same delivery
-        if not self._update(row, state=ANSWERED, payload=None, answered_at=self.wall(), claimed_by=None,
-                            claimed_until=None):
+            return self.texts.lost()
+        try:
+            with applying(row.id):
+                answer = self.requests.apply(row.kind, row.payload)
+            self.applied()
+            return answer
+        except AlreadyApplied:        # another processor applied it (this claim had run out): it answers
+            self._release(token, [row.id])
+            return None
+        except Exception:
+            log.exception("inbox request failed", extra={"inbox_id": row.id, "attempts": row.attempts})
+            if row.attempts < self.TRIES:
+                with Session(self.engine) as session:
+                    session.execute(update(InboxRow).where(InboxRow.id == row.id, InboxRow.claimed_by == token)
+                                    .values(claimed_by=None, claimed_until=None,
+                                            next_attempt_at=self.wall() + timedelta(seconds=2 ** row.attempts)))
+                    session.commit()
+                return None
+            return self.texts.failed()
+
+    def _answer(self, token: str, row: Claimed, answer: str) -> int:
+        """Mark the row answered — what was typed goes; the key stays a day, against a late repeat of the same
+        delivery — and then, if this claim still held it, send the answer. (Each on its own: a crash between
+        marking and sending can lose one answer, never more; a row applied and not marked gets the note that
+        its answer was lost.)"""
+        with Session(self.engine) as session:
+            held = session.execute(
+                update(InboxRow).where(InboxRow.id == row.id, InboxRow.claimed_by == token)
+                .values(state=ANSWERED, payload=None, answered_at=self.wall(), claimed_by=None, claimed_until=None)
+                .execution_options(synchronize_session=False)).rowcount == 1
+            session.commit()
+        if not held:
             log.warning("inbox claim lost before the answer", extra={"inbox_id": row.id})
             return 0
         try:
             self.requests.send(row.kind, row.payload, answer)
-        except Exception:             # the request stands; the person can look with /casus status
+        except Exception:         # the request stands; the person can look with /casus status
             log.exception("private answer not delivered", extra={"inbox_id": row.id})
         return 1
 

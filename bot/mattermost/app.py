@@ -2,7 +2,8 @@
 translated into the bot's invocations and clicks. Like the Slack adapter it only translates.
 
 - Slash commands: the command's token (`Authorization: Token` and the form field, both checked in
-  constant time) must be the one Mattermost gave that command.
+  constant time) must be the one Mattermost gave that command. On a server, a command is then stored in the
+  inbox and answered at once; the inbox's processor applies it and answers through its response_url.
 - Buttons: the context must carry the bot's signature (`signing.py`); the domain refuses a button whose
   request is no longer open. The answer is the click's ephemeral text.
 - Dialogs: the state must be signed, unexpired, unspent, of a form the bot makes and made for the user who
@@ -112,28 +113,27 @@ class MattermostApp:
         command, text = form.get("command", ""), form.get("text", "").strip()
         if not self._token_ok(command, headers.get("authorization", ""), form.get("token", "")):
             raise Unsigned("command token")
-        member = self.member_of(form.get("user_id", ""))
-        channel_id = form.get("channel_id", "")
+        user_id, channel_id = form.get("user_id", ""), form.get("channel_id", "")
         channel = self.channels.name_of(channel_id)
         number = case_from_channel(channel)
         form_ = forms.for_command(text, number, self.bot.directory, self.words) if command == "/casus" else None
         if form_ is not None:
-            state = self.signer.state(formulier=form_.callback, voor=form.get("user_id", ""), kanaal=channel_id,
+            state = self.signer.state(formulier=form_.callback, voor=user_id, kanaal=channel_id,
                                       nummer=number or "", antwoord=form.get("response_url", ""))
             if self._open(form.get("trigger_id", ""), form_, state):
                 return 200, {}
-            return 200, {"response_type": "ephemeral",
-                         "text": self._refuse(member, f"{command} {text}", ParseError("formulier_niet_geopend"))}
-        if self.inbox is not None and form.get("response_url") and USER_ID.fullmatch(form.get("user_id", "")):
-            # applied by the inbox's processor, answered through the response_url (a request without one is
-            # applied here, so that its answer is this response)
+            return 200, {"response_type": "ephemeral", "text": self._refuse(
+                self.member_of(user_id), f"{command} {text}", ParseError("formulier_niet_geopend"))}
+        if self.inbox is not None and form.get("response_url") and USER_ID.fullmatch(user_id):
+            # applied by the inbox's processor (who sent it is looked up there), answered through the response_url;
+            # a request without one is applied here, so that its answer is this response
             key = form.get("trigger_id") or hashlib.sha256(raw).hexdigest()
-            self.inbox.put("mattermost", key, COMMAND, number or f"@{form.get('user_id', '')}",
-                           {"user": form.get("user_id", ""), "command": command, "text": text, "channel": channel_id,
-                            "url": form.get("response_url", "")})
+            self.inbox.put("mattermost", key, COMMAND, number or f"@{user_id}",
+                           {"user": user_id, "command": command, "text": text, "channel": channel_id,
+                            "url": form["response_url"]})
             return 200, {}
-        return 200, {"response_type": "ephemeral",
-                     "text": _joined(self.bot.command(Invocation(member, command, text, channel)))}
+        invocation = Invocation(self.member_of(user_id), command, text, channel)
+        return 200, {"response_type": "ephemeral", "text": _joined(self.bot.command(invocation))}
 
     # ---- the inbox's processor ----------------------------------------------------------------------
     def apply(self, kind: str, p: dict) -> str:

@@ -1,8 +1,9 @@
 """The Slack app (slack-bolt): slash commands, buttons and forms (modals, `bot/forms.py`), translated into
-the bot's invocations and clicks. A command, click or form is committed (with its audit entry) before
-Slack gets its answer, well within Slack's 3 seconds; a click's or form's private answer and opening a
-form follow on a small pool of threads, and the messages to channels go through the outbox, which a
-background worker delivers."""
+the bot's invocations and clicks. On a server, a slash command or a button is stored in the inbox before Slack
+gets its answer (at once, well within Slack's 3 seconds), and applied and answered by the inbox's processor
+(`SlackRequests`); a form's submission is applied (with its audit entry) before Slack gets its answer, as a
+refusal shows in the form. Opening a form and a form's private answer follow on a small pool of threads; the
+messages to channels go through the outbox, which a background worker delivers."""
 
 from __future__ import annotations
 
