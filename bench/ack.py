@@ -1,7 +1,7 @@
 """Benchmark: how fast `triagebot serve` answers Slack and Mattermost, compared with a bare app.
 
     python bench/ack.py [--requests 200] [--pg postgresql://postgres@127.0.0.1:5432/test]
-                        [--platform slack|mattermost|beide] [--processen N]
+                        [--platform slack|mattermost|beide] [--processen N | --verwerker]
 
 Slack: starts the fake Slack Web API (tests/fake_slack.py, in a process of its own so that its work does
 not share the load generator's GIL), `triagebot serve` against it and a bare Bolt app that only acks,
@@ -279,16 +279,16 @@ def mm_bodies(n: int, number: str) -> list[Request]:
     return out
 
 
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU time so far (Linux) of a process, all its threads, and of its children (the server
+def cpu_seconds(pids: tuple[int, ...]) -> float:
+    """User + system CPU time so far (Linux) of processes, all their threads, and of their children (the server
     processes of `serve --processen N`)."""
-    total, found = 0.0, False
+    total, found, wanted = 0.0, False, {str(p) for p in pids}
     for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
             fields = stat.read_text().rpartition(")")[2].split()
         except OSError:
             continue
-        if stat.parent.name == str(pid) or fields[1] == str(pid):
+        if stat.parent.name in wanted or fields[1] in wanted:
             total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
             found = True
     return total if found else float("nan")
@@ -299,7 +299,7 @@ def load(port: int, concurrency: int, n: int, number: str, bodies_of) -> list[Ti
         return list(pool.map(lambda b: one(port, b), bodies_of(n, number)))
 
 
-def settle(pid: int, timeout: float = 10) -> None:
+def settle(pid: tuple[int, ...], timeout: float = 10) -> None:
     """Wait until the server is idle: it may still do work it took on after answering (a click's private
     answer, the outbox), which must neither spill into the next measurement nor be left out of its CPU."""
     end, last = time.time() + timeout, cpu_seconds(pid)
@@ -311,7 +311,8 @@ def settle(pid: int, timeout: float = 10) -> None:
         last = now
 
 
-def measured(port: int, pid: int, concurrency: int, n: int, number: str, bodies_of) -> tuple[list[Timed], float]:
+def measured(port: int, pid: tuple[int, ...], concurrency: int, n: int, number: str,
+             bodies_of) -> tuple[list[Timed], float]:
     """Latencies, and the server's CPU time per request (ms) over the run, work after the answer included."""
     settle(pid)
     before = cpu_seconds(pid)
@@ -343,8 +344,8 @@ def pct(values: list[float], q: float) -> float:
     return statistics.quantiles(values, n=100)[int(q) - 1] * 1000 if len(values) > 1 else values[0] * 1000
 
 
-def measure_all(label: str, base: str, port: int, pid: int, bare_port: int, bare_pid: int, requests: int,
-                number: str, bodies_of) -> None:
+def measure_all(label: str, base: str, port: int, pid: tuple[int, ...], bare_port: int, bare_pid: tuple[int, ...],
+                requests: int, number: str, bodies_of) -> None:
     """Warm up, then 1, 10 and 50 at once against the bot and its bare counterpart; one line per step: the
     answer (ack) of every request, the end-to-end time of the slash commands (until their private answer
     arrived through the response_url), the server's CPU per request (everything it did for it)."""
@@ -381,7 +382,8 @@ def run_slack(args, folder: Path, database_url: str) -> None:
         upgrade(env)
         procs = [subprocess.Popen([sys.executable, "-m", "bot.cli", "serve", *processes(args)], cwd=ROOT, env=env,
                                   stderr=open(folder / "serve.log", "w")),
-                 subprocess.Popen([sys.executable, "-c", BARE, str(bare_port), SECRET, token, base_url], cwd=ROOT)]
+                 subprocess.Popen([sys.executable, "-c", BARE, str(bare_port), SECRET, token, base_url], cwd=ROOT),
+                 *processor(args, env, folder)]
         wait_for(bot_port)
         wait_for(bare_port)
         body = urlencode({"team_id": "T0FAKE0001", "channel_id": "D0BENCH", "command": "/casus",
@@ -392,8 +394,8 @@ def run_slack(args, folder: Path, database_url: str) -> None:
         decided = post(bot_port, slack_request(decision))[1].decode()
         if not number.startswith("VT-") or "vastgelegd" not in decided:
             raise RuntimeError(f"the bot did not register and decide a case: {answer!r}, {decided!r}")
-        measure_all(f"Slack: triagebot serve on {database_name(args)}", "bare Bolt", bot_port, procs[0].pid,
-                    bare_port, procs[1].pid, args.requests, number, bodies)
+        measure_all(f"Slack: triagebot serve on {database_name(args)}", "bare Bolt", bot_port, bot_pids(procs),
+                    bare_port, (procs[1].pid,), args.requests, number, bodies)
     finally:
         stop(procs, fake)
 
@@ -419,7 +421,8 @@ def run_mattermost(args, folder: Path, database_url: str) -> None:
         procs = [subprocess.Popen([sys.executable, "-m", "bot.cli", "serve", "--platform", "mattermost",
                                    *processes(args)], cwd=ROOT,
                                   env=env, stderr=open(folder / "serve-mm.log", "w")),
-                 subprocess.Popen([sys.executable, "-c", BARE_MM, str(bare_port)], cwd=ROOT)]
+                 subprocess.Popen([sys.executable, "-c", BARE_MM, str(bare_port)], cwd=ROOT),
+                 *processor(args, env, folder, "mattermost")]
         wait_for(bot_port)
         wait_for(bare_port)
         answer = json.loads(post(bot_port, mm_command("/casus", "nieuw Arnhem", answered=False))[1])["text"]
@@ -429,7 +432,7 @@ def run_mattermost(args, folder: Path, database_url: str) -> None:
         if not number.startswith("VT-") or "vastgelegd" not in decided:
             raise RuntimeError(f"the bot did not register and decide a case: {answer!r}, {decided!r}")
         measure_all(f"Mattermost: triagebot serve --platform mattermost on {database_name(args)}", "bare WSGI",
-                    bot_port, procs[0].pid, bare_port, procs[1].pid, args.requests, number, mm_bodies)
+                    bot_port, bot_pids(procs), bare_port, (procs[1].pid,), args.requests, number, mm_bodies)
     finally:
         stop(procs, fake)
 
@@ -463,11 +466,27 @@ def members(directory: dict) -> list[str]:
 
 
 def database_name(args) -> str:
-    return ("PostgreSQL" if args.pg else "SQLite") + (f", {args.processen} processen" if args.processen > 1 else "")
+    return (("PostgreSQL" if args.pg else "SQLite") + (f", {args.processen} processen" if args.processen > 1 else "")
+            + (", --alleen-ontvangen met een verwerker" if args.verwerker else ""))
 
 
 def processes(args) -> list[str]:
+    if args.verwerker:
+        return ["--alleen-ontvangen"]
     return ["--processen", str(args.processen)] if args.processen > 1 else []
+
+
+def processor(args, env: dict, folder: Path, platform: str = "slack") -> list[subprocess.Popen]:
+    """With --verwerker: `triagebot verwerker` beside the server (which then only receives)."""
+    if not args.verwerker:
+        return []
+    return [subprocess.Popen([sys.executable, "-m", "bot.cli", "verwerker", "--platform", platform], cwd=ROOT,
+                             env=env, stderr=open(folder / "verwerker.log", "w"))]
+
+
+def bot_pids(procs: list[subprocess.Popen]) -> tuple[int, ...]:
+    """The bot's processes: the server, and the processor beside it (the bare app is the second)."""
+    return (procs[0].pid, *(p.pid for p in procs[2:]))
 
 
 def main() -> None:
@@ -478,6 +497,8 @@ def main() -> None:
     p.add_argument("--pg", metavar="URL", help="run the bot on PostgreSQL (a fresh schema in this database)")
     p.add_argument("--platform", choices=["slack", "mattermost", "beide"], default="beide")
     p.add_argument("--processen", type=int, default=1, help="triagebot serve --processen N")
+    p.add_argument("--verwerker", action="store_true",
+                   help="triagebot serve --alleen-ontvangen, with a triagebot verwerker beside it")
     args = p.parse_args()
     for platform, run in (("slack", run_slack), ("mattermost", run_mattermost)):
         if args.platform not in (platform, "beide"):

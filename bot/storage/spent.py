@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import UTC, datetime
 
-from sqlalchemy import delete, text
+from sqlalchemy import delete, insert, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
@@ -22,6 +22,8 @@ from models.tables import SpentState
 
 from .db import make_engine
 
+PRUNE_EVERY = 60.0     # seconds between removals of expired entries, per process
+
 
 class SpentStates:
     def __init__(self, engine: Engine, clock: Callable[[], float]):
@@ -29,17 +31,21 @@ class SpentStates:
         self.sqlite = engine.dialect.name == "sqlite"
         self.engine = make_engine(engine.url.render_as_string(hide_password=False), durable=False) \
             if self.sqlite and engine.url.database not in (None, "", ":memory:") else engine
+        self._pruned = float("-inf")     # when this process last removed what expired
 
     def spend(self, nonce: str, until: float) -> bool:
         """Mark `nonce` (at most 32 characters) as used until `until` (epoch seconds); False if it was
         used before."""
-        now = datetime.fromtimestamp(self.clock(), UTC)
+        moment = self.clock()
         with Session(self.engine) as session:
             if not self.sqlite:
                 session.execute(text("SET LOCAL synchronous_commit TO OFF"))
-            session.execute(delete(SpentState).where(SpentState.until < now))    # what expired is no replay
-            session.add(SpentState(nonce=nonce, until=datetime.fromtimestamp(until, UTC)))
+            if moment - self._pruned >= PRUNE_EVERY:      # what expired is no replay (it is refused before this)
+                session.execute(delete(SpentState).where(SpentState.until < datetime.fromtimestamp(moment, UTC)))
+                self._pruned = moment
             try:
+                session.execute(insert(SpentState.__table__).values(nonce=nonce,
+                                                                    until=datetime.fromtimestamp(until, UTC)))
                 session.commit()
             except IntegrityError:
                 return False
