@@ -192,13 +192,14 @@ def in_processes(n: int, port: int, serve_on: Callable[[socket.socket], None]) -
         started = children.pop(pid, None)
         if started is None or state["stopping"]:
             continue
+        how = f"signaal {os.WTERMSIG(status)}" if os.WIFSIGNALED(status) else f"code {os.WEXITSTATUS(status)}"
+        logging.getLogger("triagebot").warning("server process ended", extra={"pid": pid, "hoe": how})
         if not os.WIFSIGNALED(status) and time.monotonic() - started < QUICK_DEATH:    # it stopped itself
             print("Een serverproces stopte direct na de start; de bot stopt. Zie de regels hierboven.",
                   file=sys.stderr)
             state["failed"] = True
             stop()
         else:
-            logging.getLogger("triagebot").warning("server process ended; starting another", extra={"pid": pid})
             spawn()
     return 1 if state["failed"] else 0
 

@@ -105,7 +105,8 @@ def test_serve_in_two_processes_shares_one_port_and_replaces_a_killed_one(served
     end = time.time() + 30
     while time.time() < end and (len(children_of(parent)) != 2 or victim in children_of(parent)):
         time.sleep(0.1)
-    assert len(children_of(parent)) == 2 and victim not in children_of(parent)      # another took its place
+    assert len(children_of(parent)) == 2 and victim not in children_of(parent), \
+        bot.log.read_text()[-3000:]      # another took its place
     with ThreadPoolExecutor(20) as pool:
         answers = list(pool.map(lambda i: bot.command("vt-medewerker", "nieuw Ede"), range(20)))
     assert all(a.status == 200 and "VT-" in a.text for a in answers)
