@@ -16,6 +16,7 @@ markup (`Markup`), which is not escaped again.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import date, datetime, time
 from importlib import resources
 from pathlib import Path
@@ -25,6 +26,7 @@ import jinja2
 from markupsafe import Markup
 
 from models.calendar import AMS, last_day
+from models.case import channel_name
 from models.directory import Directory
 from models.profile import Wording
 
@@ -51,11 +53,13 @@ def templates_dir() -> Path:
 
 
 class Renderer:
-    def __init__(self, directory: Directory, platform: str = "console", wording: Wording | None = None):
+    def __init__(self, directory: Directory, platform: str = "console", wording: Wording | None = None,
+                 channel_ref: Callable[[str], str | None] | None = None):
         if platform not in PLATFORMS:
             raise ValueError(f"unknown platform {platform!r}")
         self.directory = directory
         self.platform = platform
+        self.channel_ref = channel_ref or (lambda name: None)   # a case channel's id on the platform (Slack's links)
         self.env = jinja2.Environment(
             loader=jinja2.FileSystemLoader(templates_dir()),
             undefined=jinja2.StrictUndefined,
@@ -68,7 +72,7 @@ class Renderer:
         self.env.globals.update(lokaal=wording or Wording())
         self.words = self.env.get_template("_woorden.j2").module
         self.env.filters.update(
-            datum=self.day, moment=self.moment, org=self.org, lid=self.member, lijst=self.listing,
+            datum=self.day, moment=self.moment, org=self.org, lid=self.member, lijst=self.listing, kanaal=self.channel,
             laatste_dag=self.last_day, uiterlijk=self.due, vertaal=lambda values, names: [names[v] for v in values])
         self.env.globals.update(w=self.words)
         self.markup = self.env.get_template(f"_markup/{platform}.j2").make_module({"w": self.words})
@@ -114,6 +118,11 @@ class Renderer:
         m = self.directory.member(member_id)
         chat_id = m.chat_ids.get(self.platform) if m else None
         return Markup(self.markup.mention(m.name if m else member_id, chat_id or ""))
+
+    def channel(self, number: str) -> Markup:
+        """A link to a case's channel (for who is in it: the platform shows the link only to its members)."""
+        name = channel_name(number)
+        return Markup(self.markup.kanaal(name, self.channel_ref(name)))
 
     def listing(self, values: list[Any]) -> Markup:
         items = [self._text(v) for v in values]

@@ -25,7 +25,7 @@ CASUS: dict[str, casus.Handler] = {
     "afsluiten": casus.afsluiten, "weging": casus.weging, "signaal": casus.signaal,
     "document": casus.document, "bevestig": casus.bevestig, "toewijzen": casus.toewijzen,
 }
-TAFEL: dict[str, casus.Handler] = {"agenda": views.agenda, "help": views.help_}
+TAFEL: dict[str, casus.Handler] = {"agenda": views.agenda, "overzicht": views.overzicht, "help": views.help_}
 COMMANDS = {"/casus": CASUS, "/tafel": TAFEL}
 
 

@@ -1,14 +1,17 @@
-"""Looking, not changing: `/casus status`, `/tafel agenda` and the help. Every look is audited."""
+"""Looking, not changing: `/casus status`, `/tafel agenda`, `/tafel overzicht` and the help. Every look is
+audited."""
 
 from __future__ import annotations
 
-from datetime import datetime, time
+from datetime import datetime, time, timedelta
 
 from models.calendar import AMS
-from models.case import CaseState, case_order
+from models.case import CaseState, case_order, channel_name
 from models.lifecycle import catch_up
+from models.membership import involved
+from models.overview import Line, overview
 from models.rules import Context
-from models.types import HandoverState, OrgKind, Status
+from models.types import HandoverState, OrgKind, Role, Status
 
 from . import access
 from .casus import Request, answer
@@ -73,6 +76,39 @@ def agenda(req: Request) -> Reply:
                          gemeenten=[{"name": g, **v} for g, v in sorted(per_gemeente.items())])])
 
 
+OVERVIEW_LIMIT = 40      # cases in one message; the rest (the least urgent) are counted
+
+
+def overzicht(req: Request) -> Reply:
+    """`/tafel overzicht`: the organisation's open cases for its leidinggevende or gedragswetenschapper, most
+    urgent first (`models/overview.py`). Audited as one look, naming the cases shown."""
+    if req.member.role not in (Role.LEIDINGGEVENDE, Role.GEDRAGSWETENSCHAPPER):
+        raise access.Denied("alleen_leidinggevende", handeling="overzicht")
+    req.args.no_more()
+    env, ctx = req.env, req.ctx()
+    org = req.member.org_id
+    # due within two working days: by the end of the second working day from today
+    soon = datetime.combine(env.profile.calendar.werkdag_after(ctx.today, 2) + timedelta(days=1), time(0), AMS)
+    with env.unit() as uow:
+        states = [catch_up(s, ctx)[0] for s in uow.cases.open_cases() if org in involved(s)]
+        lines = overview(states, {org}, soon, env.profile.calendar)
+        mine = uow.members.cases_of(req.member.id)
+        shown = lines[:OVERVIEW_LIMIT]
+        uow.audit.add(at=env.now, actor=req.member.id, action=req.action, outcome="ok",
+                      detail={"casussen": [line.number for line in shown]})
+        uow.commit()
+    return Reply([answer("overzicht", req.member.id, org=org, now=iso(env.now),
+                         cases=[line_view(line, line.number in mine) for line in shown],
+                         more=len(lines) - len(shown))])
+
+
+def line_view(line: Line, in_channel: bool) -> dict:
+    return {"number": line.number, "channel": channel_name(line.number), "in_channel": in_channel,
+            "status": line.status, "zicht": list(line.zicht), "regie": list(line.regie), "urgency": line.urgency,
+            "terms": [{"kind": t.kind, "owner": t.owner, "due": iso(t.due), "late": t.late, "reached": t.reached,
+                       "taken_up_by": t.taken_up_by} for t in line.terms]}
+
+
 def _items(s: CaseState, soon) -> list[tuple[str, dict]]:
     items: list[tuple[str, dict]] = []
     view = case_view(s)
@@ -98,4 +134,4 @@ def help_(req: Request) -> Reply:
 
 HELP_TOPICS = ("nieuw", "besluit", "overdracht", "bevestig", "document", "dienst", "contact", "geinformeerd",
                "huisverbod", "monitoring", "signaal", "weging", "stagnatie", "antwoord", "pauzeer", "status", "sluiten",
-               "afsluiten", "agenda", "knoppen")
+               "afsluiten", "agenda", "overzicht", "knoppen")

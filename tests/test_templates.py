@@ -226,6 +226,7 @@ def run(tmp_path_factory) -> dict[str, Any]:
         for text in REFUSED_FREE_TEXT:      # the privacy check's refusals (commands/privacy.py)
             console.bot.command(Invocation("vt-medewerker", "/casus", text))
         Texts(console.bot.renderer).lost()     # the inbox's note for an answer lost in a crash
+        console.bot.command(Invocation("vt-leidinggevende", "/tafel", "overzicht"))
         console.bot.click(Click("lt-arnhem-medewerker", "vergeet", "VT-2025-0003:2"))
         console.bot.click(Click("lt-arnhem-medewerker", "bevestig", "VT-2025-0003:9"))
         take_up(console)

@@ -166,7 +166,7 @@ class SlackWorld(World):
         self.channels = ChannelMap(engine, "slack")
         platform = SlackPlatform(client, self.directory, self.channels.get, self.channels.remember)
         self.bot = Bot(self.directory, load_profile(self.profile), engine, platform,
-                       Renderer(self.directory, "slack"), self.clock)
+                       Renderer(self.directory, "slack", channel_ref=self.channels.get), self.clock)
         # in tests the whole listener runs before the response, so what Slack received can be checked at once
         self.app = build_app(self.bot, client, SECRET, self.channels, answer_first=False)
         self.http = http_app(self.bot, self.app, SECRET)    # what `triagebot serve` runs: the gate, then Bolt

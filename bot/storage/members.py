@@ -37,6 +37,11 @@ class ChannelMembers:
         self.session.execute(delete(ChannelMemberRow).where(ChannelMemberRow.case_number == number))
         return gone
 
+    def cases_of(self, member: str) -> set[str]:
+        """The case channels the bot let `member` into."""
+        return set(self.session.execute(select(ChannelMemberRow.case_number)
+                                        .where(ChannelMemberRow.member_id == member)).scalars())
+
     def cases_with_members(self) -> list[str]:
         return list(self.session.execute(select(ChannelMemberRow.case_number).distinct()).scalars())
 
