@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from commands import dispatch
+from commands import dispatch, views
 from commands.membership import SYSTEM
 from commands.model import Click, Env, Invocation, Kind, Message
 from commands.parse import ParseError
@@ -53,7 +53,10 @@ class Bot:
         self.metrics = Metrics()
         self.metrics.watch_backlog("outbox", lambda now: backlog(engine, now), clock)
         self.metrics.watch_backlog("inbox", lambda now: inbox_backlog(engine, now), clock)
-        self.dispatcher = Dispatcher(engine, port, renderer, channel_done=self._channel_done, failed=self._failed)
+        self.dispatcher = Dispatcher(engine, port, renderer, channel_done=self._channel_done, failed=self._failed,
+                                     delivered=lambda cases: self.cases_changed(cases))
+        # told of the cases whose messages went out (something changed in them): Slack publishes Home tabs again
+        self.cases_changed: Callable[[set[str]], None] = lambda cases: None
         self.sweeper = Sweeper(engine, directory, profile, self.profile_for, self.uow)
         self.janitor = Janitor(engine, directory, self.uow)
         # what happens to the outbox after a request: the console delivers at once; a server answers
@@ -76,6 +79,15 @@ class Bot:
         reply = dispatch.handle_click(self.env(), click)
         self.after_request()
         return self._render(reply.private)
+
+    def home(self, member_id: str) -> str:
+        """A person's start page (Slack's Home tab), rendered: their cases and terms, for a leidinggevende also the
+        organisation's (`commands/views.py`). Audited as a look; someone the directory does not know is told so."""
+        try:
+            reply = views.start_page(self.env(), member_id)
+        except ParseError as exc:
+            reply = dispatch.refused(self.env(), member_id, "startpagina", None, exc)
+        return "\n\n".join(p.text for p in self._render(reply.private))
 
     def command_error(self, user: str, action: str, exc: ParseError) -> list[Private]:
         """A mistake found before dispatch (the console's own parsing): answered and audited the same way."""

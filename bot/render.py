@@ -35,6 +35,7 @@ _MENTION = re.compile(r"@(?=\w)")                       # @all, @channel, @here,
 _MARKDOWN = re.compile(r"([\\`*_~\[\]()#<>|!{}])")     # what Mattermost's Markdown would act on
 _SLACK = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}       # Slack's own escaping (its only control characters)
 WORD_JOINER = "\u2060"
+_BLANK_LINES = re.compile(r"\n{3,}")                    # never more than one empty line in a row
 
 
 def escape(platform: str, text: str) -> str:
@@ -133,7 +134,7 @@ class Renderer:
     # ---- rendering ------------------------------------------------------------------------------
     def render(self, template: str, context: dict[str, Any]) -> str:
         text = str(self.env.get_template(f"{template}.j2").render(**context))
-        return "\n".join(line.rstrip() for line in text.strip().splitlines())
+        return _BLANK_LINES.sub("\n\n", "\n".join(line.rstrip() for line in text.strip().splitlines()))
 
     def button_label(self, action: str) -> str:
         return self.words.knoppen[action]

@@ -16,7 +16,7 @@ from models.types import HandoverState, OrgKind, Role, Status
 from . import access
 from .casus import Request, answer
 from .messages import case_view, handover_view, iso
-from .model import Reply
+from .model import Env, Reply
 from .parse import ParseError, optional_date
 
 
@@ -77,21 +77,20 @@ def agenda(req: Request) -> Reply:
 
 
 OVERVIEW_LIMIT = 40      # cases in one message; the rest (the least urgent) are counted
+LEADS = (Role.LEIDINGGEVENDE, Role.GEDRAGSWETENSCHAPPER)
 
 
 def overzicht(req: Request) -> Reply:
     """`/tafel overzicht`: the organisation's open cases for its leidinggevende or gedragswetenschapper, most
     urgent first (`models/overview.py`). Audited as one look, naming the cases shown."""
-    if req.member.role not in (Role.LEIDINGGEVENDE, Role.GEDRAGSWETENSCHAPPER):
+    if req.member.role not in LEADS:
         raise access.Denied("alleen_leidinggevende", handeling="overzicht")
     req.args.no_more()
     env, ctx = req.env, req.ctx()
     org = req.member.org_id
-    # due within two working days: by the end of the second working day from today
-    soon = datetime.combine(env.profile.calendar.werkdag_after(ctx.today, 2) + timedelta(days=1), time(0), AMS)
     with env.unit() as uow:
         states = [catch_up(s, ctx)[0] for s in uow.cases.open_cases() if org in involved(s)]
-        lines = overview(states, {org}, soon, env.profile.calendar)
+        lines = overview(states, {org}, _soon(env, ctx), env.profile.calendar)
         mine = uow.members.cases_of(req.member.id)
         shown = lines[:OVERVIEW_LIMIT]
         uow.audit.add(at=env.now, actor=req.member.id, action=req.action, outcome="ok",
@@ -100,6 +99,32 @@ def overzicht(req: Request) -> Reply:
     return Reply([answer("overzicht", req.member.id, org=org, now=iso(env.now),
                          cases=[line_view(line, line.number in mine) for line in shown],
                          more=len(lines) - len(shown))])
+
+
+def start_page(env: Env, member_id: str, limit: int = OVERVIEW_LIMIT) -> Reply:
+    """A person's start page (Slack's Home tab): the open cases whose channel they are in, with their terms, and
+    for a leidinggevende or gedragswetenschapper also the organisation's overview. Audited as one look."""
+    member = access.member(env.directory, member_id)
+    ctx = Context(now=env.now, actor=member.id, actor_org=member.org_id, profile=env.profile)
+    lead = member.role in LEADS
+    with env.unit() as uow:
+        mine = uow.members.cases_of(member.id)
+        states = [catch_up(s, ctx)[0] for s in uow.cases.open_cases()
+                  if s.number in mine or (lead and member.org_id in involved(s))]
+        soon = _soon(env, ctx)
+        own = overview([s for s in states if s.number in mine], None, soon, env.profile.calendar)[:limit]
+        org = overview(states, {member.org_id}, soon, env.profile.calendar)[:limit] if lead else []
+        uow.audit.add(at=env.now, actor=member.id, action="startpagina", outcome="ok",
+                      detail={"casussen": sorted({line.number for line in own + org}, key=case_order)})
+        uow.commit()
+    return Reply([answer("startpagina", member.id, org=member.org_id, now=iso(env.now), lead=lead,
+                         own=[line_view(line, True) for line in own],
+                         org_cases=[line_view(line, line.number in mine) for line in org])])
+
+
+def _soon(env: Env, ctx: Context) -> datetime:
+    """Due within two working days: by the end of the second working day from today."""
+    return datetime.combine(env.profile.calendar.werkdag_after(ctx.today, 2) + timedelta(days=1), time(0), AMS)
 
 
 def line_view(line: Line, in_channel: bool) -> dict:

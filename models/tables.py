@@ -245,3 +245,14 @@ class InboxRow(SQLModel, table=True):
     answered_at: datetime | None = _dt(index=True)
     claimed_by: str | None = Field(default=None, max_length=96)
     claimed_until: datetime | None = _dt()
+
+
+class HomeTabRow(SQLModel, table=True):
+    """Who opened the bot's Home tab in Slack (`bot/slack/home.py`): their tab is published again when something
+    changes in a case of theirs."""
+
+    __tablename__ = "home_tabs"
+
+    member_id: str = Field(primary_key=True, max_length=64)
+    user_id: str = Field(max_length=64)
+    opened_at: datetime | None = _dt(nullable=False)

@@ -214,11 +214,14 @@ def view_problems(view: Any) -> list[str]:
     check = _Check()
     if not isinstance(view, dict):
         return ["[ERROR] must be a view object [json-pointer:/view]"]
-    if view.get("type") != "modal":
-        check.fail("/view/type", "must be modal")
-    check.text(view.get("title"), "/view/title", 24, plain=True)
-    for button in ("submit", "close"):
-        check.text(view.get(button), f"/view/{button}", 24, plain=True, required=False)
+    if view.get("type") not in ("modal", "home"):
+        check.fail("/view/type", "must be modal or home")
+    if view.get("type") == "modal":
+        check.text(view.get("title"), "/view/title", 24, plain=True)
+        for button in ("submit", "close"):
+            check.text(view.get(button), f"/view/{button}", 24, plain=True, required=False)
+    elif any(key in view for key in ("title", "submit", "close")):
+        check.fail("/view", "a home view has no title, submit or close")
     check.blocks(view.get("blocks"), 100, "/view/blocks")
     blocks = view.get("blocks") if isinstance(view.get("blocks"), list) else []
     if view.get("submit") is None and any(isinstance(b, dict) and b.get("type") == "input" for b in blocks):
@@ -304,6 +307,9 @@ class FakeSlack:
         self.responses: dict[str, dict[str, Any]] = {}
         self.response_url_ttl = 30 * 60.0
         self.views: dict[str, dict[str, Any]] = {}
+        self.home_tab_enabled = True                     # the app's manifest has features.app_home
+        self.homes: dict[str, dict[str, Any]] = {}       # user id -> the view published on their Home tab
+        self.home_history: list[tuple[str, dict[str, Any]]] = []    # every views.publish that took effect
         self.triggers: dict[str, dict[str, Any]] = {}  # trigger id -> {"expires": monotonic, "used": bool}
         self.calls: list[Call] = []
         self.server_errors: list[str] = []  # exceptions inside the fake; a test fixture should assert it empty
@@ -602,7 +608,7 @@ class FakeSlack:
         if external_id and any(v["external_id"] == external_id and v["id"] != view_id for v in self.views.values()):
             raise SlackError("duplicate_external_id")
         view_id = view_id or self._new_id("V")
-        return {"id": view_id, "team_id": self.team_id, "type": view["type"], "title": view["title"],
+        return {"id": view_id, "team_id": self.team_id, "type": view["type"], "title": view.get("title"),
                 "blocks": view["blocks"], "close": view.get("close"), "submit": view.get("submit"),
                 "private_metadata": view.get("private_metadata", ""), "callback_id": view.get("callback_id", ""),
                 "external_id": external_id or "", "state": {"values": {}},
@@ -828,6 +834,22 @@ class FakeSlack:
         view = self._view(a["view"], None)
         trigger["used"] = True
         self.views[view["id"]] = view
+        return {"view": view}
+
+    def _m_views_publish(self, grant: Token, a: dict, spec: dict) -> dict:
+        """A user's Home tab: a `home` view (at most 100 blocks, 250 kB), for a user of the workspace, when the
+        app has its Home tab enabled; replaces what the user's tab showed."""
+        user = a.get("user_id")
+        if not isinstance(user, str) or user not in self.users:
+            raise _invalid("invalid `user_id`")
+        raw = json.loads(a["view"]) if isinstance(a["view"], str) else a["view"]
+        fail_if(not isinstance(raw, dict) or raw.get("type") != "home", "invalid_arguments")
+        fail_if(not self.home_tab_enabled, "not_enabled")
+        old = self.homes.get(user)
+        fail_if(a.get("hash") and (old is None or a["hash"] != old["hash"]), "hash_conflict")
+        view = self._view(raw, old["id"] if old else None)
+        self.homes[user] = view
+        self.home_history.append((user, view))
         return {"view": view}
 
     def _m_views_update(self, grant: Token, a: dict, spec: dict) -> dict:

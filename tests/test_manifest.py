@@ -8,7 +8,7 @@ from pathlib import Path
 import jsonschema
 import yaml
 
-from bot.slack.spec import COMMANDS, SCOPES
+from bot.slack.spec import COMMANDS, EVENTS, SCOPES
 
 ROOT = Path(__file__).resolve().parent.parent
 SCHEMA = Path(__file__).resolve().parent / "specs" / "slack-manifest.schema.1.0.0.json"  # Slack's published schema
@@ -31,6 +31,8 @@ def test_commands_and_scopes_in_the_manifest_are_those_of_the_code():
     commands = {c["command"]: (c["description"], c["usage_hint"]) for c in MANIFEST["features"]["slash_commands"]}
     assert commands == COMMANDS
     assert set(MANIFEST["oauth_config"]["scopes"]["bot"]) == set(SCOPES)
+    assert MANIFEST["settings"]["event_subscriptions"]["bot_events"] == list(EVENTS)
+    assert MANIFEST["features"]["app_home"]["home_tab_enabled"] is True      # the Home tab (bot/slack/home.py)
 
 
 def test_both_modes_are_described():

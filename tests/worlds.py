@@ -29,7 +29,8 @@ from bot.inspect import case_report
 from bot.mattermost.client import MattermostClient
 from bot.mattermost.serve import MattermostSettings, build
 from bot.render import Renderer
-from bot.slack.app import build_app, http_app
+from bot.slack.app import SlackRequests, build_app, http_app
+from bot.slack.home import HomeTabs
 from bot.slack.port import SlackPlatform
 from bot.storage.db import make_engine, migrate
 from models.calendar import AMS
@@ -168,7 +169,11 @@ class SlackWorld(World):
         self.bot = Bot(self.directory, load_profile(self.profile), engine, platform,
                        Renderer(self.directory, "slack", channel_ref=self.channels.get), self.clock)
         # in tests the whole listener runs before the response, so what Slack received can be checked at once
-        self.app = build_app(self.bot, client, SECRET, self.channels, answer_first=False)
+        requests = SlackRequests(self.bot, client, self.channels)
+        self.homes = HomeTabs(self.bot, client, engine, requests.member_of, self.clock)
+        self.bot.cases_changed = self.homes.refresh
+        self.app = build_app(self.bot, client, SECRET, self.channels, answer_first=False, requests=requests,
+                             homes=self.homes)
         self.http = http_app(self.bot, self.app, SECRET)    # what `triagebot serve` runs: the gate, then Bolt
 
     # ---- signed requests ---------------------------------------------------------------------------
@@ -187,6 +192,19 @@ class SlackWorld(World):
             "token": "legacy", "team_id": self.fake.team_id, "channel_id": channel_id, "user_id": slack_id(member),
             "user_name": member, "command": command, "text": text, "trigger_id": self.fake.new_trigger_id(),
             "response_url": "http://127.0.0.1:9/response"}), **kw)
+
+    def open_home(self, member: str):
+        """The member opens the bot's Home tab: Slack sends `app_home_opened` (Events API, JSON)."""
+        return self.send(json.dumps({
+            "token": "legacy", "team_id": self.fake.team_id, "api_app_id": self.fake.app_id, "type": "event_callback",
+            "event_id": f"Ev{self.fake.new_trigger_id().replace('.', '')[:20]}", "event_time": int(time.time()),
+            "event": {"type": "app_home_opened", "user": slack_id(member), "channel": "D0HOME", "tab": "home",
+                      "event_ts": f"{time.time():.6f}"}}), content_type="application/json")
+
+    def home_of(self, member: str) -> str:
+        """The text the member's Home tab shows now ("" if the bot never published it)."""
+        view = self.fake.homes.get(slack_id(member))
+        return "\n".join(b["text"]["text"] for b in view["blocks"] if b.get("type") == "section") if view else ""
 
     def click(self, member: str, action: str, value: str, channel_id: str):
         payload = {"type": "block_actions", "team": {"id": self.fake.team_id}, "user": {"id": slack_id(member)},

@@ -160,11 +160,13 @@ class Dispatcher:
     def __init__(self, engine, port: PlatformPort, renderer: Renderer, backoff: Backoff = Backoff(), batch: int = 200,
                  wall: Callable[[], datetime] = lambda: datetime.now(UTC),
                  channel_done: Callable[[str, str, datetime, str], None] | None = None,
-                 failed: Callable[[PlatformError], None] | None = None):
+                 failed: Callable[[PlatformError], None] | None = None,
+                 delivered: Callable[[set[str]], None] | None = None):
         self.engine, self.port, self.renderer = engine, port, renderer
         # told when a case channel was archived (its members are gone) or deleted: (kind, case, when, ref)
         self.channel_done = channel_done
         self.failed = failed            # told of every attempt that failed (for the operators' counters)
+        self.delivered = delivered      # told, after a round, of the cases whose messages went out (Home tabs)
         self.backoff, self.batch, self.wall = backoff, batch, wall
         self.me = process_id()
         self._claims = itertools.count(1)
@@ -183,19 +185,23 @@ class Dispatcher:
         with self._loop:
             sent = 0
             blocked: set[str] = set()
+            cases: set[str] = set()
             while True:
                 rows = self._claim(now, blocked)
-                if not rows:
-                    return sent
                 progressed = False
                 for row in rows:
                     if self._deliver_one(row, now):
                         sent += 1
                         progressed = True
+                        if row.case_number:
+                            cases.add(row.case_number)
                     else:
                         blocked.add(row.queue)   # keep order: nothing behind a failing row goes first
                 if not progressed:
-                    return sent
+                    break
+            if cases and self.delivered is not None:
+                self.delivered(cases)
+            return sent
 
     # ---- claims -------------------------------------------------------------------------------------
     def _claim(self, now: datetime, blocked: set[str]) -> list[Claimed]:

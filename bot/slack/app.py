@@ -32,6 +32,7 @@ from ..delivery.inbox import AnswerPoster, Inbox
 from ..storage.spent import SpentStates
 from .forms import modal, values_of
 from .gate import SlackGate
+from .home import HomeTabs
 from .spec import COMMANDS
 
 COMMAND, CLICK = "opdracht", "knop"     # what the inbox holds (`bot/delivery/inbox.py`)
@@ -155,7 +156,7 @@ def joined(answers: list[Private]) -> str:
 
 def build_app(bot: Bot, client: WebClient, signing_secret: str | None, channels: ChannelMap,
               token_verification: bool = True, answer_first: bool = True, inbox: Inbox | None = None,
-              requests: SlackRequests | None = None) -> App:
+              requests: SlackRequests | None = None, homes: HomeTabs | None = None) -> App:
     # Every listener runs in the request's own thread (process_before_response=True): Bolt's other mode
     # runs it on a pool of five threads and polls every 10 ms for `ack`, which under load makes requests
     # queue for a thread and adds up to 10 ms to each answer.
@@ -275,6 +276,12 @@ def build_app(bot: Bot, client: WebClient, signing_secret: str | None, channels:
         answers = side.click(user_id, action["action_id"], action["value"], channel_id)   # committed first
         ack()
         later(lambda: side.tell(user_id, channel_id, joined(answers)))
+
+    @app.event("app_home_opened")
+    def on_home(event):
+        """Someone opened the bot's Home tab: it is published for them (after the answer: it reads their cases)."""
+        if homes is not None and event.get("tab") == "home":
+            later(lambda: homes.opened(event["user"]))
 
     @app.view(forms.REFUSE)
     def on_refuse_reason(ack, body, view):

@@ -8,8 +8,9 @@
   not fill an append-only log); a log line says it happened.
 - Each signature counts once, kept in the database until it expires: a replay is refused also after a
   restart or by a second bot process (401).
-- The shape: a slash command of the app with the fields the bot reads, or an interaction whose `payload`
-  is a JSON object of a kind the bot handles, with the fields it reads and of the right types. A signed
+- The shape: a slash command of the app with the fields the bot reads, an interaction whose `payload`
+  is a JSON object of a kind the bot handles, with the fields it reads and of the right types, or an event the
+  bot subscribes to (the Home tab) or Slack's check of the request URL. A signed
   request of any other shape is answered in Dutch (200) and audited, and changes nothing.
 
 Only then does Bolt see the request (it checks the signature once more; that costs little).
@@ -29,7 +30,7 @@ from urllib.parse import parse_qs
 
 from ..serving import MAX_BODY
 from ..storage.spent import SpentStates
-from .spec import COMMANDS
+from .spec import COMMANDS, EVENTS
 
 PATH = "/slack/events"
 WINDOW = 300                                    # seconds: Slack's signatures are good for five minutes
@@ -94,6 +95,8 @@ class SlackGate:
 
     # ---- the shape ------------------------------------------------------------------------------------
     def _check_shape(self, content_type: str, body: bytes) -> None:
+        if content_type.startswith("application/json"):
+            return self._check_event(body)
         if not content_type.startswith("application/x-www-form-urlencoded"):
             raise Garbage("content type")
         try:
@@ -150,6 +153,23 @@ class SlackGate:
                 raise Garbage("view", user)
         else:
             raise Garbage("interaction type", user)
+
+
+    @staticmethod
+    def _check_event(body: bytes) -> None:
+        """The Events API: Slack's check of the request URL, or an event the bot subscribes to (EVENTS)."""
+        try:
+            data = json.loads(body)
+        except ValueError:
+            raise Garbage("event is no JSON") from None
+        if not isinstance(data, dict):
+            raise Garbage("event is no object")
+        if data.get("type") == "url_verification" and isinstance(data.get("challenge"), str):
+            return
+        event = _get(data, "event", dict)
+        user = event.get("user") if _slack_id(event.get("user")) else None
+        if data.get("type") != "event_callback" or event.get("type") not in EVENTS or user is None:
+            raise Garbage("event", user)
 
 
 def _get(data: dict, key: str, kind: type) -> Any:

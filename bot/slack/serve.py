@@ -38,6 +38,7 @@ from ..serving import (
 )
 from ..storage.db import SchemaBehind, make_engine, require_current_schema, schema_refusal
 from .app import SlackRequests, build_app, http_app, request_kind
+from .home import HomeTabs
 from .port import SlackPlatform
 
 REQUIRED = {
@@ -92,8 +93,10 @@ def build(slack: SlackSettings, settings: Settings, *, role: str = ALL, token_ve
         process_in_background(Processor(engine, "slack", requests, Texts(renderer), applied=applied), inbox, engine)
         scheduler = build_scheduler(bot)
         scheduler.start()
+    homes = HomeTabs(bot, client, engine, requests.member_of, lambda: datetime.now(AMS))
+    bot.cases_changed = homes.refresh      # a change in a case: the Home tabs of whom it concerns again
     app = build_app(bot, client, slack.signing_secret, channels, token_verification=token_verification,
-                    inbox=inbox, requests=requests)
+                    inbox=inbox, requests=requests, homes=homes)
     return app, bot, worker, scheduler
 
 

@@ -6,8 +6,11 @@ from __future__ import annotations
 COMMANDS: dict[str, tuple[str, str]] = {
     "/casus": ("Casuswerk aan de triagetafel: nieuw, besluit, overdracht, status, ...",
                "nieuw Arnhem | besluit lt licht | status VT-2025-0001 | help"),
-    "/tafel": ("De agenda van de triagetafel", "agenda [JJJJ-MM-DD]"),
+    "/tafel": ("De triagetafel: de agenda, en het overzicht voor leidinggevenden", "agenda [JJJJ-MM-DD] | overzicht"),
 }
+
+# The events the bot subscribes to (`settings.event_subscriptions.bot_events`), and the Home tab they come from
+EVENTS: tuple[str, ...] = ("app_home_opened",)     # a person opened the bot's Home tab (bot/slack/home.py)
 
 # The bot scopes the code needs, and why (per Web API method the bot calls):
 SCOPES: dict[str, str] = {
