@@ -37,12 +37,13 @@ def main(argv: list[str] | None = None) -> int:
 
 def handlers() -> dict:
     """What each command does, by the name the parser gives it."""
-    from . import audit, database, platforms, privacy, run
+    from . import audit, database, platforms, privacy, report, run
 
     return {"console": run.console, "demo": run.demo, "casus": run.casus, "audit": audit.audit,
             "adressen": privacy.adressen, "bewaartermijn": privacy.bewaartermijn, "db": database.db,
             "profielen": run.profielen, "proefdraai": run.proefdraai, "start": platforms.start,
-            "verwerker": platforms.verwerker, "socket": platforms.socket, "controleer": platforms.controleer}
+            "verwerker": platforms.verwerker, "socket": platforms.socket, "controleer": platforms.controleer,
+            "rapport": report.rapport}
 
 
 def _failed(exc: Exception, args) -> int:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 import re
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from models.calendar import AMS
 
@@ -36,6 +36,14 @@ def moment(value: str) -> datetime:
         raise argparse.ArgumentTypeError(f"'{value}' is geen tijd; gebruik JJJJ-MM-DDTUU:MM, "
                                          "bijvoorbeeld 2025-06-02T08:00") from None
     return t if t.tzinfo else t.replace(tzinfo=AMS)
+
+
+def day(value: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{value}' is geen datum; gebruik JJJJ-MM-DD, bijvoorbeeld 2025-01-01") \
+            from None
 
 
 def step(value: str) -> timedelta:
@@ -161,6 +169,17 @@ Voorbeeld: triagebot demo --db sqlite:///demo.db
                      help="hoe ver de klok per stap gaat (standaard 1h)")
     dry.add_argument("--traag-ms", type=int, default=0, help=argparse.SUPPRESS)
     dry.add_argument("--crash-na", type=int, default=0, help=argparse.SUPPRESS)
+
+    rep = command("rapport", "schrijf het rapport voor de jaarlijkse evaluatie: HTML met grafieken, CSV en PNG",
+                  "rapport", epilog="Voorbeeld: triagebot rapport --van 2025-01-01 --tot 2026-01-01 --gemeente Ede "
+                                    "--uitvoer rapport-ede")
+    _settings(rep)
+    rep.add_argument("--van", type=day, required=True, metavar="JJJJ-MM-DD", help="eerste dag (meldingen vanaf)")
+    rep.add_argument("--tot", type=day, required=True, metavar="JJJJ-MM-DD", help="tot deze dag (niet meegeteld)")
+    rep.add_argument("--gemeente", metavar="NAAM", help="alleen de meldingen van deze gemeente; kleine aantallen "
+                                                       "(onder 5) worden dan verborgen")
+    rep.add_argument("--uitvoer", default="rapport", metavar="MAP",
+                     help="de map voor de bestanden (standaard: rapport)")
 
     start = command("start", "de bot voor Slack (standaard) of Mattermost, over HTTP", "start", aliases=("serve",),
                     epilog="De chatgegevens komen uit de omgeving; zie de README, 'Installeren in Slack' en "

@@ -136,6 +136,12 @@ class CaseRepository:
         stmt = select(CaseRow.number).where(CaseRow.status != Status.GESLOTEN.value).order_by(CaseRow.id)
         return [s for n in self.session.execute(stmt).scalars() if (s := self.get(n)) is not None]
 
+    def received_between(self, start: datetime, end: datetime) -> list[CaseState]:
+        """The cases whose melding was received from `start` up to `end` (the reports, `models/report.py`)."""
+        stmt = (select(CaseRow.number).where(CaseRow.received_at >= start, CaseRow.received_at < end)
+                .order_by(CaseRow.id))
+        return [s for n in self.session.execute(stmt).scalars() if (s := self.get(n)) is not None]
+
     def closed_unreduced(self) -> list[tuple[str, str, datetime]]:
         """(number, profile, closed at) of every closed case whose retention has not yet reduced it."""
         stmt = (select(CaseRow.number, CaseRow.profile, CaseRow.closed_at)

@@ -1,0 +1,70 @@
+"""`triagebot rapport`: the figures of `models/report.py` as one self-contained HTML file (charts embedded as PNG,
+no script or font fetched from anywhere), a CSV per table and a PNG per chart, in a folder."""
+
+from __future__ import annotations
+
+import base64
+import csv
+from dataclasses import dataclass
+from pathlib import Path
+
+import jinja2
+
+from models.report import HIDDEN, SMALL, Report
+
+from . import charts
+
+
+@dataclass(frozen=True)
+class Written:
+    html: Path
+    csvs: list[Path]
+    pngs: list[Path]
+
+
+def write(rep: Report, folder: Path, title: str) -> Written:
+    folder.mkdir(parents=True, exist_ok=True)
+    csvs = []
+    for table in rep.tables.values():
+        path = folder / f"{table.name}.csv"
+        with path.open("w", newline="", encoding="utf-8") as f:
+            writer = csv.writer(f, delimiter=";")
+            writer.writerow(table.headers)
+            writer.writerows(table.rows)
+        csvs.append(path)
+    monthly = folder / "per_maand.csv"
+    series = sorted({k for counts in rep.monthly.values() for k in counts})
+    with monthly.open("w", newline="", encoding="utf-8") as f:
+        writer = csv.writer(f, delimiter=";")
+        writer.writerow(["maand", *series])
+        for month, counts in rep.monthly.items():
+            writer.writerow([month, *(shown(counts.get(k, 0), rep.suppressed) for k in series)])
+    csvs.append(monthly)
+    figures = charts.all_charts(rep)
+    pngs = []
+    for name, png in figures.items():
+        path = folder / f"{name}.png"
+        path.write_bytes(png)
+        pngs.append(path)
+    html = folder / "rapport.html"
+    html.write_text(render_html(rep, title, figures), encoding="utf-8")
+    return Written(html, csvs, pngs)
+
+
+def shown(count: int, suppressed: bool) -> int | str:
+    return HIDDEN if suppressed and 0 < count < SMALL else count
+
+
+_ENV = jinja2.Environment(loader=jinja2.PackageLoader("bot.report", "."), autoescape=True,
+                          undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+
+
+def render_html(rep: Report, title: str, figures: dict[str, bytes]) -> str:
+    images = {name: "data:image/png;base64," + base64.b64encode(png).decode() for name, png in figures.items()}
+    return _ENV.get_template("rapport.html.j2").render(rep=rep, title=title, images=images, alts=charts.ALTS,
+                                                       small=SMALL, hidden=HIDDEN)
+
+
+def png_summary(rep: Report) -> bytes:
+    """One picture of the period (for a chat message): the monthly trend."""
+    return charts.all_charts(rep)["trend"]
