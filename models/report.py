@@ -125,8 +125,8 @@ def _terms_met(cases, org_name, word, n) -> Table:
     met, late = Counter(), Counter()
     for s in cases:
         for d in s.deadlines:
-            if d.state is DeadlineState.VERVALLEN or (d.state is DeadlineState.OPEN and d.lapsed_at is None):
-                continue                                   # withdrawn, or still running: not (yet) met or missed
+            if d.lapsed_at is None and d.state in (DeadlineState.VERVALLEN, DeadlineState.OPEN):
+                continue                        # withdrawn in time, or still running: not (yet) met or missed
             key = (d.kind.value, d.owner)
             if d.lapsed_at is None and d.met_at is not None and d.met_at <= d.due:
                 met[key] += 1

@@ -107,6 +107,7 @@ class Sweeper:
                     result.cases.add(row["number"])
                     continue
                 updates.append({"row_id": row["id"], "state": after.state.value, "lapsed_at": after.lapsed_at,
+                                "met_at": after.met_at, "closed_reason": after.closed_reason,
                                 "next_rung": after.next_rung,
                                 "next_action_at": next_action(after, row["vt_org"], profile, row["acute"])})
                 if (before.state is DeadlineState.OPEN and after.state is DeadlineState.VERLOPEN
@@ -206,14 +207,18 @@ def _update_deadlines(session: Session, updates: list[dict]) -> None:
     d = DeadlineRow.__table__
     if session.get_bind().dialect.name == "postgresql":
         session.execute(text(
-            "UPDATE deadlines AS d SET state = v.state, lapsed_at = v.lapsed_at, next_rung = v.next_rung, "
-            "next_action_at = v.next_action_at FROM unnest(CAST(:ids AS integer[]), CAST(:states AS varchar[]), "
-            "CAST(:lapsed AS timestamptz[]), CAST(:rungs AS integer[]), CAST(:next AS timestamptz[])) "
-            "AS v(id, state, lapsed_at, next_rung, next_action_at) WHERE d.id = v.id"),
+            "UPDATE deadlines AS d SET state = v.state, lapsed_at = v.lapsed_at, met_at = v.met_at, "
+            "closed_reason = v.closed_reason, next_rung = v.next_rung, next_action_at = v.next_action_at "
+            "FROM unnest(CAST(:ids AS integer[]), CAST(:states AS varchar[]), CAST(:lapsed AS timestamptz[]), "
+            "CAST(:met AS timestamptz[]), CAST(:reasons AS varchar[]), CAST(:rungs AS integer[]), "
+            "CAST(:next AS timestamptz[])) "
+            "AS v(id, state, lapsed_at, met_at, closed_reason, next_rung, next_action_at) WHERE d.id = v.id"),
             {"ids": [u["row_id"] for u in updates], "states": [u["state"] for u in updates],
-             "lapsed": [u["lapsed_at"] for u in updates], "rungs": [u["next_rung"] for u in updates],
+             "lapsed": [u["lapsed_at"] for u in updates], "met": [u["met_at"] for u in updates],
+             "reasons": [u["closed_reason"] for u in updates], "rungs": [u["next_rung"] for u in updates],
              "next": [u["next_action_at"] for u in updates]})
         return
     session.execute(update(d).where(d.c.id == bindparam("row_id")).values(
-        state=bindparam("state"), lapsed_at=bindparam("lapsed_at"), next_rung=bindparam("next_rung"),
+        state=bindparam("state"), lapsed_at=bindparam("lapsed_at"), met_at=bindparam("met_at"),
+        closed_reason=bindparam("closed_reason"), next_rung=bindparam("next_rung"),
         next_action_at=bindparam("next_action_at")), updates)
