@@ -120,6 +120,22 @@ def http_server(host: str, port: int, wsgi_app, sock: socket.socket | None = Non
     return HttpServer(host, port, wsgi_app, sock)
 
 
+def serve_in(processes: int, port: int, listening: str, make: Callable[[socket.socket | None], HttpServer],
+             settings) -> int:
+    """Serve in this process, or in `processes` of them on one socket (`in_processes`); `listening` says where, for
+    the administrator (the role's words and the number of processes are added)."""
+    import sys
+
+    if processes > 1:
+        checked_before_forking(settings)
+        print(f"{listening}, met {processes} processen.", file=sys.stderr)
+        return in_processes(processes, port, lambda sock: make(sock).serve_forever())
+    server = make(None)
+    print(f"{listening}.", file=sys.stderr)
+    server.serve_forever()
+    return 0
+
+
 def checked_before_forking(settings) -> None:
     """What would stop every server process (the directory, the schema) is said once, before they start."""
     from .config import load_directory

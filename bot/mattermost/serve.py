@@ -23,12 +23,11 @@ from ..serving import (
     ALL,
     HOW,
     PROCESS,
-    checked_before_forking,
     deliver_in_background,
     http_server,
-    in_processes,
     killed_after,
     process_in_background,
+    serve_in,
     settle_heap,
     wait_forever,
 )
@@ -138,16 +137,9 @@ def started(mm: MattermostSettings, role: str, applied=lambda: None):
 
 def serve(role: str = ALL, processes: int = 1) -> int:
     mm = read_settings()
-    listening = (f"Triagetafel-bot (Mattermost) luistert op poort {mm.port} ({COMMAND_PATH}, {ACTION_PATH}, "
-                 f"{DIALOG_PATH}; /healthz, /readyz, /metrics){HOW[role]}")
-    if processes > 1:
-        checked_before_forking(Settings.from_env())
-        print(f"{listening}, met {processes} processen.", file=sys.stderr)
-        return in_processes(processes, mm.port, lambda sock: _server(mm, role, sock).serve_forever())
-    server = _server(mm, role, None)
-    print(f"{listening}.", file=sys.stderr)
-    server.serve_forever()
-    return 0
+    return serve_in(processes, mm.port, f"Triagetafel-bot (Mattermost) luistert op poort {mm.port} ({COMMAND_PATH}, "
+                    f"{ACTION_PATH}, {DIALOG_PATH}; /healthz, /readyz, /metrics){HOW[role]}",
+                    lambda sock: _server(mm, role, sock), Settings.from_env())
 
 
 def _server(mm: MattermostSettings, role: str, sock):

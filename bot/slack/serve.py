@@ -27,12 +27,11 @@ from ..serving import (
     HOW,
     PROCESS,
     RECEIVE,
-    checked_before_forking,
     deliver_in_background,
     http_server,
-    in_processes,
     killed_after,
     process_in_background,
+    serve_in,
     settle_heap,
     wait_forever,
 )
@@ -109,15 +108,9 @@ def started(slack: SlackSettings, role: str = ALL, applied: Callable[[], None] =
 
 def serve(role: str = ALL, processes: int = 1) -> int:
     slack = read_settings("serve")
-    listening = f"Triagetafel-bot luistert op poort {slack.port} (/slack/events; /healthz, /readyz, /metrics)"
-    if processes > 1:
-        checked_before_forking(Settings.from_env())
-        print(f"{listening}{HOW[role]}, met {processes} processen.", file=sys.stderr)
-        return in_processes(processes, slack.port, lambda sock: _server(slack, role, sock).serve_forever())
-    server = _server(slack, role, None)
-    print(f"{listening}{HOW[role]}.", file=sys.stderr)
-    server.serve_forever()
-    return 0
+    return serve_in(processes, slack.port, f"Triagetafel-bot luistert op poort {slack.port} (/slack/events; "
+                    f"/healthz, /readyz, /metrics){HOW[role]}", lambda sock: _server(slack, role, sock),
+                    Settings.from_env())
 
 
 def _server(slack: SlackSettings, role: str, sock):
