@@ -170,7 +170,13 @@ def in_processes(n: int, port: int, serve_on: Callable[[socket.socket], None]) -
     state = {"stopping": False, "failed": False}
 
     def spawn() -> None:
-        pid = os.fork()
+        while True:
+            try:
+                pid = os.fork()
+                break
+            except OSError:          # no process to be had right now (a limit): try again shortly
+                logging.getLogger("triagebot").exception("no new server process; trying again")
+                time.sleep(1)
         if pid == 0:        # the child: its own database connections, threads and server
             _follow_parent()
             signal.signal(signal.SIGTERM, signal.SIG_DFL)
@@ -187,6 +193,7 @@ def in_processes(n: int, port: int, serve_on: Callable[[socket.socket], None]) -
                 code = 1
             os._exit(code)
         children[pid] = time.monotonic()
+        logging.getLogger("triagebot").info("server process started", extra={"pid": pid})
 
     def stop(*_: object) -> None:
         state["stopping"] = True

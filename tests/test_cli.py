@@ -30,7 +30,7 @@ from tests.fake_slack import FakeSlack
 from tests.harness import ROOT, Ran, clean_env, make_console, play, triagebot_many
 
 COMMANDS = [[], ["console"], ["demo"], ["casus"], ["casus", "toon"], ["profielen"], ["proefdraai"], ["start"],
-            ["verwerker"], ["socket"], ["controleer"]]
+            ["verwerker"], ["socket"], ["controleer"], ["rapport"]]
 ALIASES = [["serve"], ["check"], ["worker"], ["casus", "show"]]
 
 
@@ -60,7 +60,7 @@ def test_every_command_explains_itself_in_dutch():
         assert "opties:" in ran.stdout
     top = runs[0].stdout
     for command in ("console", "demo", "casus", "profielen", "proefdraai (worker)", "start (serve)", "verwerker",
-                    "socket", "controleer (check)"):
+                    "socket", "controleer (check)", "rapport"):
         assert re.search(rf"^    {re.escape(command)}", top, re.M), command
     assert "DATABASE_URL" in top and "TRIAGEBOT_PROFIEL" in top and "TRIAGEBOT_DIRECTORY" in top
     console = runs[1].stdout
@@ -118,6 +118,7 @@ def test_mistakes_are_answered_in_dutch_with_what_to_do(files):
         (["start", "--platform", "teams"], None, 2, "ongeldige keuze: 'teams' (kies uit: 'slack', 'mattermost')"),
         (["start", "--processen", "0"], None, 2, "'0' is geen aantal processen; gebruik een getal van 1 tot en met 32"),
         (["verwerker", "--platform", "teams"], None, 2, "ongeldige keuze: 'teams'"),
+        (["rapport", "--van", "1 januari", "--tot", "2026-01-01"], None, 2, "'1 januari' is geen datum"),
         (["casus", "toon"], None, 2, "dit ontbreekt nog: CASUSNUMMER"),
         (["console", "--json=ja", "--db", new], None, 2, "bij deze optie hoort geen waarde"),
         (["console", "--script", files["script"], "--profiel", files["kapot"], "--db", new], None, 2,

@@ -90,6 +90,21 @@ def children_of(pid: int) -> set[int]:
     return found
 
 
+def tree(pid: int) -> str:
+    """The process and its children as the kernel sees them (state, threads, where they wait): for a failure."""
+    lines = []
+    for p in [pid, *sorted(children_of(pid))]:
+        try:
+            status = dict(line.split(":\t", 1) for line in Path(f"/proc/{p}/status").read_text().splitlines()
+                          if ":\t" in line)
+            wchan = Path(f"/proc/{p}/wchan").read_text()
+        except OSError:
+            lines.append(f"{p}: weg")
+            continue
+        lines.append(f"{p}: {status.get('State')} threads={status.get('Threads')} wchan={wchan}")
+    return "\n".join(lines)
+
+
 @pytest.mark.postgres
 def test_serve_in_two_processes_shares_one_port_and_replaces_a_killed_one(served):  # noqa: F811
     bot = served("slack", "pg", ("--processen", "2"))
@@ -106,7 +121,7 @@ def test_serve_in_two_processes_shares_one_port_and_replaces_a_killed_one(served
     while time.time() < end and (len(children_of(parent)) != 2 or victim in children_of(parent)):
         time.sleep(0.1)
     assert len(children_of(parent)) == 2 and victim not in children_of(parent), \
-        bot.log.read_text()[-3000:]      # another took its place
+        f"{tree(parent)}\n{bot.log.read_text()[-3000:]}"      # another took its place
     with ThreadPoolExecutor(20) as pool:
         answers = list(pool.map(lambda i: bot.command("vt-medewerker", "nieuw Ede"), range(20)))
     assert all(a.status == 200 and "VT-" in a.text for a in answers)
