@@ -3,6 +3,8 @@ that concerns them, within the fake's `views.publish` rules (a home view, at mos
 
 from __future__ import annotations
 
+import json
+
 import pytest
 import sqlalchemy as sa
 
@@ -88,3 +90,13 @@ def test_any_length_of_text_makes_a_home_view_slack_accepts(slack, lines):
     assert answer["ok"] and len(blocks) <= 100
     shown = "\n".join(b["text"]["text"] for b in blocks if b["type"] == "section")
     assert ("De rest past hier niet" in str(blocks[-1])) == (len(shown) < len(text))
+
+
+def test_slacks_check_of_the_events_address_is_answered_and_other_events_are_refused(slack):
+    check = slack.send(json.dumps({"token": "legacy", "type": "url_verification", "challenge": "uitdaging-123"}),
+                       content_type="application/json")
+    assert check.status == 200 and "uitdaging-123" in check.body
+    other = slack.send(json.dumps({"type": "event_callback", "team_id": slack.fake.team_id,
+                                   "event": {"type": "message", "user": slack_id("vt-medewerker"), "text": "x"}}),
+                       content_type="application/json")
+    assert other.status == 200 and "Traceback" not in other.body and slack.fake.homes == {}
