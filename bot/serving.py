@@ -3,11 +3,16 @@ only when a request wrote to the outbox, and settling the start-up heap."""
 
 from __future__ import annotations
 
+import ctypes
 import gc
 import itertools
 import logging
+import os
+import signal
 import socket
+import sys
 import threading
+import time
 from collections.abc import Callable
 
 import waitress
@@ -124,8 +129,6 @@ def serve_in(processes: int, port: int, listening: str, make: Callable[[socket.s
              settings) -> int:
     """Serve in this process, or in `processes` of them on one socket (`in_processes`); `listening` says where, for
     the administrator (the role's words and the number of processes are added)."""
-    import sys
-
     if processes > 1:
         checked_before_forking(settings)
         print(f"{listening}, met {processes} processen.", file=sys.stderr)
@@ -160,11 +163,6 @@ def in_processes(n: int, port: int, serve_on: Callable[[socket.socket], None]) -
     that holds the clock lock. A process that dies is started again; one that stops by itself within
     `QUICK_DEATH` seconds of its start stops them all (a mistake that a new start would repeat). SIGTERM or
     SIGINT stops them all. A child follows its parent: if this process is killed, they get SIGTERM."""
-    import os
-    import signal
-    import sys
-    import time
-
     sock = socket.create_server(("0.0.0.0", port), backlog=1024)
     children: dict[int, float] = {}
     state = {"stopping": False, "failed": False}
@@ -229,9 +227,6 @@ def in_processes(n: int, port: int, serve_on: Callable[[socket.socket], None]) -
 
 def _follow_parent() -> None:
     """Linux: this process gets SIGTERM when its parent ends (also by SIGKILL), so no server is left behind."""
-    import ctypes
-    import signal
-
     try:
         ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)     # PR_SET_PDEATHSIG
     except (OSError, AttributeError):
@@ -241,8 +236,6 @@ def _follow_parent() -> None:
 def killed_after(n: int) -> Callable[[], None]:
     """For the crash tests (`triagebot verwerker --crash-na N`, not in the help): the process kills itself, with
     SIGKILL, right after the N-th request's change committed and before it is answered. 0: never."""
-    import os
-    import signal
 
     count = itertools.count(1)
 
@@ -255,8 +248,6 @@ def killed_after(n: int) -> Callable[[], None]:
 def wait_forever() -> int:
     """A process without a server of its own (`triagebot verwerker`): its threads do the work until it is
     stopped (SIGTERM, SIGINT)."""
-    import signal
-
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     try:

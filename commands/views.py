@@ -129,7 +129,7 @@ def _soon(env: Env, ctx: Context) -> datetime:
 
 def line_view(line: Line, in_channel: bool) -> dict:
     return {"number": line.number, "channel": channel_name(line.number), "in_channel": in_channel,
-            "status": line.status, "zicht": list(line.zicht), "regie": list(line.regie), "urgency": line.urgency,
+            "status": line.status, "zicht": list(line.zicht), "regie": list(line.regie),
             "terms": [{"kind": t.kind, "owner": t.owner, "due": iso(t.due), "late": t.late, "reached": t.reached,
                        "taken_up_by": t.taken_up_by} for t in line.terms]}
 

@@ -36,6 +36,19 @@ class Target(StrEnum):
 LADDER_TARGETS = frozenset({Target.EIGENAAR, Target.GEDRAGSWETENSCHAPPER, Target.LEIDINGGEVENDE, Target.GEMEENTE})
 
 
+ABOVE_OWNER = frozenset({Target.LEIDINGGEVENDE, Target.GEDRAGSWETENSCHAPPER, Target.GEMEENTE, Target.MELDERS})
+
+
+def escalated_to(deadline: Deadline, calendar: WorkCalendar, taken_up_at: datetime | None) -> Target | None:
+    """How far the clock escalated a lapsed term above its owner: the target of the last rung after the due moment
+    that it took — up to where it is now, or, once someone took the escalation up (which stops the ladder), up to
+    that moment. None: not above the owner."""
+    rungs = deadline.ladder if taken_up_at else deadline.ladder[:deadline.next_rung]
+    fired = [r for r in rungs if r.kind is RungKind.VERLOPEN and r.target in ABOVE_OWNER
+             and (taken_up_at is None or r.at(deadline.due, calendar) <= taken_up_at)]
+    return fired[-1].target if fired else None
+
+
 class RungKind(StrEnum):
     HERINNERING = "herinnering"    # before the due moment
     VERLOPEN = "verlopen"          # at or after the due moment

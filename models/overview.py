@@ -10,13 +10,11 @@ from datetime import datetime
 
 from .calendar import WorkCalendar
 from .case import CaseState, case_order
-from .escalation import RungKind, Target
+from .escalation import escalated_to
 from .membership import involved
-from .types import DeadlineKind, DeadlineState
+from .types import DeadlineState
 
 LATE, SOON, CALM = 0, 1, 2          # urgency: a term ran late; a term is due soon; nothing pressing
-ESCALATING = (DeadlineKind.STAGNATIE, DeadlineKind.OVERDRACHT_WACHT)    # an escalation from the start
-ABOVE_OWNER = frozenset({Target.LEIDINGGEVENDE, Target.GEDRAGSWETENSCHAPPER, Target.GEMEENTE, Target.MELDERS})
 
 
 @dataclass(frozen=True)
@@ -43,10 +41,6 @@ class Line:
             return LATE
         return SOON if self.terms else CALM
 
-    @property
-    def escalations(self) -> tuple[Term, ...]:
-        return tuple(t for t in self.terms if t.late and (t.reached or t.kind in {k.value for k in ESCALATING}))
-
 
 def overview(states: Iterable[CaseState], orgs: set[str] | None, soon: datetime,
              calendar: WorkCalendar) -> list[Line]:
@@ -66,11 +60,8 @@ def _line(s: CaseState, soon: datetime, calendar: WorkCalendar) -> Line:
         if not late and d.due > soon:
             continue
         took = taken.get(str(d.seq))
-        # the rungs the clock took after the due moment: up to where it is now, or, once someone took the
-        # escalation up (which stops the ladder), up to that moment
-        fired = [r for r in (d.ladder if took else d.ladder[:d.next_rung]) if r.kind is RungKind.VERLOPEN
-                 and r.target in ABOVE_OWNER and (took is None or r.at(d.due, calendar) <= took.at)]
-        terms.append(Term(d.kind.value, d.owner, d.due, late, fired[-1].target.value if fired else None,
+        reached = escalated_to(d, calendar, took.at if took else None)
+        terms.append(Term(d.kind.value, d.owner, d.due, late, reached.value if reached else None,
                           took.by if took else None))
     terms.sort(key=lambda t: (not t.late, t.due))
     return Line(s.number, s.status.value, tuple(s.holders), tuple(s.regie_holders), tuple(terms))

@@ -17,14 +17,16 @@ from datetime import date, datetime
 
 from .calendar import AMS, WorkCalendar
 from .case import CaseState, Handover
-from .escalation import RungKind, Target
+from .escalation import Target, escalated_to
 from .types import DeadlineKind, DeadlineState, HandoverState
 
 SMALL = 5
 HIDDEN = "< 5"
 STEPS = ("melding → triagebesluit", "triagebesluit → bevestiging", "bevestiging → eerste contact")
-RUNG_BUCKETS = {Target.EIGENAAR: "eigenaar", Target.LEIDINGGEVENDE: "leidinggevende of gedragswetenschapper",
-                Target.GEDRAGSWETENSCHAPPER: "leidinggevende of gedragswetenschapper", Target.GEMEENTE: "gemeente"}
+# how far a lapsed term went (`escalated_to`): the melders of a gemeente's late answer are leidinggevenden
+RUNG_BUCKETS = {None: "eigenaar", Target.LEIDINGGEVENDE: "leidinggevende of gedragswetenschapper",
+                Target.GEDRAGSWETENSCHAPPER: "leidinggevende of gedragswetenschapper",
+                Target.MELDERS: "leidinggevende of gedragswetenschapper", Target.GEMEENTE: "gemeente"}
 
 
 @dataclass
@@ -73,7 +75,8 @@ def report(states: Iterable[CaseState], calendar: WorkCalendar, start: date, end
     cases = [s for s in states if s.received_at and start <= s.received_at.astimezone(AMS).date() < end
              and (gemeente is None or gemeente in s.gemeenten)]
     hide = gemeente is not None
-    n = _shown(hide)
+    def n(count: int) -> int | str:
+        return shown(count, hide)
     tables = {t.name: t for t in (
         _lead_times(cases, calendar, norms or {}, org_name, hide),
         _terms_met(cases, org_name, word, n),
@@ -87,8 +90,9 @@ def report(states: Iterable[CaseState], calendar: WorkCalendar, start: date, end
     return Report(start, end, gemeente, hide, tables, _monthly(cases))
 
 
-def _shown(hide: bool) -> Callable[[int], int | str]:
-    return (lambda count: HIDDEN if 0 < count < SMALL else count) if hide else (lambda count: count)
+def shown(count: int, hide: bool) -> int | str:
+    """A count as a report that hides small numbers shows it."""
+    return HIDDEN if hide and 0 < count < SMALL else count
 
 
 def _receivers(s: CaseState) -> list[tuple[Handover, str, datetime]]:
@@ -142,22 +146,13 @@ def _terms_met(cases, org_name, word, n) -> Table:
     return table
 
 
-def reached(d, calendar: WorkCalendar, taken_at: datetime | None) -> str:
-    """How far a lapsed term was escalated: the last rung after the due moment the clock took (up to the moment
-    someone took it up, which stops the ladder)."""
-    rungs = d.ladder if taken_at else d.ladder[:d.next_rung]
-    fired = [r for r in rungs if r.kind is RungKind.VERLOPEN and r.target in RUNG_BUCKETS
-             and (taken_at is None or r.at(d.due, calendar) <= taken_at)]
-    return RUNG_BUCKETS[fired[-1].target] if fired else "eigenaar"
-
-
 def _lapses(cases, calendar, org_name, n) -> Table:
     counts: Counter = Counter()
     for s in cases:
         taken = {r.text: r.at for r in s.records if r.kind == "opgepakt"}
         for d in s.deadlines:
             if d.lapsed_at is not None:
-                counts[(d.owner, reached(d, calendar, taken.get(str(d.seq))))] += 1
+                counts[(d.owner, RUNG_BUCKETS[escalated_to(d, calendar, taken.get(str(d.seq)))])] += 1
     buckets = ("eigenaar", "leidinggevende of gedragswetenschapper", "gemeente")
     table = Table("opschaling", "Verlopen termijnen, naar hoe ver ze zijn opgeschaald",
                   ["organisatie", *buckets, "totaal"])

@@ -84,12 +84,12 @@ def test_someone_the_directory_does_not_know_is_told_so_on_the_tab(slack):
 def test_any_length_of_text_makes_a_home_view_slack_accepts(slack, lines):
     text = "\n".join(f"• VT-2025-{i:04d} — zicht op veiligheid: Lokaal team Arnhem; termijn verlopen"
                      for i in range(lines))
-    blocks = home_blocks(text)
+    blocks = home_blocks(text, "De rest past hier niet.")
     slack.fake.add_user("U0READER1", None, "lezer")
     answer = slack.bot.port.client.views_publish(user_id="U0READER1", view={"type": "home", "blocks": blocks})
     assert answer["ok"] and len(blocks) <= 100
     shown = "\n".join(b["text"]["text"] for b in blocks if b["type"] == "section")
-    assert ("De rest past hier niet" in str(blocks[-1])) == (len(shown) < len(text))
+    assert ("De rest past hier niet." in str(blocks[-1])) == (len(shown) < len(text))
 
 
 def test_slacks_check_of_the_events_address_is_answered_and_other_events_are_refused(slack):

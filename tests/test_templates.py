@@ -227,7 +227,8 @@ def run(tmp_path_factory) -> dict[str, Any]:
             console.bot.command(Invocation("vt-medewerker", "/casus", text))
         Texts(console.bot.renderer).lost()     # the inbox's note for an answer lost in a crash
         console.bot.command(Invocation("vt-leidinggevende", "/tafel", "overzicht"))
-        console.bot.home("vt-leidinggevende")     # Slack's Home tab
+        console.bot.home("vt-leidinggevende")     # Slack's Home tab, and what it says when not all of it fits
+        console.bot.renderer.render("startpagina_vol", {})
         console.bot.click(Click("lt-arnhem-medewerker", "vergeet", "VT-2025-0003:2"))
         console.bot.click(Click("lt-arnhem-medewerker", "bevestig", "VT-2025-0003:9"))
         take_up(console)

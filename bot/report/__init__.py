@@ -10,7 +10,7 @@ from pathlib import Path
 
 import jinja2
 
-from models.report import HIDDEN, SMALL, Report
+from models.report import HIDDEN, SMALL, Report, shown
 
 from . import charts
 
@@ -51,10 +51,6 @@ def write(rep: Report, folder: Path, title: str) -> Written:
     return Written(html, csvs, pngs)
 
 
-def shown(count: int, suppressed: bool) -> int | str:
-    return HIDDEN if suppressed and 0 < count < SMALL else count
-
-
 _ENV = jinja2.Environment(loader=jinja2.PackageLoader("bot.report", "."), autoescape=True,
                           undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
 
@@ -63,8 +59,3 @@ def render_html(rep: Report, title: str, figures: dict[str, bytes]) -> str:
     images = {name: "data:image/png;base64," + base64.b64encode(png).decode() for name, png in figures.items()}
     return _ENV.get_template("rapport.html.j2").render(rep=rep, title=title, images=images, alts=charts.ALTS,
                                                        small=SMALL, hidden=HIDDEN)
-
-
-def png_summary(rep: Report) -> bytes:
-    """One picture of the period (for a chat message): the monthly trend."""
-    return charts.all_charts(rep)["trend"]

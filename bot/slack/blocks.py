@@ -11,7 +11,7 @@ SECTION_LIMIT = 3000
 MAX_BLOCKS = 50
 
 
-def _chunks(text: str, limit: int = SECTION_LIMIT) -> list[str]:
+def chunks(text: str, limit: int = SECTION_LIMIT) -> list[str]:
     """Split at line ends where possible, so no section exceeds Slack's limit."""
     chunks, current = [], ""
     for line in text.splitlines() or [""]:
@@ -32,7 +32,7 @@ def _chunks(text: str, limit: int = SECTION_LIMIT) -> list[str]:
 
 
 def message_blocks(text: str, buttons: list[RenderedButton]) -> list[dict]:
-    blocks: list = [SectionBlock(text=MarkdownTextObject(text=chunk)) for chunk in _chunks(text)]
+    blocks: list = [SectionBlock(text=MarkdownTextObject(text=chunk)) for chunk in chunks(text)]
     if buttons:
         blocks.append(ActionsBlock(elements=[
             ButtonElement(text=b.label, action_id=b.action, value=b.value,

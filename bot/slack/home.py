@@ -21,7 +21,7 @@ from models.membership import involved
 from models.tables import HomeTabRow
 
 from ..app import Bot
-from .blocks import _chunks
+from .blocks import chunks
 
 log = logging.getLogger("triagebot.slack")
 MAX_BLOCKS = 100          # Slack's limit for a Home tab
@@ -30,18 +30,17 @@ MAX_BLOCKS = 100          # Slack's limit for a Home tab
 MAX_TEXT = 200_000        # characters in all: a view may be 250 kB, its JSON included
 
 
-def home_blocks(text: str) -> list[dict]:
-    """The text in sections, within Slack's limits for a Home tab (`MAX_BLOCKS`, 250 kB); what does not fit is
-    said to be left out."""
-    chunks, size = [], 0
-    for chunk in _chunks(text):
-        if len(chunks) == MAX_BLOCKS - 1 or size + len(chunk) > MAX_TEXT:
-            left_out = ContextBlock(elements=[MarkdownTextObject(
-                text="De rest past hier niet; `/tafel overzicht` toont de meest dringende casussen.")])
-            return [*(SectionBlock(text=MarkdownTextObject(text=c)).to_dict() for c in chunks), left_out.to_dict()]
-        chunks.append(chunk)
-        size += len(chunk)
-    return [SectionBlock(text=MarkdownTextObject(text=c)).to_dict() for c in chunks]
+def home_blocks(text: str, left_out: str) -> list[dict]:
+    """The text in sections, within Slack's limits for a Home tab (`MAX_BLOCKS`, 250 kB); if it does not all fit,
+    `left_out` says so at the end."""
+    parts, size = [], 0
+    for part in chunks(text):
+        if len(parts) == MAX_BLOCKS - 1 or size + len(part) > MAX_TEXT:
+            note = ContextBlock(elements=[MarkdownTextObject(text=left_out)])
+            return [*(SectionBlock(text=MarkdownTextObject(text=c)).to_dict() for c in parts), note.to_dict()]
+        parts.append(part)
+        size += len(part)
+    return [SectionBlock(text=MarkdownTextObject(text=c)).to_dict() for c in parts]
 
 
 class HomeTabs:
@@ -61,8 +60,8 @@ class HomeTabs:
 
     def publish(self, user_id: str, member: str) -> None:
         try:
-            self.client.views_publish(user_id=user_id, view={"type": "home", "blocks": home_blocks(
-                self.bot.home(member))})
+            blocks = home_blocks(self.bot.home(member), self.bot.renderer.render("startpagina_vol", {}))
+            self.client.views_publish(user_id=user_id, view={"type": "home", "blocks": blocks})
         except SlackApiError as exc:      # not enabled in the app's settings, a user gone: the tab stays as it was
             log.warning("home tab not published", extra={"error": exc.response.get("error")})
 
