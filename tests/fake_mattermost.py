@@ -9,7 +9,8 @@ and applies the replies the way Mattermost does. Exceptions inside the fake land
 It plays a server of one version (`server_version`, named in the `X-Version-Id` header of every API response
 unless `send_version=False`): before 9.11 adding channel members takes one `user_id` per call, as it did then.
 Deleting a channel for good (`?permanent=true`) works only with `allow_permanent_delete=True`, the server's
-ServiceSettings.EnableAPIChannelDeletion.
+ServiceSettings.EnableAPIChannelDeletion. Files are uploaded (`POST /files`, multipart or raw) up to `max_file_size`
+bytes (FileSettings.MaxFileSize) and attached to posts by `file_ids`; `files_in(channel)` shows what was shared.
 
     with FakeMattermost(bot_transport=httpx.WSGITransport(app=wsgi_app)) as fake:
         api = httpx.Client(base_url=fake.base_url + "/api/v4", headers={"Authorization": f"Bearer {fake.token}"})
@@ -20,6 +21,7 @@ from __future__ import annotations
 import base64
 import copy
 import json
+import mimetypes
 import re
 import secrets
 import threading
@@ -27,9 +29,11 @@ import time
 import traceback
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from email.message import Message
+from email.utils import collapse_rfc2231_value
 from http.server import BaseHTTPRequestHandler
 from typing import Any, TypeVar
-from urllib.parse import parse_qsl, unquote, urlsplit
+from urllib.parse import parse_qsl, quote, unquote, urlsplit
 
 import httpx
 
@@ -47,6 +51,24 @@ RESPONSE_URL_USES, RESPONSE_URL_TTL = 5, 30 * 60.0
 COMMAND_TIMEOUT = 30.0
 BULK_MEMBERS_SINCE = (9, 11, 0)  # the first server that takes {"user_ids": [...]} when adding channel members
 DEFAULT_CHANNEL = "town-square"  # nobody can be removed from it
+MAX_FILE_SIZE = 100 * 1024 * 1024  # FileSettings.MaxFileSize's default, 104857600 bytes
+BODY_CAP_SLACK = 512  # an upload's whole request body is read up to MaxFileSize + bytes.MinRead
+MAX_FORM_VALUE = 10 * 1024  # maxMultipartFormDataBytes: the text parts of an upload are read up to 10 KB
+MAX_FILE_IDS_RUNES = 300  # model.PostFileidsMaxRunes, the length of file_ids as JSON: ten 26-character ids
+# Go's mime.TypeByExtension, which names a file's mime_type: its built-in table, the rest from the system's
+# mime.types (Python's table stands in for it), text types always with "; charset=utf-8"
+GO_MIME_TYPES = {".avif": "image/avif", ".css": "text/css; charset=utf-8", ".gif": "image/gif",
+                 ".htm": "text/html; charset=utf-8", ".html": "text/html; charset=utf-8", ".jpeg": "image/jpeg",
+                 ".jpg": "image/jpeg", ".js": "text/javascript; charset=utf-8", ".json": "application/json",
+                 ".mjs": "text/javascript; charset=utf-8", ".pdf": "application/pdf", ".png": "image/png",
+                 ".svg": "image/svg+xml", ".wasm": "application/wasm", ".webp": "image/webp",
+                 ".xml": "text/xml; charset=utf-8"}
+SYSTEM_MIME_TYPES = mimetypes.MimeTypes().types_map[True]  # Python's own table, not this machine's files
+# a download is served as text/plain when its type could run in a browser, and inline only when it is media
+UNSAFE_CONTENT_TYPES = ("application/javascript", "application/ecmascript", "text/javascript", "text/ecmascript",
+                        "application/x-javascript", "text/html")
+MEDIA_CONTENT_TYPES = ("image/jpeg", "image/png", "image/bmp", "image/gif", "image/tiff", "video/avi", "video/mpeg",
+                       "video/mp4", "audio/mpeg", "audio/wav")
 T = TypeVar("T")
 
 
@@ -83,6 +105,97 @@ def bad_url(name: str) -> MMError:
 
 def forbidden(detailed: str = "") -> MMError:
     return MMError(403, "api.context.permissions.app_error", "You do not have the appropriate permissions.", detailed)
+
+
+def unreadable_upload(detailed: str = "") -> MMError:
+    return MMError(400, "api.file.upload_file.read_request.app_error",
+                   "Unable to upload file(s). Error reading or parsing request data.", detailed)
+
+
+def go_base(path: str) -> str:
+    """Go's filepath.Base, which Mattermost applies to every uploaded file's name."""
+    if not path:
+        return "."
+    path = path.rstrip("/")
+    return path.rsplit("/", 1)[-1] if path else "/"
+
+
+def file_extension(name: str) -> str:
+    """Go's filepath.Ext, lowercased as model.NewInfo does: from the last dot on, "" without one."""
+    dot = name.rfind(".")
+    return name[dot:].lower() if dot >= 0 else ""
+
+
+def mime_type(name: str) -> str:
+    extension = file_extension(name)
+    if extension in GO_MIME_TYPES:
+        return GO_MIME_TYPES[extension]
+    guessed = SYSTEM_MIME_TYPES.get(extension, "")
+    return guessed + "; charset=utf-8" if guessed.startswith("text/") else guessed  # unknown: ""
+
+
+def file_api(info: dict[str, Any]) -> dict[str, Any]:
+    """A FileInfo as the API shows it: post_id is left out until the file is attached (omitempty)."""
+    return {k: v for k, v in info.items() if k != "post_id" or v}
+
+
+def media_type(content_type: str | None) -> tuple[str, str]:
+    """The media type of a Content-Type header and its boundary parameter."""
+    header = Message()
+    header["Content-Type"] = content_type or ""
+    return header.get_content_type(), collapse_rfc2231_value(header.get_param("boundary", "", "content-type"))
+
+
+@dataclass
+class _Part:
+    name: str      # the form field; "" when the part is not form-data (Mattermost skips it)
+    filename: str  # "" for a text field
+    data: bytes
+    end: int       # where the part ends in the request body
+
+
+def _form_names(head: bytes) -> tuple[str, str]:
+    """A part's field name and file name, as Go's Part.FormName and Part.FileName read its Content-Disposition."""
+    disposition = ""
+    for line in head.decode("utf-8", "replace").split("\r\n"):
+        key, _, value = line.partition(":")
+        if key.strip().lower() == "content-disposition":
+            disposition = value.strip()
+    header = Message()
+    header["Content-Disposition"] = disposition
+    if header.get_content_disposition() != "form-data":
+        return "", ""
+    name = collapse_rfc2231_value(header.get_param("name", "", "content-disposition"))
+    filename = header.get_filename() or ""  # also filename*=UTF-8''...
+    return name, go_base(filename) if filename else ""
+
+
+def parse_multipart(raw: bytes, boundary: str) -> list[_Part]:
+    """The parts of a multipart/form-data body; a body Go's mime/multipart cannot read is refused with a 400."""
+    delimiter = b"--" + boundary.encode("utf-8")
+    start = raw.find(delimiter)
+    while start > 0 and raw[start - 1:start] != b"\n":  # the first boundary starts a line, after any preamble
+        start = raw.find(delimiter, start + 1)
+    if start < 0:
+        raise unreadable_upload("multipart: NextPart: EOF")
+    parts, pos = [], start + len(delimiter)
+    while not raw.startswith(b"--", pos):  # "--boundary--" closes the body
+        line_end = raw.find(b"\r\n", pos)
+        if line_end < 0 or raw[pos:line_end].strip(b" \t"):
+            raise unreadable_upload("multipart: boundary is not followed by a line break")
+        pos = line_end + 2
+        end = raw.find(b"\r\n" + delimiter, pos)
+        if end < 0:
+            raise unreadable_upload("multipart: NextPart: EOF")
+        if raw.startswith(b"\r\n", pos):  # a part without headers
+            head, body = b"", raw[pos + 2:end]
+        else:
+            head, blank, body = raw[pos:end].partition(b"\r\n\r\n")
+            if not blank:
+                raise unreadable_upload("multipart: a part's headers do not end")
+        parts.append(_Part(*_form_names(head), body, end))
+        pos = end + 2 + len(delimiter)
+    return parts
 
 
 @dataclass
@@ -162,6 +275,9 @@ ROUTES = [
     _route("GET", "/api/v4/channels/{channel_id}/posts", "_get_channel_posts"),
     _route("POST", "/api/v4/channels/{channel_id}/members", "_add_members"),
     _route("DELETE", "/api/v4/channels/{channel_id}/members/{user_id}", "_remove_member"),
+    _route("POST", "/api/v4/files", "_upload_files"),
+    _route("GET", "/api/v4/files/{file_id}", "_get_file"),
+    _route("GET", "/api/v4/files/{file_id}/info", "_get_file_info"),
     _route("POST", "/api/v4/posts", "_create_post"),
     _route("POST", "/api/v4/posts/ephemeral", "_create_ephemeral"),
     _route("GET", "/api/v4/posts/{post_id}", "_get_post"),
@@ -232,10 +348,11 @@ class FakeMattermost:
     def __init__(self, *, bot_token: str = "mm-bot-token", team_name: str = "triagetafel",
                  bot_username: str = "triagebot", dialog_ttl: float = 30.0, bot_is_admin: bool = False,
                  bot_transport: httpx.BaseTransport | None = None, server_version: str = "10.5.0",
-                 send_version: bool = True, allow_permanent_delete: bool = False):
+                 send_version: bool = True, allow_permanent_delete: bool = False, max_file_size: int = MAX_FILE_SIZE):
         self.token, self.dialog_ttl, self.team_name = bot_token, dialog_ttl, team_name
         self.server_version, self.send_version = server_version, send_version
         self.allow_permanent_delete = allow_permanent_delete  # ServiceSettings.EnableAPIChannelDeletion
+        self.max_file_size = max_file_size  # FileSettings.MaxFileSize, in bytes, per uploaded file
         self.response_url_ttl = RESPONSE_URL_TTL  # seconds a command's response_url takes posts; tests may shorten
         self.team_id, self.bot_user_id = new_id(), new_id()
         self.calls: list[Call] = []
@@ -243,11 +360,14 @@ class FakeMattermost:
         self.integration_errors: list[str] = []  # replies of the bot that Mattermost would refuse to apply
         self.dialogs: list[dict[str, Any]] = []  # every successfully opened dialog request
         self.ephemerals: list[dict[str, Any]] = []  # {user_id, channel_id, message, props}
+        self.dropped_file_ids: list[dict[str, str]] = []  # {post_id, file_id, reason}: the server's log warnings
         self._tokens: dict[str, str] = {bot_token: self.bot_user_id}
         self._users: dict[str, dict[str, Any]] = {}
         self._team_members: list[str] = []
         self._channels: dict[str, _Channel] = {}
         self._posts: dict[str, dict[str, Any]] = {}  # insertion order is creation order
+        self._files: dict[str, dict[str, Any]] = {}  # file id -> FileInfo (post_id "" until attached), upload order
+        self._file_bytes: dict[str, bytes] = {}
         self._commands: dict[str, dict[str, str]] = {}  # trigger without slash -> {url, token}
         self._hooks: dict[str, dict[str, Any]] = {}  # response_url id -> {user_id, channel_id, at, uses}
         self._triggers: dict[str, dict[str, Any]] = {}  # trigger id -> {user_id, channel_id, at}
@@ -360,6 +480,19 @@ class FakeMattermost:
         with self._lock:
             user_id = self._user_id(user)
             return [e["message"] for e in self.ephemerals if e["user_id"] == user_id]
+
+    def file_content(self, file_id: str) -> bytes:
+        """The bytes of an uploaded file, attached or not."""
+        with self._lock:
+            return self._file_bytes[file_id]
+
+    def files_in(self, channel_id: str) -> list[dict[str, Any]]:
+        """The files the posts of a channel carry, post after post, each post's files as clients list them: the
+        FileInfo (with post_id) plus its bytes under "content". Uploads no post carries are not shared, and not here."""
+        with self._lock:
+            return [{**file_api(self._files[f["id"]]), "content": self._file_bytes[f["id"]]}
+                    for p in self._posts.values() if p["channel_id"] == channel_id and not p["delete_at"]
+                    for f in p["metadata"].get("files", [])]
 
     def direct_channel(self, a: str, b: str) -> str | None:
         with self._lock:
@@ -555,8 +688,8 @@ class FakeMattermost:
         request = _Request(verb, path, {k: unquote(v) for k, v in match.groupdict().items()}, query, headers, raw)
         if auth:
             request.caller = self._authenticate(headers)
-        status, payload = getattr(self, handler)(request)
-        return status, {}, payload
+        status, payload, *headers = getattr(self, handler)(request)  # a handler may add response headers
+        return status, (headers[0] if headers else {}), payload
 
     def _authenticate(self, headers: Any) -> str:
         scheme, _, token = (headers.get("Authorization") or "").strip().partition(" ")
@@ -774,12 +907,183 @@ class FakeMattermost:
             self._channels[ch.id] = ch
         return 201, ch.to_api()
 
+    # -- files ------------------------------------------------------------------------------------------
+    def _upload_files(self, r: _Request) -> tuple[int, Any]:
+        """POST /files (uploadFileStream): a multipart/form-data body with a `channel_id` field and `files` parts,
+        or one file's raw bytes with `channel_id` and `filename` in the URL. Files are checked one by one: those
+        before a refused one stay uploaded (and unattached), as on the server."""
+        if not r.raw:  # Mattermost refuses a request without a body before it looks at anything else
+            raise unreadable_upload("Content-Length should not be 0")
+        kind, boundary = media_type(r.headers.get("Content-Type"))
+        now = self._now_ms()  # one timestamp for the files of a request
+        if kind != "multipart/form-data":
+            chunked = "chunked" in (r.headers.get("Transfer-Encoding") or "").lower()
+            return 201, self._upload_raw(r, now, -1 if chunked else len(r.raw))
+        if not boundary:
+            raise unreadable_upload("no multipart boundary param in Content-Type")
+        parts = parse_multipart(r.raw, boundary)
+        channel_id = r.query.get("channel_id", "")
+        # The server reads up to the first channel_id field or the first file. A file first, with no channel_id
+        # in the URL either, sends the whole body to the old buffered reader (uploadFileMultipartLegacy), which
+        # takes files from `files` fields only; otherwise every part is taken as it comes (uploadFileMultipart).
+        for part in parts:
+            if not part.name:
+                continue
+            if part.filename and not channel_id:
+                return 201, self._upload_buffered(r, parts, now)
+            if part.filename or part.name == "channel_id":
+                break
+            if part.name != "client_ids":
+                raise bad_body(part.name, "an upload takes the fields channel_id and client_ids besides its files")
+        return 201, self._upload_streamed(r, parts, channel_id, now)
+
+    def _upload_raw(self, r: _Request, now: int, length: int) -> dict[str, Any]:
+        """uploadFileSimple: the body is the file. Without client_id the answer's client_ids is null."""
+        channel_id, name, client_id = (r.query.get(k, "") for k in ("channel_id", "filename", "client_id"))
+        if not ID_FORMAT.fullmatch(channel_id):
+            raise bad_url("channel_id")
+        if not name:
+            raise bad_url("filename")
+        self._check_upload(r.caller, channel_id)
+        info = self._store_file(r.caller, channel_id, name, r.raw, now, length)
+        return {"file_infos": [info], "client_ids": [client_id] if client_id else None}
+
+    def _upload_streamed(self, r: _Request, parts: list[_Part], channel_id: str, now: int) -> dict[str, Any]:
+        """uploadFileMultipart: fields and files in order. client_ids, when sent, come before the files, one each;
+        any part with a file name is a file, whatever its field name."""
+        infos: list[dict[str, Any]] = []
+        client_ids: list[str] = []
+        expect_ids = True
+        for part in parts:
+            if not part.name:
+                continue
+            if not part.filename:
+                value = part.data[:MAX_FORM_VALUE].decode("utf-8", "replace")
+                if part.name == "channel_id":
+                    fail_if(channel_id and value != channel_id, 400,
+                            "api.file.upload_file.multiple_channel_ids.app_error",
+                            "Unable to upload file(s). Multiple conflicting channel_ids.")
+                    channel_id = value or channel_id
+                elif part.name == "client_ids" and expect_ids:
+                    client_ids.append(value)
+                else:
+                    raise bad_body(part.name)
+                continue
+            if not ID_FORMAT.fullmatch(channel_id):
+                raise bad_url("channel_id")
+            self._check_upload(r.caller, channel_id)
+            if not infos and not client_ids:
+                expect_ids = False  # no client_ids before the first file: none are taken after it
+            if expect_ids and len(infos) >= len(client_ids):
+                raise bad_body("client_ids", "one client_id for each file")
+            # the body is read up to MaxFileSize + 512 bytes: a file that fits but ends past that cannot be read
+            fail_if(len(part.data) <= self.max_file_size and part.end > self.max_file_size + BODY_CAP_SLACK, 413,
+                    "api.context.request_body_too_large.app_error",
+                    "Unable to process request. Request body too large.")
+            # a part has no Content-Length: the server names the length -1 in its 413
+            infos.append(self._store_file(r.caller, channel_id, part.filename, part.data, now, -1))
+        fail_if(expect_ids and len(client_ids) != len(infos), 400,
+                "api.file.upload_file.incorrect_number_of_client_ids.app_error",
+                f"Unable to upload file(s). Have {len(client_ids)} client_ids for {len(infos)} files.")
+        # a body with a channel_id and no file is answered 201 with no file_infos (and nothing is checked)
+        return {"file_infos": infos, "client_ids": client_ids if expect_ids else []}
+
+    def _upload_buffered(self, r: _Request, parts: list[_Part], now: int) -> dict[str, Any]:
+        """uploadFileMultipartLegacy: the whole form is read first, then the files of the `files` fields."""
+        fail_if(len(r.raw) > self.max_file_size + BODY_CAP_SLACK, 500, "api.file.upload_file.read_request.app_error",
+                "Unable to upload file(s). Error reading or parsing request data.", "http: request body too large")
+        values: dict[str, list[str]] = {}
+        for part in parts:
+            if part.name and not part.filename:
+                values.setdefault(part.name, []).append(part.data.decode("utf-8", "replace"))
+        if not values.get("channel_id"):
+            raise bad_body("channel_id")
+        channel_id = values["channel_id"][0]
+        if not ID_FORMAT.fullmatch(channel_id):
+            raise bad_url("channel_id")
+        self._check_upload(r.caller, channel_id)
+        files = [p for p in parts if p.name == "files" and p.filename]
+        client_ids = values.get("client_ids", [])
+        fail_if(client_ids and len(client_ids) != len(files), 400,
+                "api.file.upload_file.incorrect_number_of_client_ids.app_error",
+                f"Unable to upload file(s). Have {len(client_ids)} client_ids for {len(files)} files.")
+        infos = [self._store_file(r.caller, channel_id, p.filename, p.data, now, -1) for p in files]
+        return {"file_infos": infos, "client_ids": [c for c in client_ids if c]}
+
+    def _check_upload(self, user_id: str, channel_id: str) -> None:
+        """The upload_file permission, which channel members have. Mattermost does not look at delete_at here:
+        uploading into an archived channel works, posting the file there is what is refused."""
+        ch = self._channels.get(channel_id)
+        if ch is None or user_id not in ch.members:
+            raise forbidden(f"userId={user_id}, permission=upload_file")
+
+    def _store_file(self, user_id: str, channel_id: str, name: str, data: bytes, now: int,
+                    length: int) -> dict[str, Any]:
+        name = go_base(name)
+        fail_if(len(data) > self.max_file_size, 413, "api.file.upload_file.too_large_detailed.app_error",
+                f"Unable to upload file {name}. {length} bytes exceeds the maximum allowed {self.max_file_size} "
+                "bytes.")  # an empty file is no error: it is stored with size 0
+        info = {"id": new_id(), "user_id": user_id, "post_id": "", "channel_id": channel_id, "create_at": now,
+                "update_at": now, "delete_at": 0, "name": name, "extension": file_extension(name).removeprefix("."),
+                "size": len(data), "mime_type": mime_type(name), "archived": False}
+        self._files[info["id"]] = info
+        self._file_bytes[info["id"]] = bytes(data)
+        return file_api(info)
+
+    def _readable_file(self, r: _Request) -> dict[str, Any]:
+        """A file its uploader may always fetch, and everyone who can read its channel (the post's, once attached)."""
+        info = found(self._files.get(self._id_param(r, "file_id")), 404, "app.file_info.get.app_error",
+                     "Unable to get the file info.")
+        ch = self._channels.get(info["channel_id"])
+        if info["user_id"] != r.caller and (ch is None or not self._can_read(r.caller, ch)):
+            raise forbidden(f"userId={r.caller}, permission=read_channel_content")
+        return info
+
+    def _get_file(self, r: _Request) -> tuple[int, Any, dict[str, str]]:
+        info = self._readable_file(r)
+        content_type = info["mime_type"] or "application/octet-stream"
+        if content_type.startswith(UNSAFE_CONTENT_TYPES):
+            content_type = "text/plain"
+        inline = content_type.startswith(MEDIA_CONTENT_TYPES) and \
+            r.query.get("download", "").lower() not in ("1", "t", "true")
+        escaped = quote(info["name"], safe="$&+=:@")  # url.PathEscape
+        disposition = f"{'inline' if inline else 'attachment'};filename=\"{escaped}\"; filename*=UTF-8''{escaped}"
+        return 200, self._file_bytes[info["id"]], {"Content-Type": content_type, "Content-Disposition": disposition,
+                                                   "X-Content-Type-Options": "nosniff", "X-Frame-Options": "DENY"}
+
+    def _get_file_info(self, r: _Request) -> tuple[int, Any, dict[str, str]]:
+        return 200, file_api(self._readable_file(r)), {"Cache-Control": "max-age=2592000, private"}
+
+    def _attach_files(self, post: dict[str, Any], file_ids: list[str]) -> None:
+        """Mattermost's attachFilesToPost. FileInfoStore.AttachToPost takes a file only if the poster uploaded it
+        and no post has it yet (`WHERE Id = ? AND PostId = '' AND CreatorId = ?`); it sets the file's ChannelId to
+        the post's without comparing them, so a file uploaded to another channel moves to this one. An id that
+        does not attach is dropped without an error -- the server logs a warning, the post (201) keeps only the
+        ids that attached. metadata.files lists the attached files by create_at (GetFileInfosForPost)."""
+        attached: list[str] = []
+        for file_id in file_ids:
+            info = self._files.get(file_id)
+            reason = ("no such file" if info is None else f"already attached to post {info['post_id']}"
+                      if info["post_id"] else "uploaded by another user" if info["user_id"] != post["user_id"]
+                      else "")
+            if reason:
+                self.dropped_file_ids.append({"post_id": post["id"], "file_id": file_id, "reason": reason})
+                continue
+            info.update(post_id=post["id"], channel_id=post["channel_id"])
+            attached.append(file_id)
+        if attached:
+            post["file_ids"] = attached
+            post["metadata"]["files"] = [file_api(info) for info in self._files.values() if info["id"] in attached]
+
     # -- posts ------------------------------------------------------------------------------------------
     def _create_post(self, r: _Request) -> tuple[int, Any]:
         body = r.json("post")
         if not isinstance(body, dict):
             raise bad_body("post")
         channel_id, root_id = body.get("channel_id"), body.get("root_id", "")
+        file_ids = body.get("file_ids") or []
+        if not isinstance(file_ids, list) or not all(isinstance(f, str) for f in file_ids):
+            raise bad_body("post", "file_ids must be a list of strings")
         if not isinstance(channel_id, str) or not ID_FORMAT.fullmatch(channel_id):
             raise bad_body("channel_id")
         if not isinstance(root_id, str):
@@ -793,7 +1097,14 @@ class FakeMattermost:
             root = self._posts.get(root_id)
             fail_if(root is None or root["channel_id"] != channel_id or root["root_id"], 400,
                     "api.post.create_post.root_id.app_error", "Invalid RootId parameter.")
+        # Post.IsValid limits file_ids by its length as JSON, which lets ten ids through and refuses eleven; a
+        # post with files may have an empty message, as any post may
+        fail_if(len(json.dumps(file_ids, separators=(",", ":"), ensure_ascii=False)) > MAX_FILE_IDS_RUNES, 400,
+                "model.post.is_valid.file_ids.app_error", "Invalid file ids. Note that uploads are limited to 10 "
+                "files maximum. Please use additional posts for more files.", f"{len(file_ids)} file ids")
         post = self._store_post(r.caller, ch, body.get("message", ""), body.get("props", {}), root_id)
+        if file_ids:
+            self._attach_files(post, file_ids)
         return 201, client_view(post)
 
     def _create_ephemeral(self, r: _Request) -> tuple[int, Any]:
@@ -1010,8 +1321,19 @@ class FakeMattermost:
 
 
 class _Handler(BaseHTTPRequestHandler):
+    def _body(self) -> bytes:
+        if "chunked" not in (self.headers.get("Transfer-Encoding") or "").lower():
+            return self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        chunks = []  # a streamed upload comes chunked
+        while size := int(self.rfile.readline().split(b";")[0].strip() or b"0", 16):
+            chunks.append(self.rfile.read(size))
+            self.rfile.readline()
+        while self.rfile.readline().strip():  # trailers, up to the blank line
+            pass
+        return b"".join(chunks)
+
     def _serve(self) -> None:
-        raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        raw = self._body()
         fake: FakeMattermost = self.server.fake  # type: ignore[attr-defined]
         try:
             status, headers, payload = fake.handle(self.command, self.path, self.headers, raw)
@@ -1019,10 +1341,15 @@ class _Handler(BaseHTTPRequestHandler):
             fake.server_errors.append(traceback.format_exc())
             status, headers = 500, {}
             payload = fake._error_body(MMError(500, "api.context.500.app_error", "An internal error occurred."))
-        text = isinstance(payload, str)
-        data = payload.encode() if text else json.dumps(payload).encode()
+        headers = dict(headers)
+        if isinstance(payload, bytes):  # a file's content, its Content-Type among the headers
+            data, content_type = payload, headers.pop("Content-Type", "application/octet-stream")
+        elif isinstance(payload, str):
+            data, content_type = payload.encode(), "text/plain; charset=utf-8"
+        else:
+            data, content_type = json.dumps(payload).encode(), "application/json"
         self.send_response(status)
-        self.send_header("Content-Type", "text/plain; charset=utf-8" if text else "application/json")
+        self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(data)))
         self.send_header("X-Request-Id", new_id())
         for name, value in headers.items():

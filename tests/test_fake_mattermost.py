@@ -433,6 +433,209 @@ def test_ephemeral_posts_over_rest_need_a_system_admin(fake, api, people):
     assert admin_fake.server_errors == []
 
 
+# -- files ----------------------------------------------------------------------------------------------------
+PNG = b"\x89PNG\r\n\x1a\n" + bytes(range(256))  # any bytes: the fake keeps them as sent
+
+
+def upload(client, channel_id, *files) -> httpx.Response:
+    """A multipart upload as Mattermost documents it: the channel_id field, then one `files` part per file."""
+    return client.post("/files", data={"channel_id": channel_id},
+                       files=[("files", (name, content)) for name, content in files])
+
+
+def uploaded(client, channel_id, *files) -> list[str]:
+    response = upload(client, channel_id, *files)
+    assert response.status_code == 201, response.text
+    return [info["id"] for info in response.json()["file_infos"]]
+
+
+def test_a_file_uploaded_to_a_private_channel_is_shared_by_posting_its_id(fake, api, people):
+    channel_id = new_channel(api, fake, members=(people.anna,))
+    response = upload(api, channel_id, ("verslag.png", PNG), ("notitie.html", b"<p>Casus VT-1</p>"))
+    assert response.status_code == 201 and response.json()["client_ids"] == []
+    png, html = response.json()["file_infos"]
+    assert ID_FORMAT.fullmatch(png["id"]) and png["id"] != html["id"]
+    assert {k: png[k] for k in ("user_id", "channel_id", "name", "extension", "size", "mime_type", "delete_at")} == {
+        "user_id": fake.bot_user_id, "channel_id": channel_id, "name": "verslag.png", "extension": "png",
+        "size": len(PNG), "mime_type": "image/png", "delete_at": 0}
+    assert html["mime_type"] == "text/html; charset=utf-8" and png["create_at"] > 0
+    assert "post_id" not in png  # not attached yet
+    assert fake.files_in(channel_id) == []  # uploaded is not shared
+    posted = api.post("/posts", json={"channel_id": channel_id, "message": "", "file_ids": [png["id"], html["id"]]})
+    assert posted.status_code == 201 and posted.json()["message"] == ""
+    post = posted.json()
+    assert post["file_ids"] == [png["id"], html["id"]]
+    assert [(f["name"], f["post_id"]) for f in post["metadata"]["files"]] == [("verslag.png", post["id"]),
+                                                                             ("notitie.html", post["id"])]
+    assert api.get(f"/posts/{post['id']}").json()["metadata"]["files"] == post["metadata"]["files"]
+    shared = fake.files_in(channel_id)
+    assert [(f["name"], f["content"], f["post_id"]) for f in shared] == [("verslag.png", PNG, post["id"]),
+                                                                         ("notitie.html", b"<p>Casus VT-1</p>",
+                                                                          post["id"])]
+    assert fake.file_content(html["id"]) == b"<p>Casus VT-1</p>"
+    got = api.get(f"/files/{png['id']}")
+    assert got.status_code == 200 and got.content == PNG
+    assert got.headers["Content-Type"] == "image/png" and got.headers["Content-Disposition"].startswith("inline;")
+    got = api.get(f"/files/{html['id']}")  # HTML is served as text and only as a download
+    assert got.content == b"<p>Casus VT-1</p>" and got.headers["Content-Type"] == "text/plain"
+    assert got.headers["Content-Disposition"].startswith("attachment;filename=\"notitie.html\"")
+    info = api.get(f"/files/{png['id']}/info")
+    assert info.status_code == 200 and info.json()["post_id"] == post["id"] and info.json()["size"] == len(PNG)
+    with client_for(fake, people.anna) as anna:  # a member reads the channel's files
+        assert anna.get(f"/files/{png['id']}").content == PNG
+    with client_for(fake, people.bram) as bram:  # not in the private channel
+        error(bram.get(f"/files/{png['id']}"), 403, "api.context.permissions.app_error")
+        error(bram.get(f"/files/{png['id']}/info"), 403, "api.context.permissions.app_error")
+    error(api.get(f"/files/{'b' * 26}"), 404, "app.file_info.get.app_error")
+    error(api.get("/files/not-an-id"), 400, "api.context.invalid_url_param.app_error")
+
+
+def test_a_file_uploaded_to_a_direct_channel_as_a_raw_body(fake, api, people):
+    direct = api.post("/channels/direct", json=[fake.bot_user_id, people.anna]).json()["id"]
+    response = api.post("/files", params={"channel_id": direct, "filename": "overzicht.txt"}, content=b"VT-1: open")
+    assert response.status_code == 201, response.text
+    assert response.json()["client_ids"] is None  # the raw form answers null without a client_id
+    info = response.json()["file_infos"][0]
+    assert (info["name"], info["size"], info["mime_type"]) == ("overzicht.txt", 10, "text/plain; charset=utf-8")
+    with client_for(fake, people.anna) as anna:  # a DM member may fetch it, even before it is posted
+        assert anna.get(f"/files/{info['id']}").content == b"VT-1: open"
+    post = api.post("/posts", json={"channel_id": direct, "message": "Het overzicht", "file_ids": [info["id"]]})
+    assert post.status_code == 201 and post.json()["file_ids"] == [info["id"]]
+    assert [(f["name"], f["content"]) for f in fake.files_in(direct)] == [("overzicht.txt", b"VT-1: open")]
+    with client_for(fake, people.bram) as bram:
+        error(bram.get(f"/files/{info['id']}"), 403)
+    streamed = api.post("/files", params={"channel_id": direct, "filename": "lang.csv"},
+                        content=iter([b"a;b\n", b"1;2\n"]))  # a body sent in chunks
+    assert streamed.status_code == 201 and fake.file_content(streamed.json()["file_infos"][0]["id"]) == b"a;b\n1;2\n"
+
+
+def test_uploading_needs_membership_of_the_channel(fake, api, people):
+    foreign = fake.add_channel("vt-van-anna", private=True, members=(people.anna,))
+    public = fake.add_channel("openbaar", members=(people.anna,))  # readable, but the bot is no member
+    for channel_id in (foreign, public, "b" * 26):
+        body = error(upload(api, channel_id, ("verslag.png", PNG)), 403, "api.context.permissions.app_error")
+        assert "upload_file" in body["detailed_error"]
+        error(api.post("/files", params={"channel_id": channel_id, "filename": "a.txt"}, content=b"x"), 403,
+              "api.context.permissions.app_error")
+    with client_for(fake, people.anna) as anna:
+        assert uploaded(anna, foreign, ("van-anna.txt", b"x"))
+    assert fake.files_in(foreign) == [] and fake.files_in(public) == []
+
+
+def test_a_file_over_max_file_size_is_refused_with_413():
+    assert FakeMattermost().max_file_size == 104857600  # FileSettings.MaxFileSize's default
+    with FakeMattermost(max_file_size=1000) as small:
+        with httpx.Client(base_url=small.base_url + "/api/v4",
+                          headers={"Authorization": f"Bearer {small.token}"}) as api:
+            channel_id = new_channel(api, small)
+            assert uploaded(api, channel_id, ("precies.bin", b"x" * 1000))
+            body = error(upload(api, channel_id, ("te-groot.bin", b"x" * 1001)), 413,
+                         "api.file.upload_file.too_large_detailed.app_error")
+            assert "te-groot.bin" in body["message"] and "1000" in body["message"]
+            error(api.post("/files", params={"channel_id": channel_id, "filename": "te-groot.bin"},
+                       content=b"x" * 1001), 413, "api.file.upload_file.too_large_detailed.app_error")
+            # each file may have the maximum, the request may not be much longer than one
+            error(upload(api, channel_id, ("a.bin", b"x" * 700), ("b.bin", b"x" * 700)), 413,
+                  "api.context.request_body_too_large.app_error")
+    assert small.server_errors == []
+
+
+def test_uploads_need_a_channel_id_and_a_body(fake, api):
+    channel_id = new_channel(api, fake)
+    no_channel = api.post("/files", files=[("files", ("a.txt", b"x"))])
+    error(no_channel, 400, "api.context.invalid_body_param.app_error")
+    error(api.post("/files", params={"filename": "a.txt"}, content=b"x"), 400,
+          "api.context.invalid_url_param.app_error")
+    error(api.post("/files", params={"channel_id": channel_id}, content=b"x"), 400,
+          "api.context.invalid_url_param.app_error")  # the raw form needs a filename
+    error(upload(api, "vt-2025-0001", ("a.txt", b"x")), 400, "api.context.invalid_url_param.app_error")
+    error(api.post("/files", params={"channel_id": channel_id, "filename": "a.txt"}), 400,
+          "api.file.upload_file.read_request.app_error")  # no body at all
+    error(api.post("/files", content=b"--x\r\nkapot", headers={"Content-Type": "multipart/form-data; boundary=x"}),
+          400, "api.file.upload_file.read_request.app_error")
+    conflicting = api.post("/files", params={"channel_id": "b" * 26}, data={"channel_id": channel_id},
+                           files=[("files", ("a.txt", b"x"))])
+    error(conflicting, 400, "api.file.upload_file.multiple_channel_ids.app_error")
+    error(api.post("/files", data={"channel_id": channel_id, "filename": "a.txt"}, files=[("files", ("a.txt", b"x"))]),
+          400, "api.context.invalid_body_param.app_error")  # no other fields
+    # as on the server: a form without files uploads nothing, and an empty file is a file
+    nothing = api.post("/files", files=[("channel_id", (None, channel_id))])
+    assert nothing.status_code == 201 and nothing.json() == {"file_infos": [], "client_ids": []}
+    empty = upload(api, channel_id, ("leeg.txt", b""))
+    assert empty.status_code == 201 and empty.json()["file_infos"][0]["size"] == 0
+
+
+def test_where_the_channel_id_comes_decides_which_file_fields_count(fake, api):
+    channel_id = new_channel(api, fake)
+    # channel_id first: every part with a file name is a file, and client_ids pair up with the files
+    streamed = api.post("/files", files=[("channel_id", (None, channel_id)), ("client_ids", (None, "c1")),
+                                         ("file", ("a.txt", b"a"))])
+    assert streamed.status_code == 201 and [f["name"] for f in streamed.json()["file_infos"]] == ["a.txt"]
+    assert streamed.json()["client_ids"] == ["c1"]
+    error(api.post("/files", files=[("channel_id", (None, channel_id)), ("client_ids", (None, "c1")),
+                                    ("files", ("a.txt", b"a")), ("files", ("b.txt", b"b"))]), 400,
+          "api.context.invalid_body_param.app_error")  # two files, one client_id
+    # a file before the channel_id: the whole form is read and only `files` parts are files
+    buffered = api.post("/files", files=[("file", ("a.txt", b"a")), ("files", ("b.txt", b"b")),
+                                         ("channel_id", (None, channel_id))])
+    assert buffered.status_code == 201 and [f["name"] for f in buffered.json()["file_infos"]] == ["b.txt"]
+
+
+def test_a_post_takes_at_most_ten_file_ids(fake, api):
+    channel_id = new_channel(api, fake)
+    ids = uploaded(api, channel_id, *[(f"bijlage-{i}.txt", str(i).encode()) for i in range(11)])
+    error(api.post("/posts", json={"channel_id": channel_id, "message": "te veel", "file_ids": ids}), 400,
+          "model.post.is_valid.file_ids.app_error")
+    assert fake.posts_in(channel_id) == []
+    error(api.post("/posts", json={"channel_id": channel_id, "message": "x", "file_ids": ids[0]}), 400)
+    ten = api.post("/posts", json={"channel_id": channel_id, "message": "tien", "file_ids": ids[:10]})
+    assert ten.status_code == 201 and ten.json()["file_ids"] == ids[:10]
+    assert [f["content"] for f in fake.files_in(channel_id)] == [str(i).encode() for i in range(10)]
+
+
+def test_a_file_is_attached_to_one_post_only_and_a_second_use_is_dropped(fake, api):
+    channel_id = new_channel(api, fake)
+    file_id, other = uploaded(api, channel_id, ("verslag.txt", b"eerste"), ("bijlage.txt", b"tweede"))
+    first = api.post("/posts", json={"channel_id": channel_id, "message": "een", "file_ids": [file_id, file_id]})
+    assert first.status_code == 201 and first.json()["file_ids"] == [file_id]  # the repeat is dropped too
+    second = api.post("/posts", json={"channel_id": channel_id, "message": "twee", "file_ids": [file_id, other]})
+    assert second.status_code == 201  # no error: the server only logs that it could not attach the file
+    assert second.json()["file_ids"] == [other] and [f["id"] for f in second.json()["metadata"]["files"]] == [other]
+    again = api.post("/posts", json={"channel_id": channel_id, "message": "drie", "file_ids": [file_id]})
+    assert again.status_code == 201 and "file_ids" not in again.json() and "files" not in again.json()["metadata"]
+    assert [(f["content"], f["post_id"]) for f in fake.files_in(channel_id)] == [
+        (b"eerste", first.json()["id"]), (b"tweede", second.json()["id"])]
+    assert [(d["post_id"], d["file_id"]) for d in fake.dropped_file_ids] == [
+        (first.json()["id"], file_id), (second.json()["id"], file_id), (again.json()["id"], file_id)]
+    assert api.get(f"/files/{file_id}/info").json()["post_id"] == first.json()["id"]
+
+
+def test_a_file_from_another_channel_moves_to_the_post_but_another_users_file_is_dropped(fake, api, people):
+    elsewhere = new_channel(api, fake, "vt-2025-0001", members=(people.anna,))
+    channel_id = new_channel(api, fake, "vt-2025-0002")
+    [file_id] = uploaded(api, elsewhere, ("verslag.txt", b"uit 0001"))
+    # AttachToPost checks the uploader and that no post has the file, not its channel: the file moves along
+    post = api.post("/posts", json={"channel_id": channel_id, "message": "", "file_ids": [file_id]})
+    assert post.status_code == 201 and post.json()["file_ids"] == [file_id]
+    assert post.json()["metadata"]["files"][0]["channel_id"] == channel_id
+    assert [f["content"] for f in fake.files_in(channel_id)] == [b"uit 0001"] and fake.files_in(elsewhere) == []
+    with client_for(fake, people.anna) as anna:  # anna is in the upload channel, not in the post's
+        error(anna.get(f"/files/{file_id}"), 403)
+        [hers] = uploaded(anna, elsewhere, ("van-anna.txt", b"van anna"))
+    mine = api.post("/posts", json={"channel_id": elsewhere, "message": "met bijlage", "file_ids": [hers]})
+    assert mine.status_code == 201 and "file_ids" not in mine.json()  # only the uploader may attach a file
+    assert fake.files_in(elsewhere) == [] and fake.dropped_file_ids[-1]["file_id"] == hers
+
+
+def test_an_archived_channel_takes_uploads_but_not_the_post(fake, api):
+    channel_id = new_channel(api, fake)
+    assert api.delete(f"/channels/{channel_id}").status_code == 200
+    [file_id] = uploaded(api, channel_id, ("verslag.txt", b"x"))  # Mattermost does not check the channel here
+    error(api.post("/posts", json={"channel_id": channel_id, "message": "", "file_ids": [file_id]}), 400,
+          "api.post.create_post.can_not_post_to_deleted.error")
+    assert fake.files_in(channel_id) == [] and "post_id" not in api.get(f"/files/{file_id}/info").json()
+
+
 # -- rate limiting --------------------------------------------------------------------------------------------
 def test_rate_limited_calls_get_429_with_x_ratelimit_headers(fake, api):
     fake.rate_limit("POST", "/api/v4/posts", times=2, reset=7)
