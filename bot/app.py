@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from commands import dispatch, views
+from commands import dispatch, reports, views
 from commands.membership import SYSTEM
 from commands.model import Click, Env, Invocation, Kind, Message
 from commands.parse import ParseError
@@ -30,6 +30,7 @@ from .delivery.sweep import Sweeper
 from .metrics import Metrics, error_code
 from .port import PlatformError, PlatformPort
 from .render import Renderer
+from .report.chat import Reports
 from .storage.uow import uow_factory
 
 
@@ -54,7 +55,8 @@ class Bot:
         self.metrics.watch_backlog("outbox", lambda now: backlog(engine, now), clock)
         self.metrics.watch_backlog("inbox", lambda now: inbox_backlog(engine, now), clock)
         self.dispatcher = Dispatcher(engine, port, renderer, channel_done=self._channel_done, failed=self._failed,
-                                     delivered=lambda cases: self.cases_changed(cases))
+                                     delivered=lambda cases: self.cases_changed(cases),
+                                     reports=Reports(self.uow, directory, profile, renderer.platform))
         # told of the cases whose messages went out (something changed in them): Slack publishes Home tabs again
         self.cases_changed: Callable[[set[str]], None] = lambda cases: None
         self.sweeper = Sweeper(engine, directory, profile, self.profile_for, self.uow)
@@ -130,6 +132,13 @@ class Bot:
 
     def deliver_now(self) -> None:
         self.dispatcher.deliver(self.clock())
+
+    def monthly_reports_now(self) -> list[str]:
+        """Last month's report to the organisations the profile names, once, from the first working day on."""
+        done = reports.monthly(self.uow, self.directory, self.profile, self.clock())
+        if done:
+            self.after_request()
+        return done
 
     def janitor_now(self) -> None:
         self.janitor.run(self.clock())

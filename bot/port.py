@@ -36,6 +36,16 @@ class RenderedButton:
     style: str = "primary"
 
 
+@dataclass(frozen=True)
+class Attachment:
+    """A file the bot shares (a report): its name, what it is (a MIME type), a title people see, the bytes."""
+
+    name: str
+    mime: str
+    title: str
+    content: bytes
+
+
 class PlatformPort(Protocol):
     def open_channel(self, name: str, members: list[str], topic: str) -> str: ...
     def post(self, channel: str, text: str, buttons: list[RenderedButton], key: str) -> str: ...
@@ -56,6 +66,12 @@ class PlatformPort(Protocol):
     def delete_channel(self, channel: str) -> bool:
         """After the retention period: delete the case channel where the platform lets the bot; False when
         it stays archived (Slack: a bot cannot delete a channel)."""
+        ...
+
+    def upload(self, text: str, files: list[Attachment], key: str, *, member: str | None = None,
+               channel_id: str | None = None) -> str:
+        """Share files with `text`: in a direct message to `member`, or in the platform channel `channel_id` (a
+        channel the functional administrator set up and added the bot to, not a case channel)."""
         ...
 
     def find(self, key: str) -> str | None:

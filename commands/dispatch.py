@@ -8,7 +8,7 @@ import logging
 
 from models.case import CASE_NUMBER
 
-from . import access, casus, views
+from . import access, casus, reports, views
 from .casus import Request, refusal
 from .model import Click, Env, Invocation, Reply
 from .parse import ParseError, case_from_channel, split
@@ -25,7 +25,8 @@ CASUS: dict[str, casus.Handler] = {
     "afsluiten": casus.afsluiten, "weging": casus.weging, "signaal": casus.signaal,
     "document": casus.document, "bevestig": casus.bevestig, "toewijzen": casus.toewijzen,
 }
-TAFEL: dict[str, casus.Handler] = {"agenda": views.agenda, "overzicht": views.overzicht, "help": views.help_}
+TAFEL: dict[str, casus.Handler] = {"agenda": views.agenda, "overzicht": views.overzicht, "rapport": reports.rapport,
+                                  "help": views.help_}
 COMMANDS = {"/casus": CASUS, "/tafel": TAFEL}
 
 

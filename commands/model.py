@@ -48,6 +48,8 @@ class Kind(StrEnum):
     INVITE = "invite"       # people join the case channel
     REMOVE = "remove"       # people leave the case channel
     DELETE = "delete"       # after the retention period: the channel goes, where the platform lets a bot
+    REPORT = "report"       # a month's report as files (`bot/report/chat.py`), to a person or an organisation's
+                            # report channel (`channel` is then "rapport:<organisation id>")
 
 
 @dataclass(frozen=True)

@@ -47,11 +47,18 @@ class Outbox(Protocol):
     def forget_case(self, number: str) -> int: ...
 
 
+class MonthlyReports(Protocol):
+    """Which organisation got which month's report from the clock."""
+
+    def mark(self, month: str, org_id: str, at: datetime) -> bool: ...
+
+
 class UnitOfWork(Protocol):
     cases: Cases
     audit: Audit
     members: Members
     outbox: Outbox
+    reports: MonthlyReports
 
     def __enter__(self) -> UnitOfWork: ...
     def __exit__(self, *exc: object) -> None: ...

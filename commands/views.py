@@ -159,4 +159,4 @@ def help_(req: Request) -> Reply:
 
 HELP_TOPICS = ("nieuw", "besluit", "overdracht", "bevestig", "document", "dienst", "contact", "geinformeerd",
                "huisverbod", "monitoring", "signaal", "weging", "stagnatie", "antwoord", "pauzeer", "status", "sluiten",
-               "afsluiten", "agenda", "overzicht", "knoppen")
+               "afsluiten", "agenda", "overzicht", "rapport", "knoppen")

@@ -33,6 +33,9 @@ class Organisation:
     name: str
     kind: OrgKind
     gemeenten: tuple[str, ...]
+    # the channel where reports for this organisation may go (`/tafel rapport kanaal`, the monthly report), per
+    # platform: its id there; the bot must be a member of it
+    report_channels: MappingProxyType[str, str] = field(default_factory=lambda: MappingProxyType({}))
 
 
 class Directory:
@@ -112,10 +115,15 @@ class Directory:
 
         def read_org(value: Any, where: str) -> None:
             r = Reader(value, source, where)
+            channels = r.raw("rapportkanaal", {})
             org = Organisation(
                 id=read_id(r, "id"), name=r.text("naam"), kind=r.choice("soort", OrgKind),
                 gemeenten=tuple(r.listing("gemeenten", lambda v, w: _text(v, w, source))),
+                report_channels=MappingProxyType(dict(channels) if isinstance(channels, dict) else {}),
             )
+            if not isinstance(channels, dict) or not all(
+                    isinstance(k, str) and isinstance(v, str) and v.strip() for k, v in channels.items()):
+                raise r.error("rapportkanaal", "verwacht platform: kanaal-id, bijvoorbeeld {slack: C0123}")
             if not org.gemeenten:
                 raise r.error("gemeenten", "noem minstens één gemeente")
             if org.id in {o.id for o in orgs}:

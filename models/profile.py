@@ -14,7 +14,7 @@ from typing import Any
 from .calendar import Bevrijdingsdag, OfficeHours, Term, Unit, WorkCalendar
 from .escalation import LADDER_TARGETS, Ladder, Rung, RungKind, Target
 from .schema import ConfigError, Reader
-from .types import Signal
+from .types import OrgKind, Signal
 
 
 class TransferMoment(StrEnum):
@@ -135,6 +135,9 @@ class Profile:
     archive_after: Term
     wording: Wording
     privacy: Privacy = Privacy()
+    # who gets last month's report on the first working day of a month (`rapport: {maandelijks: [...]}`): the
+    # leidinggevenden of these kinds of organisation, a gemeente's bestuurlijk contact; nobody by default
+    monthly_report: frozenset[OrgKind] = frozenset()
 
     @staticmethod
     def from_dict(data: Any, source: str) -> Profile:
@@ -162,6 +165,14 @@ def _privacy(r: Reader) -> Privacy:
         raise r.error("bewaartermijn.auditlog",
                       "NEN 7513 vraagt de auditlog minstens vijf jaar (60 maanden) te bewaren")
     return privacy
+
+
+def _org_kind(r: Reader, value: Any, where: str) -> OrgKind:
+    """One kind of organisation a monthly report goes to (an MDT has no leidinggevende in the bot)."""
+    kinds = (OrgKind.VT, OrgKind.LT, OrgKind.GI, OrgKind.GEMEENTE)
+    if value not in {k.value for k in kinds}:
+        raise ConfigError(r.source, where, f"kies uit {', '.join(k.value for k in kinds)}; kreeg {value!r}")
+    return OrgKind(value)
 
 
 def _hours(r: Reader, key: str) -> OfficeHours:
@@ -277,6 +288,9 @@ def _read_profile(r: Reader) -> Profile:
     esc.done()
 
     privacy = _privacy(r)
+    reports = r.sub("rapport") if r.has("rapport") else Reader({}, r.source, "rapport")
+    monthly = frozenset(reports.listing("maandelijks", lambda v, w: _org_kind(reports, v, w), []))
+    reports.done()
 
     words = r.sub("woorden")
     wording = Wording(words.text("lokaal_team"), words.text("het_lokale_team"), words.text("de_lokale_teams"))
@@ -315,6 +329,7 @@ def _read_profile(r: Reader) -> Profile:
         archive_after=r.term("kanaal_archiveren_na", allowed=_DAY_UNITS),
         wording=wording,
         privacy=privacy,
+        monthly_report=monthly,
     )
     r.raw("bron", None)   # documentation only: the source document of the werkafspraken
     r.done()

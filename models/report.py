@@ -13,12 +13,14 @@ import statistics
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from .calendar import AMS, WorkCalendar
 from .case import CaseState, Handover
+from .directory import Organisation
 from .escalation import Target, escalated_to
-from .types import DeadlineKind, DeadlineState, HandoverState
+from .membership import involved
+from .types import DeadlineKind, DeadlineState, HandoverState, OrgKind
 
 SMALL = 5
 HIDDEN = "< 5"
@@ -45,6 +47,7 @@ class Report:
     suppressed: bool
     tables: dict[str, Table]
     monthly: dict[str, dict[str, int]]      # month (JJJJ-MM) -> series -> count, for the trend chart
+    cases: int = 0                          # the meldingen counted
 
 
 def working_days(calendar: WorkCalendar, start: datetime, end: datetime) -> int:
@@ -66,15 +69,16 @@ def percentile(values: list[int], q: float) -> float:
 
 
 def report(states: Iterable[CaseState], calendar: WorkCalendar, start: date, end: date, *,
-           gemeente: str | None = None, norms: dict[str, int] | None = None,
-           org_name: Callable[[str], str] = str,
+           gemeente: str | None = None, only: Callable[[CaseState], bool] | None = None, hide: bool | None = None,
+           norms: dict[str, int] | None = None, org_name: Callable[[str], str] = str,
            word: Callable[[str, str], str] = lambda vocabulary, key: key) -> Report:
-    """The figures over the meldingen received from `start` up to `end` (those of one gemeente when given, and then
-    with small numbers suppressed). `norms`: the profile's terms in working days, per step. `org_name` and `word`
+    """The figures over the meldingen received from `start` up to `end`: those of one gemeente when given, and of
+    the cases `only` lets through (an organisation's own, say). Small numbers are suppressed when `hide`, and by
+    default in a gemeente's report. `norms`: the profile's terms in working days, per step. `org_name` and `word`
     (vocabulary, key) give the Dutch names of organisations, terms and routes."""
     cases = [s for s in states if s.received_at and start <= s.received_at.astimezone(AMS).date() < end
-             and (gemeente is None or gemeente in s.gemeenten)]
-    hide = gemeente is not None
+             and (gemeente is None or gemeente in s.gemeenten) and (only is None or only(s))]
+    hide = gemeente is not None if hide is None else hide
     def n(count: int) -> int | str:
         return shown(count, hide)
     tables = {t.name: t for t in (
@@ -87,7 +91,33 @@ def report(states: Iterable[CaseState], calendar: WorkCalendar, start: date, end
         _routes_by_gemeente(cases, word, n),
         _overrides(cases, n),
     )}
-    return Report(start, end, gemeente, hide, tables, _monthly(cases))
+    return Report(start, end, gemeente, hide, tables, _monthly(cases), len(cases))
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Whose cases a report from the chat (`/tafel rapport`, the monthly report) covers: an organisation's own —
+    for a gemeente, the cases in its gemeenten — with small numbers hidden wherever it leaves Veilig Thuis."""
+
+    org: str
+    gemeenten: tuple[str, ...] | None     # a gemeente's report: the cases in these gemeenten
+    hide: bool
+
+    def covers(self, state: CaseState) -> bool:
+        if self.gemeenten is not None:
+            return bool(set(state.gemeenten) & set(self.gemeenten))
+        return self.org in involved(state)
+
+
+def scope_of(org: Organisation) -> Scope:
+    gemeente = org.kind is OrgKind.GEMEENTE
+    return Scope(org.id, tuple(org.gemeenten) if gemeente else None, hide=org.kind is not OrgKind.VT)
+
+
+def month_before(day: date) -> tuple[date, date]:
+    """The calendar month before the one `day` falls in: (its first day, the first day of the next)."""
+    end = day.replace(day=1)
+    return (end - timedelta(days=1)).replace(day=1), end
 
 
 def shown(count: int, hide: bool) -> int | str:

@@ -256,3 +256,13 @@ class HomeTabRow(SQLModel, table=True):
     member_id: str = Field(primary_key=True, max_length=64)
     user_id: str = Field(max_length=64)
     opened_at: datetime | None = _dt(nullable=False)
+
+
+class MonthlyReportRow(SQLModel, table=True):
+    """Which organisation got which month's report from the clock (`commands/reports.py`): each once."""
+
+    __tablename__ = "monthly_reports"
+
+    month: str = Field(primary_key=True, max_length=7)        # JJJJ-MM
+    org_id: str = Field(primary_key=True, max_length=64)
+    queued_at: datetime | None = _dt(nullable=False)

@@ -378,7 +378,7 @@ def test_sluiten_needs_a_reason_and_ends_zicht_op_veiligheid():
 def test_help_for_every_topic(topic):
     console = make_console()
     text = only_answer(play(console, f"lt-ede-medewerker: /casus help {topic}"), "lt-ede-medewerker")
-    expected = {"agenda": "/tafel agenda", "overzicht": "/tafel overzicht",
+    expected = {"agenda": "/tafel agenda", "overzicht": "/tafel overzicht", "rapport": "/tafel rapport",
                 "knoppen": "Bevestig overdracht"}.get(topic, f"/casus {topic}")
     assert text.startswith(f"`{expected}") and "Voorbeeld:" in text
 

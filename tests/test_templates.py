@@ -227,6 +227,8 @@ def run(tmp_path_factory) -> dict[str, Any]:
             console.bot.command(Invocation("vt-medewerker", "/casus", text))
         Texts(console.bot.renderer).lost()     # the inbox's note for an answer lost in a crash
         console.bot.command(Invocation("vt-leidinggevende", "/tafel", "overzicht"))
+        for text in ("rapport", "rapport 2099-01", "rapport kanaal"):      # the month's report, and two refusals
+            console.bot.command(Invocation("lt-arnhem-leidinggevende", "/tafel", text))
         console.bot.home("vt-leidinggevende")     # Slack's Home tab, and what it says when not all of it fits
         console.bot.renderer.render("startpagina_vol", {})
         console.bot.click(Click("lt-arnhem-medewerker", "vergeet", "VT-2025-0003:2"))

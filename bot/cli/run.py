@@ -46,7 +46,8 @@ def _console_on(engine, settings: Settings, start: datetime | None):
     from ..console.console import Console, StartTooEarly
 
     try:
-        return Console.on(engine, load_directory(settings.directory), load_profile(settings.profile), start)
+        return Console.on(engine, load_directory(settings.directory), load_profile(settings.profile), start,
+                          files_dir=Path(tempfile.gettempdir()) / "triagebot-bestanden")
     except StartTooEarly as exc:
         from ..render import Renderer
 

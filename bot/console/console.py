@@ -19,6 +19,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any, TextIO
 
 from commands.model import Click, Invocation
@@ -84,7 +85,8 @@ class Console:
         return Console.on(engine, directory, profile, start)
 
     @staticmethod
-    def on(engine, directory: Directory, profile: Profile, start: datetime | None) -> Console:
+    def on(engine, directory: Directory, profile: Profile, start: datetime | None,
+           files_dir: Path | None = None) -> Console:
         """A console on a migrated database. `start` None: where the database's last session stopped, or now
         on an empty database. A `start` before what the database records raises StartTooEarly."""
         latest = latest_moment(engine)
@@ -93,7 +95,7 @@ class Console:
         elif latest is not None and start < latest:
             raise StartTooEarly(latest)
         clock = SimClock(start)
-        platform = ConsolePlatform(directory, clock)
+        platform = ConsolePlatform(directory, clock, files_dir)
         bot = Bot(directory, profile, engine, platform, Renderer(directory, "console", profile.wording), clock)
         restore(platform, engine, bot.renderer)
         return Console(bot, platform, clock, profile, resumed_at=latest)
@@ -245,6 +247,7 @@ def human(event: dict[str, Any]) -> str:
         "update": f"#{event['channel']} (bijgewerkt)",
         "ephemeral": f"alleen voor {event['to']}",
         "dm": f"bericht aan {event['to']}",
+        "files": f"bestanden aan {event['to']}" if event["to"] else f"bestanden in #{event['channel']}",
         "console": "console",
         "archived": f"#{event['channel']} gearchiveerd",
         "invoer": f"> {text}",
@@ -252,6 +255,7 @@ def human(event: dict[str, Any]) -> str:
     if kind == "invoer":
         return f"[{at}] {where}"
     buttons = "".join(f"\n    [{b['label']}]" for b in event["buttons"])
+    buttons += "".join(f"\n    📎 {name}" for name in event.get("files", ()))
     body = ("\n    " + text.replace("\n", "\n    ")) if text and kind not in ("member_added", "member_removed") else ""
     if kind == "channel_created":
         body = ""

@@ -9,11 +9,12 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from models.directory import Directory
 
-from ..port import PlatformError, RenderedButton
+from ..port import Attachment, PlatformError, RenderedButton
 
 
 @dataclass
@@ -26,9 +27,11 @@ class Channel:
 
 
 class ConsolePlatform:
-    def __init__(self, directory: Directory, clock: Callable[[], datetime]):
+    def __init__(self, directory: Directory, clock: Callable[[], datetime], files_dir: Path | None = None):
         self.directory = directory
         self.clock = clock
+        self.files_dir = files_dir          # where shared files are written, so they can be opened; else kept here
+        self.files: dict[str, bytes] = {}   # every file shared, by name
         self.channels: dict[str, Channel] = {}
         self.messages: dict[str, dict[str, Any]] = {}
         self.by_key: dict[str, str] = {}
@@ -38,9 +41,11 @@ class ConsolePlatform:
         self._last_ref = 0                                  # messages are m1, m2, ...
 
     def _emit(self, kind: str, channel: str | None = None, to: str | None = None, text: str = "",
-              buttons: list[RenderedButton] | None = None) -> None:
+              buttons: list[RenderedButton] | None = None, files: list[str] | None = None) -> None:
         event = {"at": self.clock().isoformat(), "kind": kind, "channel": channel, "to": to, "text": text,
                  "buttons": [{"action": b.action, "label": b.label, "value": b.value} for b in buttons or ()]}
+        if files is not None:
+            event["files"] = files
         self.events.append(event)
         for listener in self.listeners:
             listener(event)
@@ -114,6 +119,31 @@ class ConsolePlatform:
         self.by_key[key] = ref
         self.shown += [(f"@{member}", b) for b in buttons]
         self._emit("dm", to=member, text=text, buttons=buttons)
+        return ref
+
+    def upload(self, text: str, files: list[Attachment], key: str, *, member: str | None = None,
+               channel_id: str | None = None) -> str:
+        """Files with a text, to a person or a channel; written to `files_dir` when there is one."""
+        if key in self.by_key:
+            return self.by_key[key]
+        if member is not None:
+            self._check_member(member)
+        elif channel_id not in self.channels:
+            raise PlatformError(f"channel_not_found: {channel_id}", permanent=True)
+        names = []
+        for f in files:
+            self.files[f.name] = f.content
+            if self.files_dir is not None:
+                self.files_dir.mkdir(parents=True, exist_ok=True)
+                (self.files_dir / f.name).write_bytes(f.content)
+                names.append(str(self.files_dir / f.name))
+            else:
+                names.append(f.name)
+        ref = self._new_ref()
+        where = f"@{member}" if member is not None else channel_id
+        self.messages[ref] = {"channel": where, "text": text, "buttons": [], "files": [f.name for f in files]}
+        self.by_key[key] = ref
+        self._emit("files", channel=channel_id, to=member, text=text, files=names)
         return ref
 
     def archive(self, channel: str, text: str) -> None:

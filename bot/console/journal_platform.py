@@ -13,7 +13,7 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-from ..port import RenderedButton
+from ..port import Attachment, RenderedButton
 
 
 class JournalPlatform:
@@ -100,6 +100,13 @@ class JournalPlatform:
         if not self.find(f"verwijderd:{channel}"):
             self._append({"kind": "channel_deleted", "channel": channel, "key": f"verwijderd:{channel}"})
         return True
+
+    def upload(self, text: str, files: list[Attachment], key: str, *, member: str | None = None,
+               channel_id: str | None = None) -> str:
+        """The files' names, types, sizes and digests go in the journal, not their bytes."""
+        return self._append({"kind": "files", "to": member, "channel": channel_id, "text": text, "key": key,
+                             "files": [{"name": f.name, "mime": f.mime, "size": len(f.content),
+                                        "sha256": hashlib.sha256(f.content).hexdigest()} for f in files]})
 
     def dm(self, member: str, text: str, buttons: list[RenderedButton], key: str) -> str:
         return self._append({"kind": "dm", "to": member, "text": text, "key": key,

@@ -25,7 +25,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import bindparam, delete, func, insert, select, update
 from sqlalchemy.orm import aliased
@@ -37,6 +37,9 @@ from models.tables import OutboxRow
 from ..port import PlatformError, PlatformPort, RenderedButton
 from ..render import Renderer
 from .claims import process_id, takeable
+
+if TYPE_CHECKING:
+    from ..report.chat import Reports
 
 log = logging.getLogger("triagebot.outbox")
 
@@ -161,8 +164,9 @@ class Dispatcher:
                  wall: Callable[[], datetime] = lambda: datetime.now(UTC),
                  channel_done: Callable[[str, str, datetime, str], None] | None = None,
                  failed: Callable[[PlatformError], None] | None = None,
-                 delivered: Callable[[set[str]], None] | None = None):
+                 delivered: Callable[[set[str]], None] | None = None, reports: Reports | None = None):
         self.engine, self.port, self.renderer = engine, port, renderer
+        self.reports = reports          # builds a report's files when its message is delivered
         # told when a case channel was archived (its members are gone) or deleted: (kind, case, when, ref)
         self.channel_done = channel_done
         self.failed = failed            # told of every attempt that failed (for the operators' counters)
@@ -262,6 +266,24 @@ class Dispatcher:
             self.channel_done(row.kind, row.case_number, now, ref)
         return True
 
+    def _report(self, row: Claimed, text: str) -> str:
+        """A report's files, built now, and shared once: a share this process made is recognised, and one an
+        earlier attempt made in a direct message where the platform keeps the key with it (Mattermost; Slack keeps
+        none with a file share, so after a crash between the share and its mark it may be shared again)."""
+        dm = row.audience == Audience.DM.value
+        already = self.port.find(row.idempotency_key)
+        if already is None and dm and row.earlier_attempts > 0:
+            already = self.port.recover(row.idempotency_key, None, row.recipient)
+        if already is not None:
+            return already
+        if self.reports is None:
+            raise PlatformError("this process cannot build reports", permanent=True)
+        files = self.reports.files(row.context)
+        if dm:
+            return self.port.upload(text, files, row.idempotency_key, member=row.recipient)
+        return self.port.upload(text, files, row.idempotency_key,
+                                channel_id=self.reports.channel(row.context["organisatie"]))
+
     def _buttons(self, row: Claimed) -> list[RenderedButton]:
         return [RenderedButton(b["action"], self.renderer.button_label(b["action"]), b["value"], b["style"])
                 for b in row.buttons]
@@ -293,6 +315,8 @@ class Dispatcher:
                 raise PlatformError("the card to update was not sent", permanent=True)
             self.port.update(row.channel, original, text, self._buttons(row))
             return original
+        if row.kind == Kind.REPORT.value:
+            return self._report(row, text)
         already = self.port.find(row.idempotency_key)   # sent by this process, but not marked: do not repeat
         if already is None and row.earlier_attempts > 0:
             dm = row.audience == Audience.DM.value       # an earlier attempt may have arrived after all

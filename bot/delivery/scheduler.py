@@ -20,7 +20,7 @@ JOB_DEFAULTS = {"coalesce": True, "max_instances": 1, "misfire_grace_time": 300}
 
 
 def build_scheduler(bot, *, sweep_seconds: float = 60, janitor_seconds: float = 600,
-                    sync_seconds: float = 3600, retention_seconds: float = 86400,
+                    sync_seconds: float = 3600, retention_seconds: float = 86400, report_seconds: float = 3600,
                     lock: ClockLock | None = None) -> BackgroundScheduler:
     """Every job runs only in the process that holds the clock lock (`clock_lock.py`): with several bot
     processes on one database, each job in exactly one of them at a time."""
@@ -50,5 +50,8 @@ def build_scheduler(bot, *, sweep_seconds: float = 60, janitor_seconds: float = 
     # closed cases past their retention period reduced, their channels deleted
     scheduler.add_job(only_one(bot.retention_now), "interval", seconds=retention_seconds, id="bewaartermijn",
                       next_run_time=datetime.now(AMS) + timedelta(seconds=90))
+    # last month's report, on the first working day of a month (where the profile asks for it): looked for hourly
+    scheduler.add_job(only_one(bot.monthly_reports_now), "interval", seconds=report_seconds, id="maandrapport",
+                      next_run_time=datetime.now(AMS) + timedelta(seconds=120))
     scheduler.clock_lock = lock
     return scheduler

@@ -1,6 +1,6 @@
 """`triagebot proefdraai` (also `triagebot worker`): the clock's jobs without a chat platform, in simulated time
-— the sweep, the outbox, the janitor, the directory's synchronisation and retention, step by step from one moment
-to another, writing every message to a journal.
+— the sweep, the outbox, the janitor, the directory's synchronisation and retention, the monthly report — step
+by step from one moment to another, writing every message to a journal.
 
 Used for a dry run of what the bot would send over a period, and by the crash and multi-process tests. The
 command line (options, settings, Dutch errors, logging) is in bot/cli; this is the loop.
@@ -34,6 +34,7 @@ def run_worker(engine, directory: Directory, profile: Profile, journal: str, sta
             bot.janitor_now()
             bot.synchronise_now()
             bot.retention_now()
+            bot.monthly_reports_now()
             last_janitor = clock.now
         clock.now += step
 

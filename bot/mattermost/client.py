@@ -171,8 +171,17 @@ class MattermostClient:
         self._call("DELETE", f"/channels/{quote(channel_id)}", params={"permanent": "true"})
 
     # ---- posts and dialogs --------------------------------------------------------------------------
-    def create_post(self, channel_id: str, message: str, props: dict[str, Any] | None = None) -> dict:
-        return self._call("POST", "/posts", json={"channel_id": channel_id, "message": message, "props": props or {}})
+    def create_post(self, channel_id: str, message: str, props: dict[str, Any] | None = None,
+                    file_ids: list[str] | None = None) -> dict:
+        body = {"channel_id": channel_id, "message": message, "props": props or {}}
+        if file_ids:
+            body["file_ids"] = file_ids
+        return self._call("POST", "/posts", json=body)
+
+    def upload_file(self, channel_id: str, name: str, content: bytes, mime: str) -> str:
+        """A file for a post in this channel (multipart, as `POST /files` takes it); its id."""
+        got = self._call("POST", "/files", data={"channel_id": channel_id}, files={"files": (name, content, mime)})
+        return got["file_infos"][0]["id"]
 
     def recent_posts(self, channel_id: str, count: int = 100) -> list[dict]:
         """A channel's latest posts, newest first."""

@@ -9,6 +9,8 @@
 - Every post carries its idempotency key in its props; `find` recognises what this process sent, and
   `recover` finds it among a channel's latest posts after a crash or an attempt that timed out after
   Mattermost had the post.
+- Files (a report) are uploaded to the channel first (`POST /files`), then posted with their ids; the post
+  carries the key like any other, so `recover` finds it too.
 - Membership changes are idempotent: adding someone already in or removing someone already gone is fine,
   and the bot never removes itself. Archiving posts the closing text, removes everyone but the bot and
   then archives; a retry after a crash picks up where the first attempt stopped.
@@ -22,7 +24,7 @@ from collections.abc import Callable
 
 from models.directory import Directory
 
-from ..port import PlatformError, RenderedButton, opened
+from ..port import Attachment, PlatformError, RenderedButton, opened
 from .client import ALREADY_ARCHIVED, CHANNEL_EXISTS, NOT_A_MEMBER, MattermostClient, MattermostError, RateLimited
 from .signing import Signer
 
@@ -116,6 +118,17 @@ class MattermostPlatform:
 
     def _post(self, cid: str, text: str, buttons: list[RenderedButton], key: str) -> str:
         post = self._call(self.client.create_post, cid, text, {**self._props(buttons), KEY_PROP: key})
+        self._sent[key] = post["id"]
+        return post["id"]
+
+    def upload(self, text: str, files: list[Attachment], key: str, *, member: str | None = None,
+               channel_id: str | None = None) -> str:
+        """The files uploaded to the channel (or the direct channel with `member`), then one post with them."""
+        if key in self._sent:
+            return self._sent[key]
+        cid = channel_id or self._call(self.client.direct_channel, self.bot_user_id, self.user_id(member))["id"]
+        ids = [self._call(self.client.upload_file, cid, f.name, f.content, f.mime) for f in files]
+        post = self._call(self.client.create_post, cid, text, {KEY_PROP: key}, ids)
         self._sent[key] = post["id"]
         return post["id"]
 

@@ -12,8 +12,6 @@ import jinja2
 
 from models.report import HIDDEN, SMALL, Report, shown
 
-from . import charts
-
 
 @dataclass(frozen=True)
 class Written:
@@ -40,6 +38,8 @@ def write(rep: Report, folder: Path, title: str) -> Written:
         for month, counts in rep.monthly.items():
             writer.writerow([month, *(shown(counts.get(k, 0), rep.suppressed) for k in series)])
     csvs.append(monthly)
+    from . import charts  # matplotlib: loaded only where a report is made
+
     figures = charts.all_charts(rep)
     pngs = []
     for name, png in figures.items():
@@ -56,6 +56,8 @@ _ENV = jinja2.Environment(loader=jinja2.PackageLoader("bot.report", "."), autoes
 
 
 def render_html(rep: Report, title: str, figures: dict[str, bytes]) -> str:
+    from . import charts
+
     images = {name: "data:image/png;base64," + base64.b64encode(png).decode() for name, png in figures.items()}
     return _ENV.get_template("rapport.html.j2").render(rep=rep, title=title, images=images, alts=charts.ALTS,
                                                        small=SMALL, hidden=HIDDEN)

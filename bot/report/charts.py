@@ -36,9 +36,18 @@ def _empty(ax, text: str = "Geen gegevens in deze periode") -> None:
     ax.set_yticks([])
 
 
+def _lead_rows(rep: Report) -> list:
+    return [r for r in rep.tables["doorlooptijden"].rows if r[4] != ""]
+
+
 def lead_times(rep: Report) -> bytes:
-    rows = [r for r in rep.tables["doorlooptijden"].rows if r[4] != ""]
-    fig, ax = plt.subplots(figsize=(9, 0.5 + 0.45 * max(len(rows), 2)))
+    fig, ax = plt.subplots(figsize=(9, 0.5 + 0.45 * max(len(_lead_rows(rep)), 2)))
+    _draw_lead_times(ax, rep)
+    return _png(fig)
+
+
+def _draw_lead_times(ax, rep: Report) -> None:
+    rows = _lead_rows(rep)
     if rows:
         labels = [f"{r[0]}\n{r[1]} → {r[2]}" for r in rows]
         y = range(len(rows))
@@ -54,12 +63,20 @@ def lead_times(rep: Report) -> bytes:
     else:
         _empty(ax)
     ax.set_title("Doorlooptijden")
-    return _png(fig)
+
+
+def _term_rows(rep: Report) -> list:
+    return [r for r in rep.tables["termijnen"].rows if r[4] != ""]
 
 
 def terms_met(rep: Report) -> bytes:
-    rows = [r for r in rep.tables["termijnen"].rows if r[4] != ""]
-    fig, ax = plt.subplots(figsize=(9, 0.5 + 0.35 * max(len(rows), 2)))
+    fig, ax = plt.subplots(figsize=(9, 0.5 + 0.35 * max(len(_term_rows(rep)), 2)))
+    _draw_terms_met(ax, rep)
+    return _png(fig)
+
+
+def _draw_terms_met(ax, rep: Report) -> None:
+    rows = _term_rows(rep)
     if rows:
         ax.barh(range(len(rows)), [r[4] for r in rows], color=COLOURS[2])
         ax.set_yticks(range(len(rows)), [f"{r[0]} — {r[1]}" for r in rows], fontsize=8)
@@ -69,12 +86,16 @@ def terms_met(rep: Report) -> bytes:
     else:
         _empty(ax)
     ax.set_title("Termijnen op tijd gehaald")
-    return _png(fig)
 
 
 def escalation(rep: Report) -> bytes:
+    fig, ax = plt.subplots(figsize=(9, 0.5 + 0.45 * max(len(rep.tables["opschaling"].rows), 2)))
+    _draw_escalation(ax, rep)
+    return _png(fig)
+
+
+def _draw_escalation(ax, rep: Report) -> None:
     table = rep.tables["opschaling"]
-    fig, ax = plt.subplots(figsize=(9, 0.5 + 0.45 * max(len(table.rows), 2)))
     if table.rows:
         left = [0.0] * len(table.rows)
         for j, bucket in enumerate(table.headers[1:4]):
@@ -91,7 +112,6 @@ def escalation(rep: Report) -> bytes:
     else:
         _empty(ax, "Geen verlopen termijnen in deze periode")
     ax.set_title("Verlopen termijnen, naar hoe ver opgeschaald")
-    return _png(fig)
 
 
 def trend(rep: Report) -> bytes:
@@ -114,7 +134,8 @@ def trend(rep: Report) -> bytes:
     return _png(fig)
 
 
-def routes(rep: Report) -> bytes:
+def _route_totals(rep: Report) -> tuple[dict[str, int], bool]:
+    """Decisions per route (over the weights), and whether a hidden small count was left out."""
     totals: dict[str, int] = {}
     hidden = False
     for route, _weight, count in rep.tables["routes"].rows:
@@ -122,7 +143,17 @@ def routes(rep: Report) -> bytes:
             totals[route] = totals.get(route, 0) + count
         else:
             hidden = True
-    fig, ax = plt.subplots(figsize=(9, 0.5 + 0.45 * max(len(totals), 2)))
+    return totals, hidden
+
+
+def routes(rep: Report) -> bytes:
+    fig, ax = plt.subplots(figsize=(9, 0.5 + 0.45 * max(len(_route_totals(rep)[0]), 2)))
+    _draw_routes(ax, rep)
+    return _png(fig)
+
+
+def _draw_routes(ax, rep: Report) -> None:
+    totals, hidden = _route_totals(rep)
     if totals:
         ax.barh(range(len(totals)), list(totals.values()), color=COLOURS[0])
         ax.set_yticks(range(len(totals)), list(totals), fontsize=8)
@@ -133,6 +164,15 @@ def routes(rep: Report) -> bytes:
     else:
         _empty(ax)
     ax.set_title("Triagebesluiten per route")
+
+
+def summary(rep: Report, title: str) -> bytes:
+    """One picture of a period, for a chat message: lead times, terms met, how far lapses went, routes."""
+    fig, axes = plt.subplots(2, 2, figsize=(16, 10))
+    for ax, draw in zip(axes.flat, (_draw_lead_times, _draw_terms_met, _draw_escalation, _draw_routes), strict=True):
+        draw(ax, rep)
+    fig.suptitle(title, fontsize=14)
+    fig.tight_layout()
     return _png(fig)
 
 

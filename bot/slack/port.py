@@ -9,6 +9,9 @@
 - Every message carries its idempotency key in Slack's message metadata; `find` recognises what this
   process already sent, and `recover` finds it in the channel's (or the direct messages') history
   (`conversations.history` with `include_all_metadata`) after a crash or an attempt that timed out.
+- Files (a report) are shared the way Slack asks since 2024: an upload address per file, the bytes, then one
+  `files.completeUploadExternal` with the text. No metadata goes with a file share, so only `find` (this process)
+  recognises one that was sent.
 - A 429 becomes a `PlatformError` with Slack's `Retry-After`, for the outbox's back-off.
 """
 
@@ -16,18 +19,20 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import httpx
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from models.directory import Directory
 
-from ..port import PlatformError, RenderedButton, opened
+from ..port import Attachment, PlatformError, RenderedButton, opened
 from .blocks import message_blocks
 
 PERMANENT = {"channel_not_found", "not_in_channel", "is_archived", "user_not_found", "users_not_found",
              "invalid_blocks", "msg_too_long", "message_not_found", "cant_update_message", "missing_scope",
              "invalid_auth", "not_authed", "account_inactive"}
 EVENT_TYPE = "triagebot_message"
+UPLOAD_TIMEOUT = 30     # seconds, for a file's bytes (a report: a few hundred kB)
 HISTORY_PAGES = 5       # of 200 messages: a message to recover was sent shortly before (a crash, a time-out)
 
 
@@ -148,6 +153,32 @@ class SlackPlatform:
         ref = f"{cid}:{response['ts']}"
         self._sent[key] = ref
         return ref
+
+    def upload(self, text: str, files: list[Attachment], key: str, *, member: str | None = None,
+               channel_id: str | None = None) -> str:
+        """Slack's external upload: per file an upload address (`files.getUploadURLExternal`), the bytes sent
+        there, then all files shared at once with the text (`files.completeUploadExternal`)."""
+        if key in self._sent:
+            return self._sent[key]
+        cid = channel_id or self._call(self.client.conversations_open, users=self.user_id(member))["channel"]["id"]
+        shared = []
+        for f in files:
+            got = self._call(self.client.files_getUploadURLExternal, filename=f.name, length=len(f.content),
+                             alt_txt=f.title[:1000])
+            self._send_bytes(got["upload_url"], f)
+            shared.append({"id": got["file_id"], "title": f.title})
+        self._call(self.client.files_completeUploadExternal, files=shared, channel_id=cid, initial_comment=text)
+        self._sent[key] = f"{cid}:{shared[0]['id']}"
+        return self._sent[key]
+
+    def _send_bytes(self, url: str, f: Attachment) -> None:
+        try:
+            response = httpx.post(url, content=f.content, headers={"Content-Type": "application/octet-stream"},
+                                  timeout=UPLOAD_TIMEOUT)
+        except httpx.HTTPError as exc:
+            raise PlatformError(f"upload of {f.name} failed: {type(exc).__name__}") from None
+        if response.status_code != 200:
+            raise PlatformError(f"upload of {f.name} refused: HTTP {response.status_code}")
 
     def update(self, channel: str, ref: str, text: str, buttons: list[RenderedButton]) -> None:
         cid, _, ts = ref.partition(":")

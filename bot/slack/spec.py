@@ -6,7 +6,8 @@ from __future__ import annotations
 COMMANDS: dict[str, tuple[str, str]] = {
     "/casus": ("Casuswerk aan de triagetafel: nieuw, besluit, overdracht, status, ...",
                "nieuw Arnhem | besluit lt licht | status VT-2025-0001 | help"),
-    "/tafel": ("De triagetafel: de agenda, en het overzicht voor leidinggevenden", "agenda [JJJJ-MM-DD] | overzicht"),
+    "/tafel": ("De triagetafel: de agenda, en het overzicht en het maandrapport voor leidinggevenden",
+               "agenda [JJJJ-MM-DD] | overzicht | rapport [JJJJ-MM] [kanaal]"),
 }
 
 # The events the bot subscribes to (`settings.event_subscriptions.bot_events`), and the Home tab they come from
@@ -22,6 +23,7 @@ SCOPES: dict[str, str] = {
     "groups:read": "conversations.list, to find a case channel the bot made before a crash (never a second one)",
     "groups:history": "conversations.history of the case channels, to find a message sent before a crash",
     "im:history": "conversations.history of direct messages, to find an escalation sent before a crash",
+    "files:write": "files.getUploadURLExternal and files.completeUploadExternal, to share a month's report",
     "users:read": "users.info",
     "users:read.email": "users.lookupByEmail, to map directory members to Slack users",
 }

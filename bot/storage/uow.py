@@ -19,6 +19,7 @@ from ..delivery.outbox import OutboxWriter
 from .applying import mark_in, marked
 from .audit_chain import GENESIS, content, link
 from .members import ChannelMembers
+from .monthly import MonthlyReports
 from .repository import CaseRepository
 
 
@@ -96,6 +97,7 @@ class SqlUnitOfWork:
         self.audit = AuditLog(self.session)
         self.outbox = OutboxWriter(self.session)
         self.members = ChannelMembers(self.session)
+        self.reports = MonthlyReports(self.session)
         return self
 
     def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
