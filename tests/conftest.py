@@ -90,3 +90,30 @@ def world(request, tmp_path):
             assert fake.server_errors == [] and fake.integration_errors == []
         finally:
             fake.stop()
+
+
+@pytest.fixture(scope="session")
+def year(tmp_path_factory):
+    """A year of cases made by the generator (`tests/year_of_cases.py`, fixed seed), for the report tests."""
+    import random
+
+    from bot.app import Bot
+    from bot.config import load_directory, load_profile
+    from bot.console.console import SimClock
+    from bot.render import Renderer
+    from bot.storage.db import make_engine, migrate
+    from tests.year_of_cases import START, CountingPlatform, Year
+
+    folder = tmp_path_factory.mktemp("jaar")
+    url = f"sqlite:///{folder / 'jaar.db'}"
+    engine = make_engine(url)
+    migrate(engine)
+    directory, profile = load_directory(None), load_profile("gelderland-midden")
+    clock = SimClock(START)
+    bot = Bot(directory, profile, engine, CountingPlatform(), Renderer(directory, "console", profile.wording), clock)
+    generated = Year(bot, clock, random.Random(11), 90)
+    generated.run()
+    with bot.uow() as uow:
+        states = [uow.cases.get(n) for n in uow.cases.numbers()]
+    yield {"log": generated.log, "states": states, "bot": bot, "url": url, "folder": folder, "profile": profile}
+    engine.dispose()

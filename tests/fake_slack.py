@@ -14,7 +14,10 @@ from __future__ import annotations
 
 import base64
 import copy
+import email.parser
+import email.policy
 import json
+import mimetypes
 import re
 import secrets
 import threading
@@ -37,7 +40,8 @@ COMMON_ERRORS = frozenset({"not_authed", "invalid_auth", "missing_scope", "inval
                            "json_not_object", "ratelimited", "internal_error"})
 # A missing required argument is answered with the method's own error for it, if the spec documents one.
 MISSING_ARG_ERRORS = {"name": "invalid_name_required", "users": "no_user", "channel": "channel_not_found",
-                      "user": "user_not_found", "email": "users_not_found", "ts": "message_not_found"}
+                      "user": "user_not_found", "email": "users_not_found", "ts": "message_not_found",
+                      "length": "missing_argument"}
 BLOCK_TYPES = frozenset({"actions", "context", "context_actions", "divider", "file", "header", "image", "input",
                          "markdown", "rich_text", "section", "table", "video"})
 TRIGGER_FORMAT = re.compile(r"\d+\.\d+\.[0-9a-f]+")
@@ -45,6 +49,8 @@ CHANNEL_NAME = re.compile(r"[a-z0-9_-]+")
 TIMESTAMP = re.compile(r"\d+(\.\d+)?")  # a message ts ("1512085950.000216") or whole Unix seconds
 # conversations.list `types` -> the scope prefix (Channel.kind) of that type of conversation
 LIST_TYPES = {"public_channel": "channels", "private_channel": "groups", "mpim": "mpim", "im": "im"}
+# files.completeUploadExternal takes a conversation id only (no user id, no name): Slack's own pattern for it
+SHARE_CHANNEL_ID = re.compile(r"[CGDZ][A-Z0-9]{8,}")
 
 
 class SlackError(Exception):
@@ -311,6 +317,10 @@ class FakeSlack:
         self.homes: dict[str, dict[str, Any]] = {}       # user id -> the view published on their Home tab
         self.home_history: list[tuple[str, dict[str, Any]]] = []    # every views.publish that took effect
         self.triggers: dict[str, dict[str, Any]] = {}  # trigger id -> {"expires": monotonic, "used": bool}
+        # the external file upload: file id -> {id, name, title, length, user, content, completed, ...}, and the
+        # secret of each upload_url not yet used -> its file id
+        self.files: dict[str, dict[str, Any]] = {}
+        self._uploads: dict[str, str] = {}
         self.calls: list[Call] = []
         self.server_errors: list[str] = []  # exceptions inside the fake; a test fixture should assert it empty
         self._dms: dict[frozenset[str], str] = {}
@@ -401,6 +411,17 @@ class FakeSlack:
     def channel_named(self, name: str) -> Channel | None:
         return next((c for c in self.channels.values() if c.name == name and not c.is_im), None)
 
+    def file_content(self, file_id: str) -> bytes:
+        """The bytes posted to a file's upload_url (b"" before any were)."""
+        with self._lock:
+            return self.files[file_id]["content"] or b""
+
+    def files_in(self, channel: str) -> list[dict[str, Any]]:
+        """The files shared in a channel, in the order of their messages, each with its `content` bytes."""
+        with self._lock:
+            return [{**f, "content": self.file_content(f["id"])}
+                    for m in self.messages_in(channel) for f in m.get("files", [])]
+
     # -- HTTP -------------------------------------------------------------------------------------------
     # -- response_url -----------------------------------------------------------------------------------
     def new_response_url(self, user: str, channel: str) -> str:
@@ -443,9 +464,31 @@ class FakeSlack:
                                        "response_url": hook_id})
             return 200, {}, {"ok": True}
 
-    def handle(self, path: str, query: str, headers: Any, body: bytes) -> tuple[int, dict[str, str], dict]:
+    # -- upload_url ---------------------------------------------------------------------------------------
+    def _upload(self, secret: str, verb: str, headers: Any, body: bytes) -> tuple[int, dict[str, str], str]:
+        """Step 2 of the external upload: the file's bytes POSTed to the upload_url of files.getUploadURLExternal,
+        raw or as multipart/form-data with one file. Slack's upload service answers in plain text, "OK - <bytes
+        received>", whether or not that is the `length` promised: a mismatch shows at files.completeUploadExternal.
+        Each upload_url takes one upload; another POST to it is a 404."""
+        with self._lock:
+            file_id = self._uploads.get(secret)
+            if file_id is None:
+                return 404, {}, "Not Found"
+            if verb != "POST":
+                return 405, {"Allow": "POST"}, "Method Not Allowed"
+            content = _upload_content(headers, body)
+            if content is None:
+                return 400, {}, "Bad Request: a multipart upload holds exactly one file"
+            del self._uploads[secret]
+            self.files[file_id]["content"] = content
+            return 200, {}, f"OK - {len(content)}"
+
+    def handle(self, path: str, query: str, headers: Any, body: bytes,
+               verb: str = "POST") -> tuple[int, dict[str, str], dict | str]:
         if path.startswith("/respond/"):
             return self._respond(path.removeprefix("/respond/"), headers, body)
+        if path.startswith("/upload/v1/"):
+            return self._upload(path.removeprefix("/upload/v1/"), verb, headers, body)
         method = path.removeprefix("/api/")
         args: dict[str, Any] = dict(parse_qsl(query, keep_blank_values=True))
         content_type = (headers.get("Content-Type") or "").split(";")[0].strip().lower()
@@ -862,6 +905,81 @@ class FakeSlack:
         self.views[old["id"]] = view = self._view(a["view"], old["id"])
         return {"view": view}
 
+    def _m_files_getUploadURLExternal(self, grant: Token, a: dict, spec: dict) -> dict:
+        """Step 1 of Slack's external upload: a file id and a one-time upload_url on this server (`_upload`, step 2)
+        for `length` bytes; files.completeUploadExternal (step 3) shares the file."""
+        length = _int(a["length"], 0)
+        if length is None:
+            raise _invalid("[ERROR] length must be an integer [json-pointer:/length]")
+        fail_if(length == 0, "missing_argument")  # Slack: "Typically only occurs when the `length` provided is 0"
+        if length < 0:
+            raise _invalid("[ERROR] length must be at least 1 [json-pointer:/length]")
+        fail_if(len(str(a.get("alt_txt") or "")) > 1000, "alt_txt_too_large")
+        assert self._loopback is not None, "FakeSlack is not started"
+        file_id, secret = self._new_id("F"), secrets.token_urlsafe(16)
+        self.files[file_id] = {"id": file_id, "name": str(a["filename"]), "title": None, "length": length,
+                               "alt_txt": a.get("alt_txt"), "user": grant.user, "created": int(time.time()),
+                               "content": None, "completed": False}
+        self._uploads[secret] = file_id
+        return {"upload_url": f"{self._loopback.url}/upload/v1/{secret}", "file_id": file_id}
+
+    def _m_files_completeUploadExternal(self, grant: Token, a: dict, spec: dict) -> dict:
+        """Step 3: finish uploads and, with `channel_id`, share them in one message there (the bot must be a
+        member); without it the files stay private. Slack posts that message once its upload job is done; the
+        fake posts it at once. Nothing changes when any file or the channel is refused."""
+        try:
+            items = json.loads(a["files"]) if isinstance(a["files"], str) else a["files"]
+        except ValueError:
+            raise _invalid("[ERROR] files must be a JSON array [json-pointer:/files]") from None
+        if not isinstance(items, list) or not items or not all(
+                isinstance(i, dict) and isinstance(i.get("id"), str) for i in items):
+            raise _invalid("[ERROR] files must be an array of objects with an id [json-pointer:/files]")
+        if len({i["id"] for i in items}) != len(items):
+            raise _invalid("[ERROR] a file may be listed once [json-pointer:/files]")
+        if a.get("channels"):
+            raise NotImplementedError("FakeSlack shares files in one `channel_id`, not in `channels`")
+        for item in items:
+            f = self.files.get(item["id"])
+            fail_if(f is None, "file_not_found")
+            fail_if(f["user"] != grant.user, "access_denied")  # "User is not the owner of the file."
+            # Slack finds a file "from the upload ticket" only once the upload service has the bytes; a ticket
+            # is completed once. An upload that did not bring the `length` bytes promised is no finished file
+            # either: file_not_found is the documented error closest to that (file_update_failed is about
+            # updating a file that exists).
+            fail_if(f["completed"] or f["content"] is None or len(f["content"]) != f["length"], "file_not_found")
+        ch = None
+        if a.get("channel_id"):
+            if not SHARE_CHANNEL_ID.fullmatch(str(a["channel_id"])):  # a user id is refused, as Slack does
+                raise _invalid("[ERROR] input must match regex pattern: ^[CGDZ][A-Z0-9]{8,}$ "
+                               "[json-pointer:/channel_id]")
+            ch = self.channels.get(str(a["channel_id"]))
+            fail_if(ch is None, "channel_not_found")
+            # sharing a file takes membership, in a public channel too (chat:write.public does not help)
+            fail_if(grant.user not in ch.members, "not_in_channel")
+            fail_if(ch.is_archived, "invalid_channel")  # is_archived is not among this method's errors
+        comment, blocks = a.get("initial_comment") or "", None
+        if not comment and a.get("blocks"):  # "If the initial_comment field is provided, blocks is ignored"
+            try:
+                blocks = json.loads(a["blocks"]) if isinstance(a["blocks"], str) else a["blocks"]
+            except ValueError:
+                raise SlackError("invalid_blocks") from None
+            fail_if(not isinstance(blocks, list), "invalid_blocks")
+            if problems := block_problems(blocks, 50):
+                raise SlackError("invalid_blocks", response_metadata={"messages": problems})
+        files = [self.files[i["id"]] for i in items]
+        for f, item in zip(files, items, strict=True):
+            f.update(completed=True, title=str(item.get("title") or f["name"]))
+        if ch is not None:
+            msg = {"type": "message", "ts": self._new_ts(), "user": grant.user, "text": comment,
+                   "team": self.team_id, "upload": True, "files": [_file_object(f) for f in files],
+                   **({"bot_id": self.bot_id, "app_id": self.app_id} if grant.is_bot else {})}
+            if blocks:
+                msg["blocks"] = blocks
+            if a.get("thread_ts"):
+                msg["thread_ts"] = a["thread_ts"]
+            self.messages.setdefault(ch.id, []).append(msg)
+        return {"files": [{"id": f["id"], "title": f["title"]} for f in files]}
+
     def _m_users_info(self, grant: Token, a: dict, spec: dict) -> dict:
         fail_if(a["user"] not in self.users, "user_not_found")
         return {"user": self.users[a["user"]]}
@@ -873,19 +991,41 @@ class FakeSlack:
         return {"user": user}
 
 
+def _upload_content(headers: Any, body: bytes) -> bytes | None:
+    """The file in a POST to an upload_url: the body itself, or the one file part of a multipart/form-data body
+    (Slack takes both); None for a multipart body without exactly one file."""
+    content_type = headers.get("Content-Type") or ""
+    if content_type.split(";")[0].strip().lower() != "multipart/form-data":
+        return body
+    form = email.parser.BytesParser(policy=email.policy.HTTP).parsebytes(
+        b"Content-Type: " + content_type.encode("latin-1") + b"\r\n\r\n" + body)
+    parts = [p for p in form.iter_parts() if p.get_filename() is not None] if form.is_multipart() else []
+    return parts[0].get_payload(decode=True) if len(parts) == 1 else None
+
+
+def _file_object(f: dict[str, Any]) -> dict[str, Any]:
+    """A shared file as a message carries it; the mimetype is Slack's guess from the name."""
+    return {"id": f["id"], "created": f["created"], "name": f["name"], "title": f["title"],
+            "mimetype": mimetypes.guess_type(f["name"])[0] or "application/octet-stream",
+            "size": len(f["content"]), "user": f["user"]}
+
+
 class _Handler(BaseHTTPRequestHandler):
     def do_POST(self) -> None:
         url = urlsplit(self.path)
         body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
         fake: FakeSlack = self.server.fake  # type: ignore[attr-defined]
         try:
-            status, headers, payload = fake.handle(url.path, url.query, self.headers, body)
+            status, headers, payload = fake.handle(url.path, url.query, self.headers, body, self.command)
         except Exception:
             fake.server_errors.append(traceback.format_exc())
             status, headers, payload = 500, {}, {"ok": False, "error": "internal_error"}
-        data = json.dumps(payload).encode()
+        if isinstance(payload, str):  # the upload service answers in plain text
+            data, content_type = payload.encode(), "text/plain; charset=utf-8"
+        else:
+            data, content_type = json.dumps(payload).encode(), "application/json; charset=utf-8"
         self.send_response(status)
-        self.send_header("Content-Type", "application/json; charset=utf-8")
+        self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(data)))
         for name, value in headers.items():
             self.send_header(name, value)

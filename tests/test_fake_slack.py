@@ -9,6 +9,7 @@ import urllib.error
 import urllib.request
 from urllib.parse import urlencode
 
+import httpx
 import pytest
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackObjectFormationError
@@ -743,3 +744,184 @@ def test_slack_sdks_rate_limit_retry_handler_retries_after_a_429(fake):
     assert patient.chat_postMessage(channel=channel, text="Toch verstuurd")["ok"]
     assert [c.status for c in fake.calls_to("chat.postMessage")] == [429, 200]
     assert len(fake.messages_in(channel)) == 1
+
+
+# -- file uploads: files.getUploadURLExternal, a POST to the upload_url, files.completeUploadExternal --------------
+PNG = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) + b"\r\n--einde\r\n"  # binary, with CRLF and a fake boundary
+
+
+def post_file(url, data, content_type="application/octet-stream", verb="POST"):
+    """A POST of a file's bytes to an upload_url: (HTTP status, the answer's text)."""
+    try:
+        with urllib.request.urlopen(urllib.request.Request(url, data, {"Content-Type": content_type},
+                                                           method=verb)) as resp:
+            return resp.status, resp.read().decode()
+    except urllib.error.HTTPError as e:
+        return e.code, e.read().decode()
+
+
+def uploaded(fake, client, data=PNG, filename="overzicht.png", length=None):
+    """Steps 1 and 2 of an upload: the file id, with the bytes on the upload service."""
+    ticket = client.files_getUploadURLExternal(filename=filename, length=len(data) if length is None else length)
+    assert post_file(ticket["upload_url"], data) == (200, f"OK - {len(data)}")
+    return ticket["file_id"]
+
+
+def test_an_upload_is_shared_in_one_message_in_a_private_channel_the_bot_is_in(fake, client):
+    channel = private_channel(client, members=[ANNA])
+    ticket = client.files_getUploadURLExternal(filename="overzicht.png", length=len(PNG))
+    file_id, url = ticket["file_id"], ticket["upload_url"]
+    assert file_id.startswith("F") and url.startswith(fake.base_url.removesuffix("/api/") + "/upload/v1/")
+    assert post_file(url, PNG) == (200, f"OK - {len(PNG)}")
+    assert fake.file_content(file_id) == PNG and fake.messages_in(channel) == []
+    done = client.files_completeUploadExternal(files=[{"id": file_id, "title": "Weekoverzicht"}],
+                                               channel_id=channel, initial_comment="Het overzicht van deze week")
+    assert done["files"] == [{"id": file_id, "title": "Weekoverzicht"}]
+    [message] = fake.messages_in(channel)
+    assert (message["user"], message["text"]) == (fake.bot_user_id, "Het overzicht van deze week")
+    [shared] = message["files"]
+    assert {k: shared[k] for k in ("id", "name", "title", "mimetype", "size")} == {
+        "id": file_id, "name": "overzicht.png", "title": "Weekoverzicht", "mimetype": "image/png", "size": len(PNG)}
+    assert fake.files_in(channel) == [{**shared, "content": PNG}]
+    history = client.conversations_history(channel=channel)["messages"]  # the message reads back as JSON
+    assert [m["files"][0]["id"] for m in history] == [file_id]
+
+
+def test_slack_sdks_files_upload_v2_shares_a_file_in_a_dm(fake, client):
+    dm = client.conversations_open(users=ANNA)["channel"]["id"]
+    report = "<html><body>Rapportage Q3 — é</body></html>".encode()
+    answer = client.files_upload_v2(content=report, filename="rapport.html", title="Rapportage",
+                                    channel=dm, initial_comment="De rapportage")
+    assert answer["file"]["title"] == "Rapportage"
+    [message] = fake.messages_in(dm)
+    assert message["text"] == "De rapportage"
+    [shared] = fake.files_in(dm)
+    assert (shared["id"], shared["mimetype"], shared["content"]) == (answer["file"]["id"], "text/html", report)
+
+
+def test_an_upload_may_be_a_multipart_form_with_one_file(fake, client):
+    channel = private_channel(client)
+    ticket = client.files_getUploadURLExternal(filename="lijst.csv", length=len(PNG))
+    answer = httpx.post(ticket["upload_url"], files={"file": ("lijst.csv", PNG, "text/csv")},
+                        data={"note": "not a file"})
+    assert (answer.status_code, answer.text) == (200, f"OK - {len(PNG)}")
+    client.files_completeUploadExternal(files=[{"id": ticket["file_id"]}], channel_id=channel)
+    [shared] = fake.files_in(channel)
+    assert (shared["content"], shared["title"], shared["mimetype"]) == (PNG, "lijst.csv", "text/csv")
+    assert fake.messages_in(channel)[0]["text"] == ""
+
+
+def test_an_upload_url_takes_one_post_of_the_file(fake, client):
+    ticket = client.files_getUploadURLExternal(filename="a.txt", length=3)
+    two_files = httpx.post(ticket["upload_url"], files={"a": ("a.txt", b"abc"), "b": ("b.txt", b"def")})
+    assert two_files.status_code == 400
+    assert post_file(ticket["upload_url"], None, verb="GET")[0] == 405
+    assert post_file(ticket["upload_url"], b"abc") == (200, "OK - 3")
+    assert post_file(ticket["upload_url"], b"xyz")[0] == 404
+    assert fake.file_content(ticket["file_id"]) == b"abc"
+    assert post_file(ticket["upload_url"].rsplit("/", 1)[0] + "/not-a-ticket", b"abc")[0] == 404
+
+
+def test_completing_before_the_bytes_are_uploaded_is_file_not_found(fake, client):
+    channel = private_channel(client)
+    ticket = client.files_getUploadURLExternal(filename="overzicht.png", length=len(PNG))
+    complete = client.files_completeUploadExternal
+    assert slack_error(complete, files=[{"id": ticket["file_id"]}], channel_id=channel)["error"] == "file_not_found"
+    assert fake.messages_in(channel) == []
+    post_file(ticket["upload_url"], PNG)
+    assert complete(files=[{"id": ticket["file_id"]}], channel_id=channel)["ok"]
+    assert slack_error(complete, files=[{"id": "F0NOTAFILE"}])["error"] == "file_not_found"
+
+
+def test_a_file_is_completed_once(fake, client):
+    channel = private_channel(client)
+    file_id = uploaded(fake, client)
+    client.files_completeUploadExternal(files=[{"id": file_id}], channel_id=channel, initial_comment="Eerste")
+    again = slack_error(client.files_completeUploadExternal, files=[{"id": file_id}], channel_id=channel,
+                        initial_comment="Tweede")
+    assert again["error"] == "file_not_found"
+    assert [m["text"] for m in fake.messages_in(channel)] == ["Eerste"]
+
+
+def test_a_refused_file_shares_none_of_the_others(fake, client):
+    channel = private_channel(client)
+    good = uploaded(fake, client)
+    pending = client.files_getUploadURLExternal(filename="b.png", length=1)["file_id"]
+    files = [{"id": good}, {"id": pending}]
+    answer = slack_error(client.files_completeUploadExternal, files=files, channel_id=channel)
+    assert answer["error"] == "file_not_found"
+    assert fake.messages_in(channel) == []
+    assert client.files_completeUploadExternal(files=[{"id": good}], channel_id=channel)["ok"]
+
+
+def test_an_upload_of_another_length_than_announced_cannot_be_completed(fake, client):
+    channel = private_channel(client)
+    short = uploaded(fake, client, data=b"12345", length=10)  # the upload service takes it: "OK - 5"
+    long = uploaded(fake, client, data=b"12345", length=4)
+    for file_id in (short, long):
+        answer = slack_error(client.files_completeUploadExternal, files=[{"id": file_id}], channel_id=channel)
+        assert answer["error"] == "file_not_found"
+    assert fake.messages_in(channel) == []
+    assert client.files_completeUploadExternal(files=[{"id": uploaded(fake, client, data=b"12345", length=5)}],
+                                               channel_id=channel)["ok"]
+
+
+def test_sharing_needs_the_bot_in_the_channel(fake, client):
+    file_id = uploaded(fake, client)
+    complete = client.files_completeUploadExternal
+    hidden = fake.add_channel("geheim", is_private=True, members=(ANNA,))
+    assert slack_error(complete, files=[{"id": file_id}], channel_id=hidden)["error"] == "not_in_channel"
+    public = fake.add_channel("algemeen", members=(ANNA,))
+    assert slack_error(complete, files=[{"id": file_id}], channel_id=public)["error"] == "not_in_channel"
+    assert slack_error(complete, files=[{"id": file_id}], channel_id="C0MISSING1")["error"] == "channel_not_found"
+    closed = private_channel(client, name="vt-2025-0002")
+    client.conversations_archive(channel=closed)
+    assert slack_error(complete, files=[{"id": file_id}], channel_id=closed)["error"] == "invalid_channel"
+    assert slack_error(complete, files=[{"id": file_id}], channel_id=ANNA)["error"] == "invalid_arguments"
+    assert all(fake.messages_in(c) == [] for c in (hidden, public, closed))
+    channel = private_channel(client)
+    assert complete(files=[{"id": file_id}], channel_id=channel)["ok"]  # the refusals did not use the file up
+    assert [f["id"] for f in fake.files_in(channel)] == [file_id]
+
+
+def test_without_a_channel_a_completed_file_stays_private(fake, client):
+    private_channel(client)
+    client.conversations_open(users=ANNA)
+    file_id = uploaded(fake, client)
+    assert client.files_completeUploadExternal(files=[{"id": file_id}])["files"] == [{"id": file_id,
+                                                                                    "title": "overzicht.png"}]
+    assert all(not m.get("files") for messages in fake.messages.values() for m in messages)
+    assert fake.file_content(file_id) == PNG
+
+
+def test_only_the_uploader_completes_a_file(fake, client):
+    channel = private_channel(client, members=[ANNA])
+    file_id = uploaded(fake, client)
+    anna = WebClient(token=fake.add_token("xoxp-anna", {"files:write"}, user=ANNA), base_url=fake.base_url)
+    assert slack_error(anna.files_completeUploadExternal, files=[{"id": file_id}],
+                       channel_id=channel)["error"] == "access_denied"
+    assert fake.messages_in(channel) == []
+
+
+def test_uploading_needs_files_write(fake, client):
+    channel = private_channel(client)
+    file_id = uploaded(fake, client)
+    narrow = WebClient(token=fake.add_token("xoxb-no-files", {"chat:write", "groups:write"}),
+                       base_url=fake.base_url)
+    answer = slack_error(narrow.files_getUploadURLExternal, filename="a.png", length=3)
+    assert (answer["error"], answer["needed"]) == ("missing_scope", "files:write")
+    answer = slack_error(narrow.files_completeUploadExternal, files=[{"id": file_id}], channel_id=channel)
+    assert (answer["error"], answer["needed"]) == ("missing_scope", "files:write")
+    assert fake.messages_in(channel) == [] and "files:write" in fake.tokens[fake.token].scopes
+
+
+def test_get_upload_url_checks_length_and_alt_text(fake, client):
+    get_url = client.files_getUploadURLExternal
+    assert slack_error(get_url, filename="a.png", length=0)["error"] == "missing_argument"
+    assert raw(fake, "files.getUploadURLExternal", form={"filename": "a.png"},
+               token=fake.token)[1]["error"] == "missing_argument"
+    assert slack_error(get_url, filename="a.png", length="veel")["error"] == "invalid_arguments"
+    assert slack_error(get_url, filename="a.png", length=3, alt_txt="x" * 1001)["error"] == "alt_txt_too_large"
+    assert get_url(filename="a.png", length=3, alt_txt="x" * 1000)["ok"]
+    assert fake.calls_to("files.getUploadURLExternal")[-1].response["file_id"] in fake.files
+

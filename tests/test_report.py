@@ -4,7 +4,6 @@ report contains a case's free text; the HTML is one self-contained file whose ch
 
 from __future__ import annotations
 
-import random
 import re
 import shutil
 import statistics
@@ -15,39 +14,16 @@ from pathlib import Path
 
 import pytest
 
-from bot.app import Bot
-from bot.config import load_directory, load_profile
-from bot.console.console import SimClock
-from bot.render import Renderer
 from bot.report import write
-from bot.storage.db import make_engine, migrate
 from models.calendar import AMS
 from models.report import HIDDEN, SMALL, report
 from models.types import DeadlineState
 from tests.harness import clean_env, triagebot_many
-from tests.year_of_cases import START, CountingPlatform, Year
 
 FROM, UNTIL = date(2025, 1, 1), date(2026, 1, 1)
 ORGS = {"vt-gelderland-midden": "Veilig Thuis Gelderland-Midden", "lt-arnhem": "Lokaal team Arnhem",
         "lt-ede": "Lokaal team Ede"}
 LT_OF = {"Arnhem": "lt-arnhem", "Ede": "lt-ede"}
-
-
-@pytest.fixture(scope="module")
-def year(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("jaar")
-    url = f"sqlite:///{folder / 'jaar.db'}"
-    engine = make_engine(url)
-    migrate(engine)
-    directory, profile = load_directory(None), load_profile("gelderland-midden")
-    clock = SimClock(START)
-    bot = Bot(directory, profile, engine, CountingPlatform(), Renderer(directory, "console", profile.wording), clock)
-    generated = Year(bot, clock, random.Random(11), 90)
-    generated.run()
-    with bot.uow() as uow:
-        states = [uow.cases.get(n) for n in uow.cases.numbers()]
-    yield {"log": generated.log, "states": states, "bot": bot, "url": url, "folder": folder, "profile": profile}
-    engine.dispose()
 
 
 def whole_year(year, gemeente=None):

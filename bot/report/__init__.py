@@ -60,4 +60,5 @@ def render_html(rep: Report, title: str, figures: dict[str, bytes]) -> str:
 
     images = {name: "data:image/png;base64," + base64.b64encode(png).decode() for name, png in figures.items()}
     return _ENV.get_template("rapport.html.j2").render(rep=rep, title=title, images=images, alts=charts.ALTS,
+                                                       meldingen=shown(rep.cases, rep.suppressed),
                                                        small=SMALL, hidden=HIDDEN)

@@ -20,5 +20,7 @@ class MonthlyReports:
         same moment: the insert waits for it and then does nothing)."""
         dialect = self.session.get_bind().dialect.name
         insert = pg_insert if dialect == "postgresql" else sqlite_insert
-        stmt = insert(MonthlyReportRow.__table__).values(month=month, org_id=org_id, queued_at=at)
-        return self.session.execute(stmt.on_conflict_do_nothing()).rowcount == 1
+        table = MonthlyReportRow.__table__
+        stmt = insert(table).values(month=month, org_id=org_id, queued_at=at).on_conflict_do_nothing()
+        # the row it wrote, if it wrote one (psycopg gives no row count here)
+        return self.session.execute(stmt.returning(table.c.org_id)).first() is not None

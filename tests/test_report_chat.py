@@ -1,0 +1,274 @@
+"""`/tafel rapport` and the monthly report (issue 16): a leidinggevende gets a month's report of the organisation —
+a PNG summary and the whole report as HTML — in a direct message or the organisation's report channel; counts of
+the organisation's own cases, checked here against the generated year (fixed seed); small numbers hidden where the
+report leaves Veilig Thuis; no free text of a case; only leidinggevenden; a bad month answered in Dutch and nothing
+queued; the monthly report goes once per month and organisation, also with two processes at once (PostgreSQL)."""
+
+from __future__ import annotations
+
+import dataclasses
+import html as htmllib
+import re
+import shutil
+import threading
+from datetime import datetime
+
+import pytest
+import sqlalchemy as sa
+
+from bot.app import Bot
+from bot.config import load_directory
+from bot.console.console import SimClock
+from bot.console.console_platform import ConsolePlatform
+from bot.render import Renderer
+from bot.storage.db import make_engine
+from commands import reports
+from commands.model import Invocation
+from models.calendar import AMS
+from models.directory import Directory, Organisation
+from models.membership import involved
+from models.report import HIDDEN, SMALL
+from models.tables import AuditRow, MonthlyReportRow, OutboxRow
+
+JUNE = ("2025-06-01", "2025-07-01")
+REFUSALS = ("Alleen een leidinggevende", "Een rapport gaat over een maand die voorbij is",
+            "geen rapportkanaal", "begrijp")
+
+
+def at(moment: str) -> datetime:
+    return datetime.fromisoformat(moment).replace(tzinfo=AMS)
+
+
+def with_report_channel(directory: Directory, org_id: str, channels: dict[str, str]) -> Directory:
+    orgs = [dataclasses.replace(o, report_channels=channels) if o.id == org_id else o
+            for o in directory.organisations.values()]
+    return Directory(orgs, directory.members.values())
+
+
+@pytest.fixture
+def chat(year, tmp_path):
+    """A bot on a copy of the generated year's database, on the console platform, in July 2025."""
+    path = tmp_path / "jaar.db"
+    shutil.copy(year["folder"] / "jaar.db", path)
+    engine = make_engine(f"sqlite:///{path}")
+    made = []
+
+    def make(directory: Directory | None = None, profile=None, now: str = "2025-07-08T10:00") -> Bot:
+        directory = directory or load_directory(None)
+        profile = profile or year["profile"]
+        clock = SimClock(at(now))
+        bot = Bot(directory, profile, engine, ConsolePlatform(directory, clock),
+                  Renderer(directory, "console", profile.wording), clock)
+        made.append(bot)
+        return bot
+    yield make
+    engine.dispose()
+
+
+def shared(bot: Bot) -> list[dict]:
+    """What the console platform shared as files: (where, text, {name: bytes})."""
+    platform = bot.port
+    return [{"where": m["channel"], "text": m["text"], "files": {n: platform.files[n] for n in m["files"]}}
+            for m in platform.messages.values() if m.get("files")]
+
+
+def ask(bot: Bot, member: str, text: str = "rapport") -> str:
+    [answer] = bot.command(Invocation(member, "/tafel", text))
+    return answer.text
+
+
+def meldingen(html: str) -> str:
+    return htmllib.unescape(re.search(r'<span id="meldingen">([^<]*)</span>', html).group(1))
+
+
+def cells(html: str) -> list[str]:
+    return [htmllib.unescape(c) for c in re.findall(r"<td>([^<]*)</td>", html)]
+
+
+def june(states, keep=lambda s: True) -> list:
+    return [s for s in states if "2025-06" == f"{s.received_at.astimezone(AMS):%Y-%m}" and keep(s)]
+
+
+def test_a_vt_leidinggevende_gets_june_for_the_whole_region_in_a_direct_message(chat, year):
+    bot = chat()
+    answer = ask(bot, "vt-leidinggevende", "rapport 2025-06")
+    assert "juni 2025" in answer and "privéberichten" in answer
+    [share] = shared(bot)
+    assert share["where"] == "@vt-leidinggevende" and "Rapport juni 2025" in share["text"]
+    png, page = (share["files"][f"rapport-2025-06-vt-gelderland-midden.{ext}"] for ext in ("png", "html"))
+    assert png.startswith(b"\x89PNG")
+    html = page.decode()
+    expected = [e for e in year["log"] if e[0] == "nieuw" and f"{e[3]:%Y-%m}" == "2025-06"]   # the generator's
+    assert meldingen(html) == str(len(expected)) and len(expected) >= SMALL
+    assert HIDDEN not in cells(html)                      # VT's own report: nothing hidden
+    with bot.engine.connect() as c:
+        row = c.execute(sa.select(AuditRow.actor, AuditRow.outcome, AuditRow.detail)
+                        .where(AuditRow.action == "/tafel rapport")).one()
+    assert row == ("vt-leidinggevende", "ok", {"maand": "2025-06", "organisatie": "vt-gelderland-midden",
+                                               "naar": "prive"})
+
+
+def test_a_lokaal_team_gets_its_own_cases_with_counts_below_five_hidden(chat, year):
+    bot = chat()
+    ask(bot, "lt-ede-leidinggevende")          # in July: June
+    [share] = shared(bot)
+    assert share["where"] == "@lt-ede-leidinggevende" and '"< 5"' in share["text"]
+    html = share["files"]["rapport-2025-06-lt-ede.html"].decode()
+    own = june(year["states"], lambda s: "lt-ede" in involved(s))
+    other = june(year["states"], lambda s: "lt-ede" not in involved(s))
+    assert own and other                                  # there is something to leave out
+    shown = meldingen(html)
+    assert shown == (str(len(own)) if len(own) >= SMALL else HIDDEN)
+    numbers = [c for c in cells(html) if re.fullmatch(r"\d+", c)]
+    assert HIDDEN in cells(html)                          # a month of one team has small counts...
+    # ...and no count between 1 and 4 shows (the terms in working days, 2 and 5, are the profile's own)
+    assert all(int(n) == 0 or int(n) >= SMALL or int(n) in (2, 5) for n in numbers)
+    assert "Lokaal team Arnhem" not in html.split("<h2>Triagebesluiten per gemeente")[1]   # not Arnhem's routes
+
+
+def test_no_chat_report_contains_a_cases_free_text(chat, year):
+    texts = set()
+    for s in year["states"]:
+        if s.decision:
+            texts |= {s.decision.reasoning, s.decision.override_reason or ""}
+        texts |= {h.refusal.reason for h in s.handovers if h.refusal}
+        texts |= {r.text for r in s.records if r.kind not in ("opgepakt", "pauze", "hervat")}
+    texts = {t for t in texts if len(t) > 3 and not t.isdigit()}
+    assert texts
+    bot = chat()
+    for member in ("vt-leidinggevende", "lt-arnhem-leidinggevende"):
+        ask(bot, member, "rapport 2025-06")
+    for share in shared(bot):
+        content = share["text"] + share["files"][next(n for n in share["files"] if n.endswith(".html"))].decode()
+        assert not [t for t in texts if t in content]
+        assert not re.search(r"VT-\d{4}-\d{4}", content)     # nor a case number
+
+
+@pytest.mark.parametrize("member,text,refusal", [
+    ("vt-medewerker", "rapport", "Alleen een leidinggevende"),
+    ("vt-gedragswetenschapper", "rapport", "Alleen een leidinggevende"),
+    ("gemeente-arnhem", "rapport", "Alleen een leidinggevende"),
+    ("vt-leidinggevende", "rapport 2025-07", "Een rapport gaat over een maand die voorbij is"),
+    ("vt-leidinggevende", "rapport 2025-13", "Een rapport gaat over een maand die voorbij is"),
+    ("vt-leidinggevende", "rapport juni", "begrijp"),
+    ("vt-leidinggevende", "rapport kanaal", "geen rapportkanaal"),
+])
+def test_who_may_not_or_what_cannot_be_is_answered_in_dutch_and_nothing_is_queued(chat, member, text, refusal):
+    bot = chat()
+    with bot.engine.connect() as c:
+        before = c.execute(sa.select(sa.func.count()).select_from(OutboxRow)).scalar_one()
+    answer = ask(bot, member, text)
+    assert refusal in answer, answer
+    with bot.engine.connect() as c:
+        assert c.execute(sa.select(sa.func.count()).select_from(OutboxRow)).scalar_one() == before
+        outcome = c.execute(sa.select(AuditRow.outcome).where(AuditRow.action == "/tafel rapport")).scalar_one()
+    assert outcome.startswith("geweigerd")
+    assert shared(bot) == []
+
+
+def test_with_kanaal_the_report_goes_to_the_organisations_report_channel(chat):
+    directory = with_report_channel(load_directory(None), "lt-arnhem", {"console": "rapporten-lt-arnhem"})
+    bot = chat(directory)
+    bot.port.open_channel("rapporten-lt-arnhem", ["lt-arnhem-leidinggevende"], "Rapporten")
+    assert "rapportkanaal van Lokaal team Arnhem" in ask(bot, "lt-arnhem-leidinggevende", "rapport kanaal")
+    [share] = shared(bot)
+    assert share["where"] == "rapporten-lt-arnhem" and set(share["files"]) == {
+        "rapport-2025-06-lt-arnhem.png", "rapport-2025-06-lt-arnhem.html"}
+
+
+MONTHLY = frozenset(reports.RECEIVERS)      # vt, lt, gi and gemeente
+
+
+def test_the_monthly_report_goes_on_the_first_working_day_once_to_each_organisation(chat, year):
+    profile = dataclasses.replace(year["profile"], monthly_report=MONTHLY)
+    directory = load_directory(None)
+    early = chat(profile=profile, now="2025-07-01T08:59")      # Tuesday 1 July, before nine
+    assert early.monthly_reports_now() == [] and shared(early) == []
+    bot = chat(profile=profile, now="2025-07-01T09:00")
+    sent = bot.monthly_reports_now()
+    kinds = {o.id for o in directory.organisations.values() if o.kind in MONTHLY}
+    assert set(sent) == kinds
+    to = sorted(s["where"] for s in shared(bot))
+    assert to == sorted(f"@{m.id}" for m in directory.members.values()
+                        if m.role is reports.RECEIVERS[directory.org(m.org_id).kind])
+    gemeente = next(s for s in shared(bot) if s["where"] == "@gemeente-ede")
+    html = gemeente["files"]["rapport-2025-06-gemeente-ede.html"].decode()
+    ede = june(year["states"], lambda s: "Ede" in s.gemeenten)
+    assert meldingen(html) == (str(len(ede)) if len(ede) >= SMALL else HIDDEN) and HIDDEN in cells(html)
+    assert bot.monthly_reports_now() == []                # once
+    later = chat(profile=profile, now="2025-07-15T09:00")
+    assert later.monthly_reports_now() == [] and shared(later) == []
+    with bot.engine.connect() as c:
+        marks = c.execute(sa.select(sa.func.count()).select_from(MonthlyReportRow)).scalar_one()
+        audited = c.execute(sa.select(AuditRow.detail).where(AuditRow.action == "maandrapport")).scalars().all()
+    assert marks == len(kinds) and sorted(d["organisatie"] for d in audited) == sorted(kinds)
+
+
+def test_a_month_starting_on_a_holiday_weekend_waits_for_the_first_working_day(year):
+    profile = dataclasses.replace(year["profile"], monthly_report=MONTHLY)
+    # 1 November 2025 is a Saturday: the report about October goes on Monday 3 November
+    assert reports.monthly_due(profile, at("2025-11-01T10:00")) is None
+    assert reports.monthly_due(profile, at("2025-11-03T08:00")) is None
+    assert [d.isoformat() for d in reports.monthly_due(profile, at("2025-11-03T09:00"))] == ["2025-10-01",
+                                                                                             "2025-11-01"]
+    assert reports.monthly_due(profile, at("2026-01-02T09:00")) is not None     # 1 January: a holiday
+
+
+def test_nobody_gets_a_monthly_report_unless_the_profile_asks(chat):
+    bot = chat(now="2025-07-01T10:00")
+    assert bot.monthly_reports_now() == [] and shared(bot) == []
+
+
+def test_an_organisation_with_a_report_channel_gets_the_monthly_report_there_not_in_direct_messages(chat, year):
+    profile = dataclasses.replace(year["profile"], monthly_report=frozenset({reports.OrgKind.LT}))
+    directory = with_report_channel(load_directory(None), "lt-ede", {"console": "rapporten-lt-ede"})
+    bot = chat(directory, profile, now="2025-07-01T09:30")
+    bot.port.open_channel("rapporten-lt-ede", ["lt-ede-leidinggevende"], "Rapporten")
+    assert sorted(bot.monthly_reports_now()) == ["lt-arnhem", "lt-ede"]
+    assert sorted(s["where"] for s in shared(bot)) == ["@lt-arnhem-leidinggevende", "rapporten-lt-ede"]
+
+
+def test_an_organisation_that_left_the_directory_before_delivery_gets_nothing_and_the_row_fails(chat):
+    bot = chat()
+    ask(bot, "lt-ede-leidinggevende", "rapport 2025-06")       # delivered at once on the console
+    gone = Directory([o for o in bot.directory.organisations.values() if o.id != "lt-ede"],
+                     [m for m in bot.directory.members.values() if m.org_id != "lt-ede"])
+    message = reports.report_message(Organisation("lt-ede", "Lokaal team Ede", reports.OrgKind.LT, ("Ede",)),
+                                     *(datetime.fromisoformat(d).date() for d in JUNE), to="lt-ede-leidinggevende",
+                                     asked_by=None)
+    later = chat(gone)
+    with later.uow() as uow:
+        uow.outbox.add(message, case=None, at=later.clock())
+        uow.commit()
+    later.deliver_now()
+    with later.engine.connect() as c:
+        states = c.execute(sa.select(OutboxRow.state, OutboxRow.last_error).where(OutboxRow.kind == "report")
+                           .order_by(OutboxRow.id)).all()
+    assert states[0].state == "verzonden" and states[-1].state == "mislukt" and "not in the directory" in \
+        states[-1].last_error
+
+
+def test_two_processes_sending_the_monthly_report_at_once_send_it_once(year, engine):
+    profile = dataclasses.replace(year["profile"], monthly_report=MONTHLY)
+    directory = load_directory(None)
+    clock = SimClock(at("2025-07-01T09:00"))
+    bots = [Bot(directory, profile, engine, ConsolePlatform(directory, clock), Renderer(directory, "console"), clock)
+            for _ in range(2)]
+    start = threading.Barrier(2)
+    got: list[list[str]] = [[], []]
+
+    def run(i: int) -> None:
+        start.wait()
+        got[i] = reports.monthly(bots[i].uow, directory, profile, at("2025-07-01T09:00"))
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    kinds = sorted(o.id for o in directory.organisations.values() if o.kind in MONTHLY)
+    assert sorted(got[0] + got[1]) == kinds                # each organisation once, by one or the other
+    with engine.connect() as c:
+        queued = c.execute(sa.select(OutboxRow.recipient).where(OutboxRow.kind == "report")).scalars().all()
+    assert sorted(queued) == sorted(m.id for m in directory.members.values()
+                                    if m.role is reports.RECEIVERS[directory.org(m.org_id).kind])
+
