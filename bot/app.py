@@ -56,7 +56,8 @@ class Bot:
         self.metrics.watch_backlog("inbox", lambda now: inbox_backlog(engine, now), clock)
         self.dispatcher = Dispatcher(engine, port, renderer, channel_done=self._channel_done, failed=self._failed,
                                      delivered=lambda cases: self.cases_changed(cases),
-                                     reports=Reports(self.uow, directory, profile, renderer.platform))
+                                     reports=Reports(self.uow, directory, profile, renderer.platform),
+                                     gave_up=self._gave_up)
         # told of the cases whose messages went out (something changed in them): Slack publishes Home tabs again
         self.cases_changed: Callable[[set[str]], None] = lambda cases: None
         self.sweeper = Sweeper(engine, directory, profile, self.profile_for, self.uow)
@@ -129,6 +130,17 @@ class Bot:
 
     def _failed(self, error: PlatformError) -> None:
         self.metrics.delivery_failures.labels(self.renderer.platform, error_code(str(error))).inc()
+
+    def _gave_up(self, row, error: PlatformError) -> None:
+        """A report that could not be shared: whoever asked for it (or was to get it) hears why, in a direct
+        message, with what to do about it."""
+        if row.kind != Kind.REPORT.value:
+            return
+        message = reports.failed_message(row.context, row.recipient, error_code(str(error)))
+        if message is not None:
+            with self.uow() as uow:
+                uow.outbox.add(message, case=None, at=self.clock())
+                uow.commit()
 
     def deliver_now(self) -> None:
         self.dispatcher.deliver(self.clock())

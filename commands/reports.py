@@ -33,6 +33,17 @@ def report_message(org: Organisation, start: date, end: date, *, to: str | None,
     return Message("rapport", context, Audience.CHANNEL, kind=Kind.REPORT, channel=f"rapport:{org.id}")
 
 
+def failed_message(context: dict, recipient: str | None, error: str) -> Message | None:
+    """The report of `context` could not be shared (`error`: the platform's code): a direct message to whoever asked
+    for it, or else to whom it was going; a monthly report to a channel has nobody to tell (the janitor reports
+    it to the administrator)."""
+    to = context.get("gevraagd_door") or recipient
+    if to is None:
+        return None
+    return Message("rapport_mislukt", {"van": context["van"], "organisatie": context["organisatie"], "fout": error,
+                                       "kanaal": recipient is None}, Audience.DM, to=to)
+
+
 def _month(req: Request, today: date) -> tuple[date, date]:
     """The month asked for (JJJJ-MM), by default the last one; only a month that is over."""
     for i, word in enumerate(req.args.words):

@@ -272,3 +272,56 @@ def test_two_processes_sending_the_monthly_report_at_once_send_it_once(year, eng
     assert sorted(queued) == sorted(m.id for m in directory.members.values()
                                     if m.role is reports.RECEIVERS[directory.org(m.org_id).kind])
 
+
+
+def files_to(world, member: str) -> list[tuple[str, str, bytes]]:
+    """(text with it, file name, bytes) of every file the bot shared in its direct messages with `member`."""
+    if world.name == "console":
+        platform = world.console.platform
+        return [(m["text"], n, platform.files[n]) for m in platform.messages.values()
+                if m["channel"] == f"@{member}" for n in m.get("files", ())]
+    if world.name == "slack":
+        from tests.worlds import slack_id
+
+        fake = world.fake
+        dms = [c.id for c in fake.channels.values() if c.is_im and slack_id(member) in c.members]
+        return [(m["text"], f["name"], fake.file_content(f["id"]))
+                for dm in dms for m in fake.messages_in(dm) for f in m.get("files", [])]
+    fake = world.fake
+    dm = fake.direct_channel(fake.bot_user_id, world.users[member])
+    if dm is None:
+        return []
+    return [(next(p["message"] for p in fake._posts.values() if p["id"] == f["post_id"]), f["name"], f["content"])
+            for f in fake.files_in(dm)]
+
+
+def test_the_report_arrives_as_two_files_in_a_direct_message_on_every_platform(world):
+    world.run(["vt-medewerker: /casus nieuw Arnhem", "vt-medewerker: /casus nieuw Ede",
+               "vt-medewerker: /casus besluit VT-2025-0001 lt licht gezin-geinformeerd"])
+    world.clock.now = at("2025-06-03T10:00")
+    answer = world.type("vt-leidinggevende", "/tafel", "rapport")
+    assert "mei 2025" in answer and "privéberichten" in answer
+    shared_files = files_to(world, "vt-leidinggevende")
+    assert sorted(name for _, name, _ in shared_files) == ["rapport-2025-05-vt-gelderland-midden.html",
+                                                           "rapport-2025-05-vt-gelderland-midden.png"]
+    [(text, _, png), (_, _, page)] = sorted(shared_files, key=lambda f: f[1], reverse=True)
+    assert "Rapport mei 2025" in text and png.startswith(b"\x89PNG")
+    assert meldingen(page.decode()) == "2" and "<img" in page.decode()
+    assert files_to(world, "lt-arnhem-leidinggevende") == []     # nobody else
+
+
+def test_a_slack_app_installed_without_files_write_fails_the_report_visibly_not_silently(tmp_path):
+    from bot.slack.spec import SCOPES
+    from tests.fake_slack import FakeSlack
+    from tests.worlds import SlackWorld, chat_directory, slack_id
+
+    with FakeSlack(scopes=set(SCOPES) - {"files:write"}) as fake:     # the manifest before December 2026
+        world = SlackWorld(fake, chat_directory(tmp_path), f"sqlite:///{tmp_path / 'slack.db'}", "2025-06-03T10:00")
+        world.type("vt-leidinggevende", "/tafel", "rapport")
+        with world.bot.engine.connect() as c:
+            row = c.execute(sa.select(OutboxRow.state, OutboxRow.last_error).where(OutboxRow.kind == "report")).one()
+        assert row == ("mislukt", "missing_scope")      # permanent: not tried again
+        assert fake.files == {}
+        dm = next(c.id for c in fake.channels.values() if c.is_im and slack_id("vt-leidinggevende") in c.members)
+        [told] = [m["text"] for m in fake.messages_in(dm)]   # who asked hears why, and what to do about it
+        assert "kon niet worden gedeeld" in told and "files:write" in told and "/tafel rapport 2025-05" in told

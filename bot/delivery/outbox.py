@@ -44,6 +44,7 @@ if TYPE_CHECKING:
 log = logging.getLogger("triagebot.outbox")
 
 PENDING, SENT, FAILED = "nieuw", "verzonden", "mislukt"
+RETRY = "later"        # what a delivery attempt came to, besides SENT and FAILED
 COPY_FROM = 200          # rows from which the sweep's outbox rows go in by COPY on PostgreSQL (bench/sweep.py)
 JSON_COLUMNS = frozenset({"context", "buttons"})
 DELETED, STAYS_ARCHIVED = "verwijderd", "blijft_gearchiveerd"    # what a DELETE row's platform_ref says
@@ -164,9 +165,11 @@ class Dispatcher:
                  wall: Callable[[], datetime] = lambda: datetime.now(UTC),
                  channel_done: Callable[[str, str, datetime, str], None] | None = None,
                  failed: Callable[[PlatformError], None] | None = None,
-                 delivered: Callable[[set[str]], None] | None = None, reports: Reports | None = None):
+                 delivered: Callable[[set[str]], None] | None = None, reports: Reports | None = None,
+                 gave_up: Callable[[Claimed, PlatformError], None] | None = None):
         self.engine, self.port, self.renderer = engine, port, renderer
         self.reports = reports          # builds a report's files when its message is delivered
+        self.gave_up = gave_up          # told of every row that failed for good (someone may have to know)
         # told when a case channel was archived (its members are gone) or deleted: (kind, case, when, ref)
         self.channel_done = channel_done
         self.failed = failed            # told of every attempt that failed (for the operators' counters)
@@ -194,13 +197,15 @@ class Dispatcher:
                 rows = self._claim(now, blocked)
                 progressed = False
                 for row in rows:
-                    if self._deliver_one(row, now):
+                    outcome = self._deliver_one(row, now)
+                    if outcome == SENT:
                         sent += 1
-                        progressed = True
                         if row.case_number:
                             cases.add(row.case_number)
-                    else:
+                    if outcome == RETRY:
                         blocked.add(row.queue)   # keep order: nothing behind a failing row goes first
+                    else:
+                        progressed = True        # sent, or failed for good: what is behind it may go
                 if not progressed:
                     break
             if cases and self.delivered is not None:
@@ -242,7 +247,8 @@ class Dispatcher:
             log.warning("outbox claim was lost before the row was marked", extra={"outbox_id": row.id})
 
     # ---- sending ------------------------------------------------------------------------------------
-    def _deliver_one(self, row: Claimed, now: datetime) -> bool:
+    def _deliver_one(self, row: Claimed, now: datetime) -> str:
+        """SENT, FAILED (for good) or RETRY (later)."""
         attempts = row.earlier_attempts + 1
         try:
             ref = self._send(row)
@@ -256,15 +262,17 @@ class Dispatcher:
                 self._finish(row, state=FAILED, last_error=str(error)[:500])
                 log.error("outbox row failed for good", extra={"outbox_id": row.id, "queue": row.queue,
                                                                "attempts": attempts})
-            else:
-                self._finish(row, last_error=str(error)[:500],
-                             next_attempt_at=now + self.backoff.delay(attempts, error.retry_after))
-                log.warning("outbox delivery failed, will retry", extra={"outbox_id": row.id, "attempts": attempts})
-            return False
+                if self.gave_up is not None:
+                    self.gave_up(row, error)
+                return FAILED
+            self._finish(row, last_error=str(error)[:500],
+                         next_attempt_at=now + self.backoff.delay(attempts, error.retry_after))
+            log.warning("outbox delivery failed, will retry", extra={"outbox_id": row.id, "attempts": attempts})
+            return RETRY
         self._finish(row, state=SENT, sent_at=now, platform_ref=ref)
         if row.kind in CHANNEL_ENDS and row.case_number and self.channel_done is not None:
             self.channel_done(row.kind, row.case_number, now, ref)
-        return True
+        return SENT
 
     def _report(self, row: Claimed, text: str) -> str:
         """A report's files, built now, and shared once: a share this process made is recognised, and one an
