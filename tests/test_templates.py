@@ -229,6 +229,9 @@ def run(tmp_path_factory) -> dict[str, Any]:
         console.bot.command(Invocation("vt-leidinggevende", "/tafel", "overzicht"))
         for text in ("rapport", "rapport 2099-01", "rapport kanaal"):      # the month's report, and two refusals
             console.bot.command(Invocation("lt-arnhem-leidinggevende", "/tafel", text))
+        for fout, kanaal in (("missing_scope", False), ("not_in_channel", True), ("anders", False)):   # not shared
+            console.bot.renderer.render("rapport_mislukt", {"van": "2025-05-01", "organisatie": "lt-arnhem",
+                                                            "fout": fout, "kanaal": kanaal})
         console.bot.home("vt-leidinggevende")     # Slack's Home tab, and what it says when not all of it fits
         console.bot.renderer.render("startpagina_vol", {})
         console.bot.click(Click("lt-arnhem-medewerker", "vergeet", "VT-2025-0003:2"))
