@@ -25,7 +25,7 @@ from models.events import (
 from models.profile import Profile, TransferMoment
 from models.schema import ConfigError
 from models.types import DeadlineKind as K
-from models.types import DeadlineState, Route, Signal, Weight
+from models.types import DeadlineState, OrgKind, Route, Signal, Weight
 from tests.factories import LT_ARNHEM, VT, Driver, ams, confirmation, melding, request_handover, send_document_if_needed
 
 GM, NOG, ZL, FL = "gelderland-midden", "noord-oost-gelderland", "zuid-limburg", "flevoland"
@@ -242,6 +242,9 @@ PROFILE_ERRORS = [
     ("months", lambda p: p.update(monitoring_maanden=[12, 3]), "monitoring_maanden"),
     ("verlengd", lambda p: p["huisverbod"].update(verlengd_tot={"dag": 10}), "huisverbod.verlengd_tot"),
     ("first-rung", lambda p: p["escalatie"]["treden"].pop(0), "escalatie.treden"),
+    ("monthly-kind", lambda p: p.update(rapport={"maandelijks": ["vt", "mdt"]}), "rapport.maandelijks[1]"),
+    ("monthly-list", lambda p: p.update(rapport={"maandelijks": "vt"}), "rapport.maandelijks"),
+    ("monthly-key", lambda p: p.update(rapport={"wekelijks": ["vt"]}), "rapport.wekelijks"),
 ]
 
 
@@ -309,6 +312,9 @@ DIRECTORY_ERRORS = [
     ("missing-naam", lambda d: d["organisaties"][3].pop("naam"), "organisaties[3].naam"),
     ("org-key", lambda d: d["organisaties"][3].update(adres="Markt 1"), "organisaties[3].adres"),
     ("no-vt", _no_vt, "organisaties"),
+    ("report-channel", lambda d: d["organisaties"][1].update(rapportkanaal="C0123"), "organisaties[1].rapportkanaal"),
+    ("report-channel-id", lambda d: d["organisaties"][1].update(rapportkanaal={"slack": ""}),
+     "organisaties[1].rapportkanaal"),
     ("top", lambda d: d.update(organisatie=[]), "organisatie"),
 ]
 
@@ -317,6 +323,23 @@ def test_demo_directory_reads():
     directory = Directory.from_dict(demo(), "demo.yaml")
     assert directory.gemeenten == ["Arnhem", "Ede"]
     assert directory.org_of("lt-ede-medewerker").id == "lt-ede"
+    assert all(not o.report_channels for o in directory.organisations.values())
+
+
+def test_an_organisations_report_channel_is_read_per_platform():
+    data = demo()
+    data["organisaties"][1]["rapportkanaal"] = {"slack": "C0REPORTS1", "mattermost": "abc123"}
+    directory = Directory.from_dict(data, "adressen.yaml")
+    assert dict(directory.org("lt-arnhem").report_channels) == {"slack": "C0REPORTS1", "mattermost": "abc123"}
+
+
+def test_the_monthly_report_is_read_from_the_profile_and_off_by_default():
+    data = copy.deepcopy(shipped("gelderland-midden"))
+    assert Profile.from_dict(data, "p.yaml").monthly_report == frozenset()
+    data["rapport"] = {"maandelijks": ["vt", "gemeente"]}
+    assert Profile.from_dict(data, "p.yaml").monthly_report == {OrgKind.VT, OrgKind.GEMEENTE}
+    data.pop("rapport")
+    assert Profile.from_dict(data, "p.yaml").monthly_report == frozenset()
 
 
 @pytest.mark.parametrize("change, field", [pytest.param(c, f, id=i) for i, c, f in DIRECTORY_ERRORS])
