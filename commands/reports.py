@@ -15,10 +15,10 @@ from models.types import OrgKind, Role
 
 from . import access
 from .casus import Request, answer
+from .membership import SYSTEM
 from .model import Audience, Kind, Message, Reply
 from .parse import ParseError
 
-SYSTEM = "triagebot"
 # who receives an organisation's report when it has no report channel
 RECEIVERS = {OrgKind.VT: Role.LEIDINGGEVENDE, OrgKind.LT: Role.LEIDINGGEVENDE, OrgKind.GI: Role.LEIDINGGEVENDE,
              OrgKind.GEMEENTE: Role.BESTUURLIJK_CONTACT}

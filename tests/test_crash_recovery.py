@@ -110,7 +110,9 @@ def test_two_processes_on_one_postgresql_deliver_each_message_once(reference, tm
     url = f"{pg_engine.url.render_as_string(hide_password=False)}?options=-csearch_path%3D{_search_path(pg_engine)}"
     build_scenario(url)
     journal = tmp_path / "journal.jsonl"
-    first, second = worker(url, journal, "--traag-ms", "2"), worker(url, journal, "--traag-ms", "2")
+    # each send takes 30 ms, so that the work (65 messages) outlasts the difference in the two processes' starts
+    # on a busy machine: with 2 ms the one that started first could be through it all before the other began
+    first, second = worker(url, journal, "--traag-ms", "30"), worker(url, journal, "--traag-ms", "30")
     assert finish(first) == 0 and finish(second) == 0
     assert content(journal) == content(reference / "journal.jsonl")
     senders = Counter(r["pid"] for r in JournalPlatform(journal).records())
