@@ -1,7 +1,9 @@
 """The figures for the yearly review of the samenwerkingsafspraken (issue 16; 002 §1.5, 000 §8.2): lead times,
 terms met, lapses and how far they were escalated, refused handovers and stagnations, routes and overrides, and
 monthly trends — from the cases the bot keeps, for a period and optionally one gemeente. Pure: cases in, tables
-out; no free text of a case ever goes in (reasons, remarks), only organisations, kinds, counts and times.
+out; no free text of a case ever goes in (reasons, remarks), only organisations, kinds, counts and times. Every
+title, column name and outcome is a key that `word(vocabulary, key)` turns into the bot's Dutch (the `rapport_*`
+words in templates/_woorden.j2); without it, the keys show.
 
 A report that leaves Veilig Thuis (a gemeente's) suppresses small numbers: a count below `SMALL` shows as "< 5",
 and a median or percentile over fewer than `SMALL` cases is left out, so that no family can be recognised from a
@@ -24,11 +26,12 @@ from .types import DeadlineKind, DeadlineState, HandoverState, OrgKind
 
 SMALL = 5
 HIDDEN = "< 5"
-STEPS = ("melding → triagebesluit", "triagebesluit → bevestiging", "bevestiging → eerste contact")
+STEPS = ("melding_besluit", "besluit_bevestiging", "bevestiging_contact")     # the lead times measured
 # how far a lapsed term went (`escalated_to`): the melders of a gemeente's late answer are leidinggevenden
-RUNG_BUCKETS = {None: "eigenaar", Target.LEIDINGGEVENDE: "leidinggevende of gedragswetenschapper",
-                Target.GEDRAGSWETENSCHAPPER: "leidinggevende of gedragswetenschapper",
-                Target.MELDERS: "leidinggevende of gedragswetenschapper", Target.GEMEENTE: "gemeente"}
+RUNG_BUCKETS = {None: "eigenaar", Target.LEIDINGGEVENDE: "leiding", Target.GEDRAGSWETENSCHAPPER: "leiding",
+                Target.MELDERS: "leiding", Target.GEMEENTE: "gemeente"}
+BUCKETS = ("eigenaar", "leiding", "gemeente")
+SERIES = ("meldingen", "bevestigd", "verlopen")     # the monthly trend: meldingen, confirmations, lapsed terms
 
 
 @dataclass
@@ -82,14 +85,14 @@ def report(states: Iterable[CaseState], calendar: WorkCalendar, start: date, end
     def n(count: int) -> int | str:
         return shown(count, hide)
     tables = {t.name: t for t in (
-        _lead_times(cases, calendar, norms or {}, org_name, hide),
+        _lead_times(cases, calendar, norms or {}, org_name, word, hide),
         _terms_met(cases, org_name, word, n),
-        _lapses(cases, calendar, org_name, n),
-        _refusals(cases, org_name, n),
-        _stagnations(cases, org_name, n),
+        _lapses(cases, calendar, org_name, word, n),
+        _refusals(cases, org_name, word, n),
+        _stagnations(cases, org_name, word, n),
         _routes(cases, word, n),
         _routes_by_gemeente(cases, word, n),
-        _overrides(cases, n),
+        _overrides(cases, word, n),
     )}
     return Report(start, end, gemeente, hide, tables, _monthly(cases), len(cases))
 
@@ -130,7 +133,12 @@ def _receivers(s: CaseState) -> list[tuple[Handover, str, datetime]]:
     return [(h, c.org, c.at) for h in s.handovers for c in h.confirmations]
 
 
-def _lead_times(cases, calendar, norms, org_name, hide) -> Table:
+def _table(name: str, columns: tuple[str, ...], word: Callable[[str, str], str]) -> Table:
+    """An empty table whose title and column names are the vocabulary's (`rapport_tabellen`, `rapport_kolommen`)."""
+    return Table(name, word("rapport_tabellen", name), [word("rapport_kolommen", c) for c in columns])
+
+
+def _lead_times(cases, calendar, norms, org_name, word, hide) -> Table:
     samples: dict[tuple[str, str, str], list[int]] = defaultdict(list)
     for s in cases:
         vt = s.orgs.vt if s.orgs else "?"
@@ -145,11 +153,10 @@ def _lead_times(cases, calendar, norms, org_name, hide) -> Table:
                             and d.met_at), None)
             if contact:
                 samples[(STEPS[2], vt, org)].append(working_days(calendar, at, contact.met_at))
-    table = Table("doorlooptijden", "Doorlooptijden in werkdagen, per stap en organisatiepaar",
-                  ["stap", "van", "naar", "aantal", "mediaan", "90e percentiel", "afspraak (werkdagen)"])
+    table = _table("doorlooptijden", ("stap", "van", "naar", "aantal", "mediaan", "p90", "afspraak"), word)
     for (step, a, b), values in sorted(samples.items(), key=lambda kv: (STEPS.index(kv[0][0]), kv[0][1:])):
         small = hide and len(values) < SMALL
-        table.rows.append([step, org_name(a), org_name(b), HIDDEN if small else len(values),
+        table.rows.append([word("rapport_stappen", step), org_name(a), org_name(b), HIDDEN if small else len(values),
                            "" if small else round(statistics.median(values), 1),
                            "" if small else round(percentile(values, 90), 1), norms.get(step, "")])
     return table
@@ -166,8 +173,7 @@ def _terms_met(cases, org_name, word, n) -> Table:
                 met[key] += 1
             else:
                 late[key] += 1
-    table = Table("termijnen", "Termijnen op tijd gehaald, per soort en organisatie",
-                  ["termijn", "organisatie", "op tijd", "te laat", "aandeel op tijd (%)"])
+    table = _table("termijnen", ("termijn", "organisatie", "op_tijd", "te_laat", "aandeel"), word)
     for kind, org in sorted(set(met) | set(late)):
         total = met[(kind, org)] + late[(kind, org)]
         share = round(100 * met[(kind, org)] / total, 1)
@@ -176,23 +182,21 @@ def _terms_met(cases, org_name, word, n) -> Table:
     return table
 
 
-def _lapses(cases, calendar, org_name, n) -> Table:
+def _lapses(cases, calendar, org_name, word, n) -> Table:
     counts: Counter = Counter()
     for s in cases:
         taken = {r.text: r.at for r in s.records if r.kind == "opgepakt"}
         for d in s.deadlines:
             if d.lapsed_at is not None:
                 counts[(d.owner, RUNG_BUCKETS[escalated_to(d, calendar, taken.get(str(d.seq)))])] += 1
-    buckets = ("eigenaar", "leidinggevende of gedragswetenschapper", "gemeente")
-    table = Table("opschaling", "Verlopen termijnen, naar hoe ver ze zijn opgeschaald",
-                  ["organisatie", *buckets, "totaal"])
+    table = _table("opschaling", ("organisatie", *BUCKETS, "totaal"), word)
     for org in sorted({o for o, _ in counts}):
-        row = [counts[(org, b)] for b in buckets]
+        row = [counts[(org, b)] for b in BUCKETS]
         table.rows.append([org_name(org), *(n(c) for c in row), n(sum(row))])
     return table
 
 
-def _refusals(cases, org_name, n) -> Table:
+def _refusals(cases, org_name, word, n) -> Table:
     counts: Counter = Counter()
     for s in cases:
         vt = s.orgs.vt if s.orgs else "?"
@@ -201,22 +205,21 @@ def _refusals(cases, org_name, n) -> Table:
                 continue
             later = s.handovers[i + 1:]
             if any(c.org == h.refusal.org for x in later for c in x.confirmations):
-                outcome = "later toch bevestigd"
+                outcome = "later_bevestigd"
             elif any(x.confirmations for x in later):
-                outcome = "bevestigd door een ander"
+                outcome = "ander_bevestigde"
             elif any(r.kind == "stagnatie" and r.source == "weigering" for r in s.records):
-                outcome = "stagnatie gemeld"
+                outcome = "stagnatie_gemeld"
             else:
-                outcome = "nog niet bevestigd"
+                outcome = "niet_bevestigd"
             counts[(vt, h.refusal.org, outcome)] += 1
-    table = Table("weigeringen", "Geweigerde overdrachten per organisatiepaar, met de uitkomst",
-                  ["van", "geweigerd door", "uitkomst", "aantal"])
+    table = _table("weigeringen", ("van", "geweigerd_door", "uitkomst", "aantal"), word)
     for (a, b, outcome), count in sorted(counts.items()):
-        table.rows.append([org_name(a), org_name(b), outcome, n(count)])
+        table.rows.append([org_name(a), org_name(b), word("rapport_uitkomsten", outcome), n(count)])
     return table
 
 
-def _stagnations(cases, org_name, n) -> Table:
+def _stagnations(cases, org_name, word, n) -> Table:
     counts: Counter = Counter()
     for s in cases:
         for i, r in enumerate(s.records, start=1):
@@ -229,35 +232,33 @@ def _stagnations(cases, org_name, n) -> Table:
             elif any(d.lapsed_at for d in mine):
                 outcome = "opgeschaald"
             else:
-                outcome = "open of vervallen"
+                outcome = "open_of_vervallen"
             for other in others:
                 counts[(r.org, other, outcome)] += 1
-    table = Table("stagnaties", "Gemelde stagnaties per organisatiepaar, met de uitkomst",
-                  ["gemeld door", "met", "uitkomst", "aantal"])
+    table = _table("stagnaties", ("gemeld_door", "met", "uitkomst", "aantal"), word)
     for (a, b, outcome), count in sorted(counts.items()):
-        table.rows.append([org_name(a), org_name(b), outcome, n(count)])
+        table.rows.append([org_name(a), org_name(b), word("rapport_uitkomsten", outcome), n(count)])
     return table
 
 
 def _routes(cases, word, n) -> Table:
     counts = Counter((s.decision.route.value, s.decision.weight.value if s.decision.weight else "—")
                      for s in cases if s.decision)
-    table = Table("routes", "Triagebesluiten per route en zwaarte", ["route", "zwaarte", "aantal"])
+    table = _table("routes", ("route", "zwaarte", "aantal"), word)
     table.rows = [[word("routes", route), weight, n(count)] for (route, weight), count in sorted(counts.items())]
     return table
 
 
 def _routes_by_gemeente(cases, word, n) -> Table:
     counts = Counter((g, s.decision.route.value) for s in cases if s.decision for g in s.gemeenten)
-    table = Table("routes_per_gemeente", "Triagebesluiten per gemeente en route", ["gemeente", "route", "aantal"])
+    table = _table("routes_per_gemeente", ("gemeente", "route", "aantal"), word)
     table.rows = [[g, word("routes", route), n(count)] for (g, route), count in sorted(counts.items())]
     return table
 
 
-def _overrides(cases, n) -> Table:
+def _overrides(cases, word, n) -> Table:
     counts = Counter(key for s in cases if s.decision for key in s.decision.overridden)
-    table = Table("afwijkingen", "Besluiten die afweken van een regel waarbij Veilig Thuis de casus houdt",
-                  ["regel", "aantal"])
+    table = _table("afwijkingen", ("regel", "aantal"), word)
     table.rows = [[key, n(count)] for key, count in sorted(counts.items())]
     return table
 
@@ -268,7 +269,7 @@ def _monthly(cases) -> dict[str, dict[str, int]]:
         months[f"{s.received_at.astimezone(AMS):%Y-%m}"]["meldingen"] += 1
         for d in s.deadlines:
             if d.lapsed_at is not None:
-                months[f"{d.lapsed_at.astimezone(AMS):%Y-%m}"]["verlopen termijnen"] += 1
+                months[f"{d.lapsed_at.astimezone(AMS):%Y-%m}"]["verlopen"] += 1
         for _h, _org, at in _receivers(s):
-            months[f"{at.astimezone(AMS):%Y-%m}"]["bevestigde overdrachten"] += 1
+            months[f"{at.astimezone(AMS):%Y-%m}"]["bevestigd"] += 1
     return {m: dict(c) for m, c in sorted(months.items())}

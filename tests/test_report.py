@@ -14,7 +14,9 @@ from pathlib import Path
 
 import pytest
 
+from bot.config import load_directory, load_profile
 from bot.report import write
+from bot.report.chat import vocabulary
 from models.calendar import AMS
 from models.report import HIDDEN, SMALL, report
 from models.types import DeadlineState
@@ -26,9 +28,17 @@ ORGS = {"vt-gelderland-midden": "Veilig Thuis Gelderland-Midden", "lt-arnhem": "
 LT_OF = {"Arnhem": "lt-arnhem", "Ede": "lt-ede"}
 
 
+WORDS = vocabulary(load_directory(None), load_profile("gelderland-midden"))    # the bot's own Dutch
+
+
+def report_words(vocabulary: str, key: str) -> str:
+    """The report's own words as the bot says them (every key must have one); routes and terms stay keys here."""
+    return getattr(WORDS, vocabulary)[key] if vocabulary.startswith("rapport_") else key
+
+
 def whole_year(year, gemeente=None):
     return report(year["states"], year["profile"].calendar, FROM, UNTIL, gemeente=gemeente,
-                  org_name=lambda o: ORGS.get(o, o))
+                  org_name=lambda o: ORGS.get(o, o), word=report_words)
 
 
 def rows(rep, name):
@@ -121,7 +131,7 @@ def test_a_gemeentes_report_hides_every_count_below_five(year, tmp_path):
         assert (r[3] == HIDDEN) == (r[4] == "" and r[5] == "")     # no median over fewer than five
     full = whole_year(year)
     assert not any(cell == HIDDEN for t in full.tables.values() for r in t.rows for cell in r)   # VT's own: all
-    written = write(rep, tmp_path / "ede", "Ede")
+    written = write(rep, tmp_path / "ede", "Ede", WORDS)
     monthly = (tmp_path / "ede" / "per_maand.csv").read_text(encoding="utf-8").splitlines()[1:]
     assert not [c for line in monthly for c in line.split(";")[1:] if c.isdigit() and 0 < int(c) < SMALL]
     assert "Kleine aantallen zijn verborgen" in written.html.read_text(encoding="utf-8")
@@ -138,14 +148,14 @@ def test_no_report_contains_a_cases_free_text(year, tmp_path):
     texts = {t for t in texts if len(t) > 3 and not t.isdigit()}
     assert "hoort bij een ander team" in texts              # the generator's reasons are there to be found
     for gemeente in (None, "Arnhem"):
-        written = write(whole_year(year, gemeente), tmp_path / (gemeente or "alles"), "Rapport")
+        written = write(whole_year(year, gemeente), tmp_path / (gemeente or "alles"), "Rapport", WORDS)
         for path in [written.html, *written.csvs]:
             content = path.read_text(encoding="utf-8")
             assert not [t for t in texts if t in content], path.name
 
 
 def test_the_html_is_one_file_with_every_chart_embedded(year, tmp_path):
-    written = write(whole_year(year), tmp_path / "r", "Rapport")
+    written = write(whole_year(year), tmp_path / "r", "Rapport", WORDS)
     html = written.html.read_text(encoding="utf-8")
     assert not re.search(r"""(src|href)=["']?(https?:|//)""", html) and "<script" not in html
     images = re.findall(r'<img src="data:image/png;base64,', html)
@@ -166,7 +176,7 @@ addEventListener("load", () => {
 @pytest.mark.skipif(CHROMIUM is None,
                     reason="Chromium ontbreekt (Debian: apt-get install chromium); CI installeert het")
 def test_a_real_browser_shows_every_chart(year, tmp_path):
-    written = write(whole_year(year), tmp_path / "r", "Rapport")
+    written = write(whole_year(year), tmp_path / "r", "Rapport", WORDS)
     page = tmp_path / "gecontroleerd.html"       # a copy with a check added; the report itself has no script
     page.write_text(written.html.read_text(encoding="utf-8").replace("</body>", CHECK), encoding="utf-8")
     ran = subprocess.run([CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--virtual-time-budget=10000",

@@ -12,7 +12,7 @@ from .privacy import admin_run
 
 def rapport(args: argparse.Namespace) -> int:
     from ..report import write
-    from ..report.chat import figures
+    from ..report.chat import figures, vocabulary
 
     if args.tot <= args.van:
         raise UserError(f"--tot ({args.tot.isoformat()}) ligt niet na --van ({args.van.isoformat()}); het rapport "
@@ -24,10 +24,12 @@ def rapport(args: argparse.Namespace) -> int:
             if gemeente is None:
                 raise UserError(f"De gemeente '{args.gemeente}' staat niet in de adressenlijst; bekend zijn: "
                                 f"{', '.join(run.directory.gemeenten)}.")
-        rep = figures(run.uow, run.directory, run.profile, args.van, args.tot, gemeente=gemeente)
+        words = vocabulary(run.directory, run.profile)
+        rep = figures(run.uow, run.directory, run.profile, args.van, args.tot, words, gemeente=gemeente)
         folder = Path(args.uitvoer)
-        title = f"Samenwerking rond Veilig Thuis — {run.profile.title}" + (f", gemeente {gemeente}" if gemeente else "")
-        written = write(rep, folder, title)
+        names = words.rapport_bestanden
+        title = f"{names['titel']} — {run.profile.title}" + (f", {names['gemeente']} {gemeente}" if gemeente else "")
+        written = write(rep, folder, title, words)
         run.audit("rapport", "ok", {"van": args.van.isoformat(), "tot": args.tot.isoformat(), "gemeente": gemeente,
                                     "casussen": rep.cases, "map": str(folder)})
     print(f"Rapport over {rep.cases} melding(en) geschreven: {written.html}, met {len(written.csvs)} CSV-bestanden "

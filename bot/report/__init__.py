@@ -7,10 +7,11 @@ import base64
 import csv
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import jinja2
 
-from models.report import HIDDEN, SMALL, Report, shown
+from models.report import HIDDEN, SERIES, SMALL, Report, shown
 
 
 @dataclass(frozen=True)
@@ -20,7 +21,8 @@ class Written:
     pngs: list[Path]
 
 
-def write(rep: Report, folder: Path, title: str) -> Written:
+def write(rep: Report, folder: Path, title: str, words: Any) -> Written:
+    """`words`: the bot's vocabulary (`Renderer.words`), for the charts and the monthly table."""
     folder.mkdir(parents=True, exist_ok=True)
     csvs = []
     for table in rep.tables.values():
@@ -31,23 +33,22 @@ def write(rep: Report, folder: Path, title: str) -> Written:
             writer.writerows(table.rows)
         csvs.append(path)
     monthly = folder / "per_maand.csv"
-    series = sorted({k for counts in rep.monthly.values() for k in counts})
     with monthly.open("w", newline="", encoding="utf-8") as f:
         writer = csv.writer(f, delimiter=";")
-        writer.writerow(["maand", *series])
+        writer.writerow([words.rapport_kolommen["maand"], *(words.rapport_reeksen[k] for k in SERIES)])
         for month, counts in rep.monthly.items():
-            writer.writerow([month, *(shown(counts.get(k, 0), rep.suppressed) for k in series)])
+            writer.writerow([month, *(shown(counts.get(k, 0), rep.suppressed) for k in SERIES)])
     csvs.append(monthly)
     from . import charts  # matplotlib: loaded only where a report is made
 
-    figures = charts.all_charts(rep)
+    figures = charts.all_charts(rep, words)
     pngs = []
     for name, png in figures.items():
         path = folder / f"{name}.png"
         path.write_bytes(png)
         pngs.append(path)
     html = folder / "rapport.html"
-    html.write_text(render_html(rep, title, figures), encoding="utf-8")
+    html.write_text(render_html(rep, title, figures, words), encoding="utf-8")
     return Written(html, csvs, pngs)
 
 
@@ -55,10 +56,10 @@ _ENV = jinja2.Environment(loader=jinja2.PackageLoader("bot.report", "."), autoes
                           undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
 
 
-def render_html(rep: Report, title: str, figures: dict[str, bytes]) -> str:
+def render_html(rep: Report, title: str, figures: dict[str, bytes], words: Any) -> str:
     from . import charts
 
     images = {name: "data:image/png;base64," + base64.b64encode(png).decode() for name, png in figures.items()}
-    return _ENV.get_template("rapport.html.j2").render(rep=rep, title=title, images=images, alts=charts.ALTS,
+    return _ENV.get_template("rapport.html.j2").render(rep=rep, title=title, images=images, alts=charts.alts(words),
                                                        meldingen=shown(rep.cases, rep.suppressed),
                                                        small=SMALL, hidden=HIDDEN)

@@ -1,9 +1,11 @@
 """The report's charts (matplotlib, drawn off-screen to PNG). In a report with small numbers suppressed, a value
-below 5 is not drawn: its place says "< 5"."""
+below 5 is not drawn: its place says "< 5". Every word on a chart is the vocabulary's (`rapport_grafieken` and
+`rapport_reeksen` in templates/_woorden.j2), passed in as `words`."""
 
 from __future__ import annotations
 
 import io
+from typing import Any
 
 import matplotlib
 
@@ -11,16 +13,15 @@ matplotlib.use("Agg")      # no screen: draw to memory
 
 import matplotlib.pyplot as plt  # noqa: E402
 
-from models.report import HIDDEN, SMALL, Report  # noqa: E402
+from models.report import HIDDEN, SERIES, SMALL, Report  # noqa: E402
 
-ALTS = {
-    "doorlooptijden": "Mediaan en 90e percentiel van de doorlooptijd in werkdagen per stap, met de afspraak",
-    "termijnen": "Aandeel termijnen dat op tijd is gehaald, per soort termijn en organisatie",
-    "opschaling": "Verlopen termijnen per organisatie, naar hoe ver ze zijn opgeschaald",
-    "trend": "Meldingen, bevestigde overdrachten en verlopen termijnen per maand",
-    "routes": "Triagebesluiten per route",
-}
+CHARTS = ("doorlooptijden", "termijnen", "opschaling", "trend", "routes")
 COLOURS = ("#1d4f5c", "#e07a2f", "#7a9e3b", "#8c5a9e", "#c23b3b")
+
+
+def alts(words: Any) -> dict[str, str]:
+    """What each chart shows, for the HTML's alt texts and captions."""
+    return {name: words.rapport_grafieken[f"{name}_alt"] for name in CHARTS}
 
 
 def _png(fig) -> bytes:
@@ -30,73 +31,68 @@ def _png(fig) -> bytes:
     return buf.getvalue()
 
 
-def _empty(ax, text: str = "Geen gegevens in deze periode") -> None:
+def _empty(ax, text: str) -> None:
     ax.text(0.5, 0.5, text, ha="center", va="center", transform=ax.transAxes)
     ax.set_xticks([])
     ax.set_yticks([])
+
+
+def _nothing(ax, rep: Report, name: str, words: Any, empty: str = "leeg") -> None:
+    """No bar to draw: because there was nothing, or because every count was below 5 and is not shown."""
+    hidden = bool(rep.tables[name].rows) and rep.suppressed
+    _empty(ax, words.rapport_grafieken["verborgen" if hidden else empty])
+
+
+def _figure(rows: int, per_row: float):
+    return plt.subplots(figsize=(9, 0.5 + per_row * max(rows, 2)))
 
 
 def _lead_rows(rep: Report) -> list:
     return [r for r in rep.tables["doorlooptijden"].rows if r[4] != ""]
 
 
-def lead_times(rep: Report) -> bytes:
-    fig, ax = plt.subplots(figsize=(9, 0.5 + 0.45 * max(len(_lead_rows(rep)), 2)))
-    _draw_lead_times(ax, rep)
-    return _png(fig)
-
-
-def _draw_lead_times(ax, rep: Report) -> None:
+def _draw_lead_times(ax, rep: Report, words: Any) -> None:
+    g = words.rapport_grafieken
     rows = _lead_rows(rep)
     if rows:
         labels = [f"{r[0]}\n{r[1]} → {r[2]}" for r in rows]
         y = range(len(rows))
-        ax.barh([i + 0.2 for i in y], [r[5] for r in rows], height=0.4, color=COLOURS[1], label="90e percentiel")
-        ax.barh([i - 0.2 for i in y], [r[4] for r in rows], height=0.4, color=COLOURS[0], label="mediaan")
+        ax.barh([i + 0.2 for i in y], [r[5] for r in rows], height=0.4, color=COLOURS[1], label=g["p90"])
+        ax.barh([i - 0.2 for i in y], [r[4] for r in rows], height=0.4, color=COLOURS[0], label=g["mediaan"])
         for i, r in enumerate(rows):
             if r[6] != "":
                 ax.plot([r[6], r[6]], [i - 0.45, i + 0.45], color="black", linewidth=2)
         ax.set_yticks(list(y), labels, fontsize=8)
         ax.invert_yaxis()
-        ax.set_xlabel("werkdagen (zwarte streep: de afspraak)")
+        ax.set_xlabel(g["werkdagen"])
         ax.legend(loc="lower right", fontsize=8)
     else:
-        _empty(ax)
-    ax.set_title("Doorlooptijden")
+        _nothing(ax, rep, "doorlooptijden", words)
+    ax.set_title(g["doorlooptijden"])
 
 
 def _term_rows(rep: Report) -> list:
     return [r for r in rep.tables["termijnen"].rows if r[4] != ""]
 
 
-def terms_met(rep: Report) -> bytes:
-    fig, ax = plt.subplots(figsize=(9, 0.5 + 0.35 * max(len(_term_rows(rep)), 2)))
-    _draw_terms_met(ax, rep)
-    return _png(fig)
-
-
-def _draw_terms_met(ax, rep: Report) -> None:
+def _draw_terms_met(ax, rep: Report, words: Any) -> None:
+    g = words.rapport_grafieken
     rows = _term_rows(rep)
     if rows:
         ax.barh(range(len(rows)), [r[4] for r in rows], color=COLOURS[2])
         ax.set_yticks(range(len(rows)), [f"{r[0]} — {r[1]}" for r in rows], fontsize=8)
         ax.invert_yaxis()
         ax.set_xlim(0, 100)
-        ax.set_xlabel("% op tijd")
+        ax.set_xlabel(g["procent"])
     else:
-        _empty(ax)
-    ax.set_title("Termijnen op tijd gehaald")
+        _nothing(ax, rep, "termijnen", words)
+    ax.set_title(g["termijnen"])
 
 
-def escalation(rep: Report) -> bytes:
-    fig, ax = plt.subplots(figsize=(9, 0.5 + 0.45 * max(len(rep.tables["opschaling"].rows), 2)))
-    _draw_escalation(ax, rep)
-    return _png(fig)
-
-
-def _draw_escalation(ax, rep: Report) -> None:
+def _draw_escalation(ax, rep: Report, words: Any) -> None:
+    g = words.rapport_grafieken
     table = rep.tables["opschaling"]
-    if table.rows:
+    if any(isinstance(v, int) and v for r in table.rows for v in r[1:4]):
         left = [0.0] * len(table.rows)
         for j, bucket in enumerate(table.headers[1:4]):
             values = [r[1 + j] if isinstance(r[1 + j], int) else 0 for r in table.rows]
@@ -104,34 +100,33 @@ def _draw_escalation(ax, rep: Report) -> None:
             left = [a + b for a, b in zip(left, values, strict=True)]
         for i, r in enumerate(table.rows):
             if any(v == HIDDEN for v in r[1:4]):
-                ax.text(left[i], i, f"  ({HIDDEN} niet getekend)", va="center", fontsize=8)
+                ax.text(left[i], i, f"  ({HIDDEN} {g['niet_getekend']})", va="center", fontsize=8)
         ax.set_yticks(range(len(table.rows)), [r[0] for r in table.rows], fontsize=8)
         ax.invert_yaxis()
-        ax.set_xlabel("verlopen termijnen")
+        ax.set_xlabel(g["verlopen"])
         ax.legend(fontsize=8, loc="lower right")
     else:
-        _empty(ax, "Geen verlopen termijnen in deze periode")
-    ax.set_title("Verlopen termijnen, naar hoe ver opgeschaald")
+        _nothing(ax, rep, "opschaling", words, "geen_verlopen")
+    ax.set_title(g["opschaling"])
 
 
-def trend(rep: Report) -> bytes:
+def _draw_trend(ax, rep: Report, words: Any) -> None:
+    g = words.rapport_grafieken
     months = list(rep.monthly)
-    fig, ax = plt.subplots(figsize=(9, 3.5))
     if months:
-        for j, series in enumerate(("meldingen", "bevestigde overdrachten", "verlopen termijnen")):
+        for j, series in enumerate(SERIES):
             values = [rep.monthly[m].get(series, 0) for m in months]
             if rep.suppressed:       # a small count is not drawn
                 values = [v if v >= SMALL or v == 0 else float("nan") for v in values]
-            ax.plot(months, values, marker="o", color=COLOURS[j], label=series)
-        ax.set_ylabel("aantal")
+            ax.plot(months, values, marker="o", color=COLOURS[j], label=words.rapport_reeksen[series])
+        ax.set_ylabel(g["aantal"])
         ax.tick_params(axis="x", labelrotation=45, labelsize=8)
         ax.legend(fontsize=8)
         if rep.suppressed:
-            ax.set_xlabel(f"een aantal onder de {SMALL} is niet getekend")
+            ax.set_xlabel(g["klein_niet_getekend"])
     else:
-        _empty(ax)
-    ax.set_title("Per maand")
-    return _png(fig)
+        _empty(ax, g["leeg"])
+    ax.set_title(g["trend"])
 
 
 def _route_totals(rep: Report) -> tuple[dict[str, int], bool]:
@@ -146,36 +141,45 @@ def _route_totals(rep: Report) -> tuple[dict[str, int], bool]:
     return totals, hidden
 
 
-def routes(rep: Report) -> bytes:
-    fig, ax = plt.subplots(figsize=(9, 0.5 + 0.45 * max(len(_route_totals(rep)[0]), 2)))
-    _draw_routes(ax, rep)
-    return _png(fig)
-
-
-def _draw_routes(ax, rep: Report) -> None:
+def _draw_routes(ax, rep: Report, words: Any) -> None:
+    g = words.rapport_grafieken
     totals, hidden = _route_totals(rep)
     if totals:
         ax.barh(range(len(totals)), list(totals.values()), color=COLOURS[0])
         ax.set_yticks(range(len(totals)), list(totals), fontsize=8)
         ax.invert_yaxis()
-        ax.set_xlabel("triagebesluiten")
-        if hidden:
-            ax.set_xlabel(f"triagebesluiten (route en zwaarte met een aantal onder de {SMALL} niet meegeteld)")
+        ax.set_xlabel(g["besluiten_klein"] if hidden else g["besluiten"])
     else:
-        _empty(ax)
-    ax.set_title("Triagebesluiten per route")
+        _nothing(ax, rep, "routes", words)
+    ax.set_title(g["routes"])
 
 
-def summary(rep: Report, title: str) -> bytes:
+DRAW = {"doorlooptijden": _draw_lead_times, "termijnen": _draw_terms_met, "opschaling": _draw_escalation,
+        "trend": _draw_trend, "routes": _draw_routes}
+
+
+def _height(name: str, rep: Report) -> tuple[int, float]:
+    """(rows, inches per row) of a chart on its own."""
+    return {"doorlooptijden": (len(_lead_rows(rep)), 0.45), "termijnen": (len(_term_rows(rep)), 0.35),
+            "opschaling": (len(rep.tables["opschaling"].rows), 0.45), "routes": (len(_route_totals(rep)[0]), 0.45),
+            "trend": (7, 0.43)}[name]
+
+
+def chart(name: str, rep: Report, words: Any) -> bytes:
+    fig, ax = _figure(*_height(name, rep))
+    DRAW[name](ax, rep, words)
+    return _png(fig)
+
+
+def summary(rep: Report, title: str, words: Any) -> bytes:
     """One picture of a period, for a chat message: lead times, terms met, how far lapses went, routes."""
     fig, axes = plt.subplots(2, 2, figsize=(16, 10))
-    for ax, draw in zip(axes.flat, (_draw_lead_times, _draw_terms_met, _draw_escalation, _draw_routes), strict=True):
-        draw(ax, rep)
+    for ax, name in zip(axes.flat, ("doorlooptijden", "termijnen", "opschaling", "routes"), strict=True):
+        DRAW[name](ax, rep, words)
     fig.suptitle(title, fontsize=14)
     fig.tight_layout()
     return _png(fig)
 
 
-def all_charts(rep: Report) -> dict[str, bytes]:
-    return {"doorlooptijden": lead_times(rep), "termijnen": terms_met(rep), "opschaling": escalation(rep),
-            "trend": trend(rep), "routes": routes(rep)}
+def all_charts(rep: Report, words: Any) -> dict[str, bytes]:
+    return {name: chart(name, rep, words) for name in CHARTS}

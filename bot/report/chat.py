@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date, datetime, time
+from typing import Any
 
 from models.calendar import AMS, Unit
 from models.directory import Directory
@@ -27,10 +28,14 @@ def norms(profile: Profile) -> dict[str, int]:
     return {step: t.n for step, t in terms.items() if t is not None and t.unit is Unit.WERKDAGEN}
 
 
-def figures(uow: Callable, directory: Directory, profile: Profile, start: date, end: date, *,
+def vocabulary(directory: Directory, profile: Profile) -> Any:
+    """The bot's words (templates/_woorden.j2), with the region's name for the lokaal team."""
+    return Renderer(directory, "console", profile.wording).words
+
+
+def figures(uow: Callable, directory: Directory, profile: Profile, start: date, end: date, words: Any, *,
             gemeente: str | None = None, scope: Scope | None = None) -> Report:
     """The report over the meldingen received from `start` up to `end`, for a gemeente or an organisation."""
-    words = Renderer(directory, "console", profile.wording).words
     with uow() as u:
         states = u.cases.received_between(*(datetime.combine(d, time(0), AMS) for d in (start, end)))
     return report(states, profile.calendar, start, end, gemeente=gemeente,
@@ -49,7 +54,13 @@ class Reports:
 
     def __init__(self, uow: Callable, directory: Directory, profile: Profile, platform: str):
         self.uow, self.directory, self.profile, self.platform = uow, directory, profile, platform
-        self.words = Renderer(directory, "console", profile.wording).words
+        self._words: Any = None
+
+    @property
+    def words(self) -> Any:
+        if self._words is None:        # made once, when the first report is
+            self._words = vocabulary(self.directory, self.profile)
+        return self._words
 
     def files(self, context: dict) -> list[Attachment]:
         from . import charts  # matplotlib: loaded only where a report is made
@@ -58,13 +69,16 @@ class Reports:
         if org is None:        # the organisation left the directory since: nobody to report to
             raise PlatformError(f"organisation {context['organisatie']} is not in the directory", permanent=True)
         start, end = date.fromisoformat(context["van"]), date.fromisoformat(context["tot"])
-        rep = figures(self.uow, self.directory, self.profile, start, end, scope=scope_of(org))
+        rep = figures(self.uow, self.directory, self.profile, start, end, self.words, scope=scope_of(org))
         month = month_name(self.words, start)
-        title = f"{self.profile.title} — {org.name}, {month}"
+        title = f"{org.name}, {month}" if org.name == self.profile.title else \
+            f"{self.profile.title} — {org.name}, {month}"
         stem = f"rapport-{start:%Y-%m}-{org.id}"
-        return [Attachment(f"{stem}.png", PNG, f"Samenvatting {month}", charts.summary(rep, title)),
-                Attachment(f"{stem}.html", HTML, f"Rapport {month} (open in een browser)",
-                           render_html(rep, title, charts.all_charts(rep)).encode())]
+        names = self.words.rapport_bestanden
+        return [Attachment(f"{stem}.png", PNG, f"{names['samenvatting']} {month}",
+                           charts.summary(rep, title, self.words)),
+                Attachment(f"{stem}.html", HTML, f"{names['rapport']} {month} {names['browser']}",
+                           render_html(rep, title, charts.all_charts(rep, self.words), self.words).encode())]
 
     def channel(self, org_id: str) -> str:
         """The platform id of the organisation's report channel (`rapportkanaal` in the directory)."""
