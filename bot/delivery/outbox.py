@@ -263,7 +263,10 @@ class Dispatcher:
                 log.error("outbox row failed for good", extra={"outbox_id": row.id, "queue": row.queue,
                                                                "attempts": attempts})
                 if self.gave_up is not None:
-                    self.gave_up(row, error)
+                    try:
+                        self.gave_up(row, error)
+                    except Exception:       # telling someone must not stop the delivery of everything else
+                        log.exception("could not record who must hear of a failed row", extra={"outbox_id": row.id})
                 return FAILED
             self._finish(row, last_error=str(error)[:500],
                          next_attempt_at=now + self.backoff.delay(attempts, error.retry_after))
