@@ -134,7 +134,7 @@ class ConsolePlatform:
         for f in files:
             self.files[f.name] = f.content
             if self.files_dir is not None:
-                self.files_dir.mkdir(parents=True, exist_ok=True)
+                self.files_dir.mkdir(mode=0o700, parents=True, exist_ok=True)   # only for whoever runs it
                 (self.files_dir / f.name).write_bytes(f.content)
                 names.append(str(self.files_dir / f.name))
             else:
