@@ -21,6 +21,7 @@ from models.calendar import AMS
 from models.report import HIDDEN, SMALL, report
 from models.types import DeadlineState
 from tests.harness import clean_env, triagebot_many
+from tests.year_of_cases import free_texts
 
 FROM, UNTIL = date(2025, 1, 1), date(2026, 1, 1)
 ORGS = {"vt-gelderland-midden": "Veilig Thuis Gelderland-Midden", "lt-arnhem": "Lokaal team Arnhem",
@@ -138,14 +139,7 @@ def test_a_gemeentes_report_hides_every_count_below_five(year, tmp_path):
 
 
 def test_no_report_contains_a_cases_free_text(year, tmp_path):
-    texts = set()
-    for s in year["states"]:
-        if s.decision:
-            texts |= {s.decision.reasoning, s.decision.override_reason or ""}
-        texts |= {h.refusal.reason for h in s.handovers if h.refusal}
-        texts |= {r.text for r in s.records if r.kind not in ("opgepakt", "pauze", "hervat")}
-        texts |= {s.closed_reason or "", s.oordeel or ""}
-    texts = {t for t in texts if len(t) > 3 and not t.isdigit()}
+    texts = free_texts(year["states"])
     assert "hoort bij een ander team" in texts              # the generator's reasons are there to be found
     for gemeente in (None, "Arnhem"):
         written = write(whole_year(year, gemeente), tmp_path / (gemeente or "alles"), "Rapport", WORDS)

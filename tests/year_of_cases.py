@@ -180,3 +180,15 @@ class Year:
             self.clock.now = next_hour
             self.bot.tick()
             next_hour += timedelta(hours=1 if next_hour.hour in range(7, 19) else 4)
+
+
+def free_texts(states) -> set[str]:
+    """Every free text people typed into the cases (reasons, remarks, the oordeel): no report may hold one."""
+    texts = set()
+    for s in states:
+        if s.decision:
+            texts |= {s.decision.reasoning, s.decision.override_reason or ""}
+        texts |= {h.refusal.reason for h in s.handovers if h.refusal}
+        texts |= {r.text for r in s.records if r.kind not in ("opgepakt", "pauze", "hervat")}
+        texts |= {s.closed_reason or "", s.oordeel or ""}
+    return {t for t in texts if len(t) > 3 and not t.isdigit()}
