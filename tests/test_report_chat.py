@@ -320,3 +320,20 @@ def test_a_slack_app_installed_without_files_write_fails_the_report_visibly_not_
         dm = next(c.id for c in fake.channels.values() if c.is_im and slack_id("vt-leidinggevende") in c.members)
         [told] = [m["text"] for m in fake.messages_in(dm)]   # who asked hears why, and what to do about it
         assert "kon niet worden gedeeld" in told and "files:write" in told and "/tafel rapport 2025-05" in told
+
+
+def test_the_journal_of_a_dry_run_records_which_files_went_where_but_not_their_bytes(tmp_path):
+    import hashlib
+
+    from bot.console.journal_platform import JournalPlatform
+    from bot.port import Attachment
+
+    journal = JournalPlatform(tmp_path / "journaal.jsonl")
+    png = Attachment("rapport-2025-06-lt-ede.png", "image/png", "Samenvatting juni 2025", b"\x89PNG-bytes")
+    assert journal.upload("Rapport juni 2025", [png], "sleutel-1", member="lt-ede-leidinggevende") == "sleutel-1"
+    [record] = journal.records()
+    assert record["to"] == "lt-ede-leidinggevende" and record["text"] == "Rapport juni 2025"
+    assert record["files"] == [{"name": png.name, "mime": "image/png", "size": len(png.content),
+                                "sha256": hashlib.sha256(png.content).hexdigest()}]
+    assert "PNG-bytes" not in (tmp_path / "journaal.jsonl").read_text(encoding="utf-8")
+    assert journal.find("sleutel-1") == "sleutel-1"       # a second attempt after a crash sees it went
