@@ -337,3 +337,21 @@ def test_the_journal_of_a_dry_run_records_which_files_went_where_but_not_their_b
                                 "sha256": hashlib.sha256(png.content).hexdigest()}]
     assert "PNG-bytes" not in (tmp_path / "journaal.jsonl").read_text(encoding="utf-8")
     assert journal.find("sleutel-1") == "sleutel-1"       # a second attempt after a crash sees it went
+
+
+def test_on_mattermost_a_report_shared_before_a_crash_is_recognised_not_shared_again(tmp_path):
+    from bot.port import Attachment
+    from tests.worlds import mattermost_world
+
+    fake, world = mattermost_world(tmp_path)
+    try:
+        port = world.bot.port
+        page = Attachment("rapport-2025-05-lt-ede.html", "text/html", "Rapport mei 2025", b"<html></html>")
+        first = port.upload("Rapport mei 2025", [page], "sleutel-9", member="lt-ede-leidinggevende")
+        port._sent.clear()                    # a new process: nothing in memory of what was sent
+        assert port.find("sleutel-9") is None
+        assert port.recover("sleutel-9", None, "lt-ede-leidinggevende") == first    # found on the server
+        dm = fake.direct_channel(fake.bot_user_id, world.users["lt-ede-leidinggevende"])
+        assert [f["name"] for f in fake.files_in(dm)] == [page.name]
+    finally:
+        fake.stop()
