@@ -26,7 +26,7 @@ RECEIVERS = {OrgKind.VT: Role.LEIDINGGEVENDE, OrgKind.LT: Role.LEIDINGGEVENDE, O
 
 def report_message(org: Organisation, start: date, end: date, *, to: str | None, asked_by: str | None) -> Message:
     """The report of `org` over [start, end): to a person (`to`), or else to the organisation's report channel."""
-    context = {"van": start.isoformat(), "tot": end.isoformat(), "organisatie": org.id,
+    context = {"van": start.isoformat(), "tot": end.isoformat(), "organisatie": org.id, "soort": org.kind.value,
                "verborgen": scope_of(org).hide, "gevraagd_door": asked_by}
     if to is not None:
         return Message("rapport", context, Audience.DM, kind=Kind.REPORT, to=to)
