@@ -73,7 +73,8 @@ class Renderer:
         self.env.globals.update(lokaal=wording or Wording())
         self.words = self.env.get_template("_woorden.j2").module
         self.env.filters.update(
-            datum=self.day, moment=self.moment, org=self.org, lid=self.member, lijst=self.listing, kanaal=self.channel,
+            datum=self.day, maand=self.month, moment=self.moment, org=self.org, lid=self.member, lijst=self.listing,
+            kanaal=self.channel,
             laatste_dag=self.last_day, uiterlijk=self.due, vertaal=lambda values, names: [names[v] for v in values])
         self.env.globals.update(w=self.words)
         self.markup = self.env.get_template(f"_markup/{platform}.j2").make_module({"w": self.words})
@@ -90,6 +91,11 @@ class Renderer:
             return "—"
         d = date.fromisoformat(value) if isinstance(value, str) else value
         return f"{self.words.dagen[d.weekday()]} {d.day} {self.words.maanden[d.month - 1]} {d.year}"
+
+    def month(self, value: str | date) -> str:
+        """The month a day falls in: "juni 2025"."""
+        d = date.fromisoformat(value) if isinstance(value, str) else value
+        return f"{self.words.maanden[d.month - 1]} {d.year}"
 
     def moment(self, value: str | datetime | None) -> str:
         if value is None:

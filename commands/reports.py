@@ -11,17 +11,13 @@ from models.calendar import AMS
 from models.directory import Directory, Organisation
 from models.profile import Profile
 from models.report import month_before, scope_of
-from models.types import OrgKind, Role
+from models.types import REPORT_RECEIVERS, Role
 
 from . import access
 from .casus import Request, answer
 from .membership import SYSTEM
 from .model import Audience, Kind, Message, Reply
 from .parse import ParseError
-
-# who receives an organisation's report when it has no report channel
-RECEIVERS = {OrgKind.VT: Role.LEIDINGGEVENDE, OrgKind.LT: Role.LEIDINGGEVENDE, OrgKind.GI: Role.LEIDINGGEVENDE,
-             OrgKind.GEMEENTE: Role.BESTUURLIJK_CONTACT}
 
 
 def report_message(org: Organisation, start: date, end: date, *, to: str | None, asked_by: str | None) -> Message:
@@ -50,12 +46,9 @@ def _month(req: Request, today: date) -> tuple[date, date]:
         if re.fullmatch(r"\d{4}-\d{1,2}", word):
             del req.args.words[i]
             year, month = (int(x) for x in word.split("-"))
-            if not 1 <= month <= 12:
+            if not 1 <= month <= 12 or date(year, month, 1) >= today.replace(day=1):     # no month, or not over
                 raise ParseError("rapport_maand", maand=word, vorige=f"{month_before(today)[0]:%Y-%m}")
-            start = date(year, month, 1)
-            if start >= today.replace(day=1):
-                raise ParseError("rapport_maand", maand=word, vorige=f"{month_before(today)[0]:%Y-%m}")
-            return start, date(year + month // 12, month % 12 + 1, 1)
+            return date(year, month, 1), date(year + month // 12, month % 12 + 1, 1)
     return month_before(today)
 
 
@@ -105,7 +98,7 @@ def monthly(uow_factory, directory: Directory, profile: Profile, now: datetime) 
         if org.kind not in profile.monthly_report:
             continue
         receivers = [] if org.report_channels else [m.id for m in directory.members_of(org.id)
-                                                       if m.role is RECEIVERS[org.kind]]
+                                                       if m.role is REPORT_RECEIVERS[org.kind]]
         if not org.report_channels and not receivers:
             continue
         with uow_factory() as uow:

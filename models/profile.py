@@ -14,7 +14,7 @@ from typing import Any
 from .calendar import Bevrijdingsdag, OfficeHours, Term, Unit, WorkCalendar
 from .escalation import LADDER_TARGETS, Ladder, Rung, RungKind, Target
 from .schema import ConfigError, Reader
-from .types import OrgKind, Signal
+from .types import REPORT_RECEIVERS, OrgKind, Signal
 
 
 class TransferMoment(StrEnum):
@@ -168,8 +168,8 @@ def _privacy(r: Reader) -> Privacy:
 
 
 def _org_kind(r: Reader, value: Any, where: str) -> OrgKind:
-    """One kind of organisation a monthly report goes to (an MDT has no leidinggevende in the bot)."""
-    kinds = (OrgKind.VT, OrgKind.LT, OrgKind.GI, OrgKind.GEMEENTE)
+    """One kind of organisation a monthly report goes to: one with someone to receive it."""
+    kinds = tuple(REPORT_RECEIVERS)
     if value not in {k.value for k in kinds}:
         raise ConfigError(r.source, where, f"kies uit {', '.join(k.value for k in kinds)}; kreeg {value!r}")
     return OrgKind(value)

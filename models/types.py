@@ -105,6 +105,10 @@ class DeadlineKind(StrEnum):
 
 # A milestone comes and goes; nobody can fail it (the end of a huisverbod, 000 §6): it is met at its moment.
 MILESTONES = frozenset({DeadlineKind.THV_EINDE})
+# who in an organisation of each kind receives its report when it has no report channel (the monthly report, issue
+# 16); an MDT has nobody in the bot to receive one
+REPORT_RECEIVERS = {OrgKind.VT: Role.LEIDINGGEVENDE, OrgKind.LT: Role.LEIDINGGEVENDE, OrgKind.GI: Role.LEIDINGGEVENDE,
+                    OrgKind.GEMEENTE: Role.BESTUURLIJK_CONTACT}
 # Terms whose lapse is no failure of their owner against the agreements: escalations of a disagreement
 # (stagnation, a handover left waiting), the gemeente's own answer, milestones. They never count towards
 # "repeatedly" (000 §8.2) and never report the owner to the gemeente.

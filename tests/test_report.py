@@ -15,8 +15,7 @@ from pathlib import Path
 import pytest
 
 from bot.config import load_directory, load_profile
-from bot.report import write
-from bot.report.chat import vocabulary
+from bot.report import vocabulary, write
 from models.calendar import AMS
 from models.report import HIDDEN, SMALL, report
 from models.types import DeadlineState

@@ -11,8 +11,7 @@ from .privacy import admin_run
 
 
 def rapport(args: argparse.Namespace) -> int:
-    from ..report import write
-    from ..report.chat import figures, vocabulary
+    from ..report import figures, vocabulary, write
 
     if args.tot <= args.van:
         raise UserError(f"--tot ({args.tot.isoformat()}) ligt niet na --van ({args.van.isoformat()}); het rapport "

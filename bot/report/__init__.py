@@ -1,17 +1,47 @@
-"""`triagebot rapport`: the figures of `models/report.py` as one self-contained HTML file (charts embedded as PNG,
-no script or font fetched from anywhere), a CSV per table and a PNG per chart, in a folder."""
+"""Reports (`triagebot rapport`, and in the chat `chat.py`): the figures of `models/report.py` from the database, as
+one self-contained HTML file (charts embedded as PNG, no script or font fetched from anywhere), a CSV per table and a
+PNG per chart, in a folder."""
 
 from __future__ import annotations
 
 import base64
 import csv
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date, datetime, time
 from pathlib import Path
 from typing import Any
 
 import jinja2
 
-from models.report import HIDDEN, SERIES, SMALL, Report, shown
+from models.calendar import AMS, Unit
+from models.directory import Directory
+from models.profile import Profile
+from models.report import HIDDEN, SERIES, SMALL, STEPS, Report, Scope, report, shown
+
+from ..render import Renderer
+
+
+def norms(profile: Profile) -> dict[str, int]:
+    """The profile's terms per step, where they run in working days."""
+    terms = {STEPS[0]: profile.triage_term, STEPS[1]: profile.confirmation_term, STEPS[2]: profile.first_contact.direct}
+    return {step: t.n for step, t in terms.items() if t is not None and t.unit is Unit.WERKDAGEN}
+
+
+def vocabulary(directory: Directory, profile: Profile) -> Any:
+    """The bot's words (templates/_woorden.j2), with the region's name for the lokaal team."""
+    return Renderer(directory, "console", profile.wording).words
+
+
+def figures(uow: Callable, directory: Directory, profile: Profile, start: date, end: date, words: Any, *,
+            gemeente: str | None = None, scope: Scope | None = None) -> Report:
+    """The report over the meldingen received from `start` up to `end`, for a gemeente or an organisation."""
+    with uow() as u:
+        states = u.cases.received_between(*(datetime.combine(d, time(0), AMS) for d in (start, end)))
+    return report(states, profile.calendar, start, end, gemeente=gemeente,
+                  only=scope.covers if scope else None, hide=scope.hide if scope else None, norms=norms(profile),
+                  org_name=lambda org_id: (o.name if (o := directory.organisations.get(org_id)) else org_id),
+                  word=lambda vocabulary, key: getattr(words, vocabulary).get(key, key))
 
 
 @dataclass(frozen=True)
